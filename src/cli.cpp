@@ -101,6 +101,7 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 // The closest candidate, if close enough to be a likely typo.
 std::string closest(std::string_view word, const std::vector<std::string>& candidates) {
   std::string best;
+  if (word.size() > 64) return best;  // no typo of a name is that long (and the distance is quadratic)
   std::size_t best_d = std::max<std::size_t>(2, word.size() / 3) + 1;
   for (auto& c : candidates) {
     std::size_t d = edit_distance(word, c);
@@ -121,14 +122,14 @@ void check_value(const OptionDef& d, const std::string& value) {
       std::int64_t n = 0;
       auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
       if (value.empty() || ec != std::errc() || end != value.data() + value.size())
-        throw usage_error(option, "invalid value '" + value + "': expected an integer");
+        throw usage_error(option, "invalid value " + in_quotes(value) + ": expected an integer");
       if (d.name == "precision" && (n < 0 || n > 17))
-        throw usage_error(option, "invalid value '" + value + "': expected 0 to 17 decimals");
+        throw usage_error(option, "invalid value " + in_quotes(value) + ": expected 0 to 17 decimals");
       break;
     }
     case Kind::Number:
       if (!read::parse_number(value, x) || !std::isfinite(x))
-        throw usage_error(option, "invalid value '" + value + "': expected a number");
+        throw usage_error(option, "invalid value " + in_quotes(value) + ": expected a number");
       break;
     case Kind::Choice: {
       std::string list;
@@ -136,7 +137,7 @@ void check_value(const OptionDef& d, const std::string& value) {
         if (c == value) return;
         list += (list.empty() ? "" : ", ") + std::string(c);
       }
-      throw usage_error(option, "invalid value '" + value + "': expected one of " + list);
+      throw usage_error(option, "invalid value " + in_quotes(value) + ": expected one of " + list);
     }
     case Kind::Flag:
     case Kind::Text:
@@ -236,8 +237,8 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
     }
     std::string hint = closest(first, names);
     if (first.rfind("-", 0) == 0)
-      throw usage_error("", "expected a FUNCTION before the options, found '" + first + "'; 'losscalc --help' lists the functions");
-    throw usage_error("", "unknown function '" + first + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
+      throw usage_error("", "expected a FUNCTION before the options, found " + in_quotes(first) + "; 'losscalc --help' lists the functions");
+    throw usage_error("", "unknown function " + in_quotes(first) + (hint.empty() ? "" : "; did you mean '" + hint + "'?") +
                               " ('losscalc --help' lists the functions)");
   }
   const std::string fname(fn->name);
@@ -272,7 +273,7 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
         for (auto& d : option_defs())
           if (accepts(*fn, d)) names.push_back("--" + std::string(d.name));
         std::string hint = closest(shown, names);
-        throw usage_error(fname, "unknown option '" + shown + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+        throw usage_error(fname, "unknown option " + in_quotes(shown) + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
       }
       if (eq != std::string::npos) {
         value = a.substr(eq + 1);
@@ -285,9 +286,9 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
       }
       def = find_short(a[1]);
       shown = a.substr(0, 2);
-      if (!def) throw usage_error(fname, "unknown option '" + shown + "'");
+      if (!def) throw usage_error(fname, "unknown option " + in_quotes(shown));
       if (a.size() > 2) {
-        if (!def->takes_value()) throw usage_error(fname, "unknown option '" + a + "'");
+        if (!def->takes_value()) throw usage_error(fname, "unknown option " + in_quotes(a));
         value = a.substr(a[2] == '=' ? 3 : 2);  // -rnone and -r=none
         has_value = true;
       }
@@ -362,7 +363,7 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
   }
   const std::size_t max_pos = fn->takes_target ? 2 : 1;
   if (positionals.size() > max_pos)
-    throw usage_error(fname, "unexpected argument '" + positionals[max_pos] + "'" +
+    throw usage_error(fname, "unexpected argument " + in_quotes(positionals[max_pos]) +
                                  (fn->takes_target ? " (expected at most INPUT and TARGET)" : " (" + fname + " takes INPUT alone, no TARGET)"));
   // Positionals stay out of CLI11 (it would split or re-read them); the
   // INPUT option above only documents them in the help.
@@ -423,7 +424,7 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
     while (at <= target_column.size()) {
       const std::size_t comma = std::min(target_column.find(',', at), target_column.size());
       const std::string item = target_column.substr(at, comma - at);
-      if (item.empty()) throw usage_error("--target-column", "invalid value '" + target_column + "': an empty column name");
+      if (item.empty()) throw usage_error("--target-column", "invalid value " + in_quotes(target_column) + ": an empty column name");
       rq.rows.target_columns.push_back(item);
       at = comma + 1;
     }
@@ -434,7 +435,7 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
     const std::string& d = delimiter;
     rq.rows.delimiter = d == "," ? ',' : (d == "tab" || d == "\\t" || d == "\t") ? '\t' : d == ";" ? ';' : d == "|" ? '|'
                       : (d == "space" || d == " ") ? ' ' : '\0';
-    if (!rq.rows.delimiter) throw usage_error("--delimiter", "invalid value '" + d + "': expected , tab ; | or space");
+    if (!rq.rows.delimiter) throw usage_error("--delimiter", "invalid value " + in_quotes(d) + ": expected , tab ; | or space");
   }
   if (given("explain-samples")) {
     if (!rq.output.explain) throw usage_error("--explain-samples", "goes with --explain");
@@ -445,7 +446,7 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
       std::int64_t v = -1;
       auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
       if (item.empty() || ec != std::errc() || end != item.data() + item.size() || v < 0)
-        throw usage_error("--explain-samples", "invalid value '" + explain_samples + "': expected sample indices such as 0,5,7");
+        throw usage_error("--explain-samples", "invalid value " + in_quotes(explain_samples) + ": expected sample indices such as 0,5,7");
       rq.output.explain_samples.push_back(v);
       at = comma + 1;
     }

@@ -8,7 +8,22 @@ std::string compose(const std::string& subject, const std::string& where,
   std::string s = "losscalc: ";
   if (!subject.empty()) s += subject + ": ";
   if (!where.empty()) s += where + ": ";
-  return s + message;
+  s += message;
+  // One line whatever the user typed: control characters as \xNN.
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      static const char* hex = "0123456789abcdef";
+      out += "\\x";
+      out += hex[u >> 4];
+      out += hex[u & 15];
+    } else {
+      out += c;
+    }
+  }
+  return out;
 }
 }  // namespace
 
@@ -25,6 +40,13 @@ Error data_error(std::string subject, std::string where, std::string message) {
 
 Error usage_error(std::string subject, std::string message) {
   return Error(ErrorKind::Usage, std::move(subject), "", std::move(message));
+}
+
+std::string in_quotes(std::string_view text, std::size_t max) {
+  if (text.size() <= max) return "'" + std::string(text) + "'";
+  std::size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 character
+  return "'" + std::string(text.substr(0, cut)) + "...'";
 }
 
 }  // namespace losscalc

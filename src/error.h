@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace losscalc {
 
@@ -29,5 +30,11 @@ class Error : public std::runtime_error {
 // Shorthands for the two kinds.
 Error data_error(std::string subject, std::string where, std::string message);
 Error usage_error(std::string subject, std::string message);
+
+// User text (a path, an option value, a name) for a message: in single quotes,
+// at most `max` bytes, cut on a UTF-8 boundary with "..." marking the cut.
+// Control characters are escaped when the message is composed, so an error
+// is always one line.
+std::string in_quotes(std::string_view text, std::size_t max = 200);
 
 }  // namespace losscalc

@@ -40,6 +40,7 @@ class ChainBytes : public read::ByteReader {
     return rest_->read(buf, n);
   }
   std::int64_t size() const override { return rest_->size(); }
+  bool failed() const override { return rest_->failed(); }
 
  private:
   std::string head_;
@@ -85,7 +86,7 @@ std::optional<Opened> open_source(const Source& src, std::istream& in) {
       o.origin = {src.name, ""};
     } else {
       raw = read::file_bytes(src.spec, src.name);
-      o.origin = {src.name, "file '" + src.spec + "'"};
+      o.origin = {src.name, "file " + in_quotes(src.spec)};
     }
   }
   o.head = read_head(*raw, 1 << 16);
@@ -95,13 +96,7 @@ std::optional<Opened> open_source(const Source& src, std::istream& in) {
 }
 
 // Everything the source holds (the sniffed head included).
-std::string read_all(Opened& o) {
-  std::string all;
-  char buf[1 << 16];
-  std::size_t k;
-  while ((k = o.bytes->read(buf, sizeof buf)) > 0) all.append(buf, k);
-  return all;
-}
+std::string read_all(Opened& o) { return read::read_text(*o.bytes, o.origin.subject, o.origin.label); }
 
 std::unique_ptr<read::RowReader> rows_of(Opened& o, const RowOptions& ro) {
   switch (o.format) {
@@ -232,7 +227,11 @@ class RangeBytes : public read::ByteReader {
  public:
   RangeBytes(const std::string& path, std::int64_t begin, std::int64_t end) : left_(end - begin) {
     f_ = std::fopen(path.c_str(), "rb");
-    if (!f_ || std::fseek(f_, static_cast<long>(begin), SEEK_SET) != 0) throw data_error("input", "", "cannot read '" + path + "'");
+    if (f_ && std::fseek(f_, static_cast<long>(begin), SEEK_SET) != 0) {
+      std::fclose(f_);
+      f_ = nullptr;
+    }
+    if (!f_) throw data_error("input", "", "cannot read " + in_quotes(path));
   }
   ~RangeBytes() override {
     if (f_) std::fclose(f_);
@@ -243,6 +242,7 @@ class RangeBytes : public read::ByteReader {
     left_ -= static_cast<std::int64_t>(got);
     return got;
   }
+  bool failed() const override { return std::ferror(f_) != 0; }
 
  private:
   std::FILE* f_ = nullptr;
@@ -348,7 +348,7 @@ std::optional<Totals> reduce_in_two(const Request& rq, const FunctionSpec& fn, c
   first_opts.header = rq.rows.header == 'y' ? read::CsvOptions::Header::Yes : rq.rows.header == 'n' ? read::CsvOptions::Header::No : read::CsvOptions::Header::Auto;
   first_opts.delimiter = delim;
   first_opts.target_columns = rq.rows.target_columns;
-  const read::Origin origin{"input", "file '" + path + "'"};
+  const read::Origin origin{"input", "file " + in_quotes(path)};
   auto r1 = read::csv_rows(std::make_unique<RangeBytes>(path, 0, mid), origin, first_opts);
   auto r2 = read::csv_rows(std::make_unique<RangeBytes>(path, mid, size), origin, second);
   Totals t1, t2;
@@ -643,7 +643,7 @@ void run_merge(const Request& rq, std::istream& in, std::ostream& out) {
     text = all.str();
   } else {
     std::error_code ec;
-    if (!std::filesystem::exists(rq.input->spec, ec)) throw data_error("input", "", "no such file '" + rq.input->spec + "'");
+    if (!std::filesystem::exists(rq.input->spec, ec)) throw data_error("input", "", "no such file " + in_quotes(rq.input->spec));
     auto f = read::file_bytes(rq.input->spec, "input");
     char buf[1 << 16];
     std::size_t k;

@@ -41,6 +41,7 @@ class StreamBytes : public ByteReader {
     in_.read(buf, static_cast<std::streamsize>(n));
     return static_cast<std::size_t>(in_.gcount());
   }
+  bool failed() const override { return in_.bad(); }
 
  private:
   std::istream& in_;
@@ -52,6 +53,7 @@ class FileBytes : public ByteReader {
   ~FileBytes() override { std::fclose(f_); }
   std::size_t read(char* buf, std::size_t n) override { return std::fread(buf, 1, n, f_); }
   std::int64_t size() const override { return size_; }
+  bool failed() const override { return std::ferror(f_) != 0; }
 
  private:
   std::FILE* f_;
@@ -127,7 +129,9 @@ std::string_view trim(std::string_view s) {
 
 constexpr std::size_t kChunk = 1 << 20;
 
-// Buffered lines over a ByteReader, with line numbers for messages.
+// Buffered lines over a ByteReader, with line numbers for messages. The
+// buffer grows only for a line longer than it (up to kMaxTextBytes), and a
+// long line is scanned for its end once, not again after every read.
 class LineBuffer {
  public:
   LineBuffer(std::unique_ptr<ByteReader> in, Origin origin) : in_(std::move(in)), origin_(std::move(origin)) {}
@@ -135,16 +139,17 @@ class LineBuffer {
   // The next line (without '\n'); false at the end.
   bool next(std::string_view& line) {
     for (;;) {
-      const char* nl = static_cast<const char*>(std::memchr(buf_.data() + pos_, '\n', buf_.size() - pos_));
+      const char* nl = static_cast<const char*>(std::memchr(buf_.get() + scan_, '\n', size_ - scan_));
       if (nl || eof_) {
-        if (!nl && pos_ >= buf_.size()) return false;
-        const std::size_t end = nl ? static_cast<std::size_t>(nl - buf_.data()) : buf_.size();
+        if (!nl && pos_ >= size_) return false;
+        const std::size_t end = nl ? static_cast<std::size_t>(nl - buf_.get()) : size_;
         line_start_ = pos_;
         ++line_no_;
-        line = std::string_view(buf_.data() + pos_, end - pos_);
-        pos_ = nl ? end + 1 : end;
+        line = std::string_view(buf_.get() + pos_, end - pos_);
+        pos_ = scan_ = nl ? end + 1 : end;
         return true;
       }
+      scan_ = size_;
       fill();
     }
   }
@@ -153,7 +158,7 @@ class LineBuffer {
     std::string where = origin_.label;
     if (!where.empty()) where += ", ";
     where += "line " + std::to_string(line_no_ + origin_.first_line - 1) + ", column " +
-             std::to_string(at - (buf_.data() + line_start_) + 1);
+             std::to_string(at - (buf_.get() + line_start_) + 1);
     throw data_error(origin_.subject, where, message);
   }
   [[noreturn]] void fail_plain(const std::string& message) const { throw data_error(origin_.subject, origin_.label, message); }
@@ -163,25 +168,34 @@ class LineBuffer {
 
  private:
   void fill() {
-    // Drop the consumed prefix, then read a chunk.
+    // Drop the consumed prefix (line views handed out before are done with).
     if (pos_ > 0) {
-      buf_.erase(0, pos_);
+      std::memmove(buf_.get(), buf_.get() + pos_, size_ - pos_);
+      size_ -= pos_;
+      scan_ -= pos_;
       consumed_ += static_cast<std::int64_t>(pos_);
       pos_ = 0;
     }
-    const std::size_t old = buf_.size();
-    buf_.resize(old + kChunk);
-    const std::size_t got = in_->read(buf_.data() + old, kChunk);
-    buf_.resize(old + got);
-    if (got == 0) eof_ = true;
-    if (buf_.size() > (std::size_t{1} << 31))
-      fail_plain("a single line longer than 2 GiB; losscalc reads lines of at most that much");
+    if (size_ + kChunk > cap_) {
+      if (size_ > kMaxTextBytes) fail_plain("a single line longer than 2 GiB; losscalc reads lines of at most that much");
+      const std::size_t cap = std::max(cap_ * 2, size_ + kChunk);
+      auto bigger = std::make_unique_for_overwrite<char[]>(cap);
+      if (size_) std::memcpy(bigger.get(), buf_.get(), size_);
+      buf_ = std::move(bigger);
+      cap_ = cap;
+    }
+    const std::size_t got = in_->read(buf_.get() + size_, kChunk);
+    // Text never holds a NUL: stop reading there (think /dev/zero); the
+    // parser reports it at its line and column.
+    if (got == 0 && in_->failed()) fail_plain("read error");
+    if (got == 0 || std::memchr(buf_.get() + size_, '\0', got)) eof_ = true;
+    size_ += got;
   }
 
   std::unique_ptr<ByteReader> in_;
   Origin origin_;
-  std::string buf_;
-  std::size_t pos_ = 0, line_start_ = 0;
+  std::unique_ptr<char[]> buf_ = std::make_unique_for_overwrite<char[]>(1);
+  std::size_t cap_ = 0, size_ = 0, pos_ = 0, scan_ = 0, line_start_ = 0;
   std::int64_t line_no_ = 0, consumed_ = 0;
   bool eof_ = false;
 };
@@ -310,14 +324,14 @@ class CsvReader : public RowReader {
         if (col >= width_)
           throw data_error(lines_.origin().subject, lines_.origin().label,
                            "the header names " + std::to_string(names_.size()) + " columns, the data rows have " +
-                               std::to_string(width_) + ": column '" + spec + "' is past their end");
+                               std::to_string(width_) + ": column " + in_quotes(spec) + " is past their end");
       } else {
         std::int64_t v = 0;
         auto [p, ec] = std::from_chars(spec.data(), spec.data() + spec.size(), v);
         if (ec != std::errc() || p != spec.data() + spec.size()) {
           std::string known;
           for (auto& n : names_) known += (known.empty() ? "" : ", ") + n;
-          throw usage_error("--target-column", "no column named '" + spec + "'" +
+          throw usage_error("--target-column", "no column named " + in_quotes(spec) +
                                                    (names_.empty() ? " (the data has no header line)" : " (columns: " + known + ")"));
         }
         col = v < 0 ? v + width_ : v;
@@ -528,7 +542,7 @@ NpyHeader npy_header(std::string_view b, const Origin& o) {
   else if (descr == "<f4") out = {'f', 4, {}, out.data_offset};
   else if (descr == "<i8") out = {'i', 8, {}, out.data_offset};
   else if (descr == "<i4") out = {'i', 4, {}, out.data_offset};
-  else throw bad("unsupported dtype '" + descr + "' (losscalc reads little-endian float64, float32, int64 and int32)");
+  else throw bad("unsupported dtype " + in_quotes(descr, 40) + " (losscalc reads little-endian float64, float32, int64 and int32)");
   // fortran_order
   std::size_t f = value_of("fortran_order");
   while (f < h.size() && h[f] == ' ') ++f;
@@ -658,11 +672,29 @@ std::unique_ptr<ByteReader> stream_bytes(std::istream& in) { return std::make_un
 
 std::unique_ptr<ByteReader> file_bytes(const std::string& path, const std::string& subject) {
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw data_error(subject, "", "'" + path + "' is a directory, not a data file");
+  if (std::filesystem::is_directory(path, ec)) throw data_error(subject, "", in_quotes(path) + " is a directory, not a data file");
   std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) throw data_error(subject, "", "cannot read '" + path + "': " + std::strerror(errno));
+  if (!f) throw data_error(subject, "", "cannot read " + in_quotes(path) + ": " + std::strerror(errno));
   const auto size = std::filesystem::is_regular_file(path, ec) ? static_cast<std::int64_t>(std::filesystem::file_size(path, ec)) : -1;
   return std::make_unique<FileBytes>(f, size);
+}
+
+std::string read_text(ByteReader& in, const std::string& subject, const std::string& label) {
+  std::string text;
+  bool npy = false;
+  char buf[1 << 16];
+  while (const std::size_t got = in.read(buf, sizeof buf)) {
+    const std::size_t old = text.size();
+    if (old + got > kMaxTextBytes)
+      throw data_error(subject, label, "larger than " + std::to_string(kMaxTextBytes >> 20) + " MiB; losscalc reads at most that much");
+    // Capacity doubles but never past the cap (so at most 2 GiB is held).
+    if (old + got > text.capacity()) text.reserve(std::min(std::max(text.capacity() * 2, old + got), kMaxTextBytes));
+    text.append(buf, got);
+    if (old < 64) npy = sniff(text) == RowFormat::Npy;
+    if (!npy && std::memchr(text.data() + old, '\0', got)) break;
+  }
+  if (in.failed()) throw data_error(subject, label, "read error");
+  return text;
 }
 
 std::unique_ptr<RowReader> csv_rows(std::unique_ptr<ByteReader> bytes, Origin origin, CsvOptions options) {

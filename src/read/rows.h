@@ -21,12 +21,24 @@ class ByteReader {
   virtual ~ByteReader() = default;
   virtual std::size_t read(char* buf, std::size_t n) = 0;  // 0 at the end
   virtual std::int64_t size() const { return -1; }           // total bytes if known
+  virtual bool failed() const { return false; }              // a read error (not the end)
 };
 
 std::unique_ptr<ByteReader> string_bytes(std::string_view text);
 std::unique_ptr<ByteReader> stream_bytes(std::istream& in);
 // Opens a file; throws a data error naming `subject` if it cannot.
 std::unique_ptr<ByteReader> file_bytes(const std::string& path, const std::string& subject);
+
+// Largest text read whole (a JSON document, a file or stdin on the in-memory
+// path, a single line when streaming); past it the read stops with an error
+// instead of exhausting memory.
+inline constexpr std::size_t kMaxTextBytes = std::size_t{1} << 31;
+
+// Everything `in` holds, for a parser that needs the whole text. Text never
+// holds a NUL byte: reading stops after the chunk that has one (so /dev/zero
+// ends at once), and the parser then reports it at its line and column. A
+// .npy (binary, by its magic) is read whole. Errors name `subject`/`label`.
+std::string read_text(ByteReader& in, const std::string& subject, const std::string& label);
 
 struct CsvOptions {
   enum class Header { Auto, Yes, No } header = Header::Auto;

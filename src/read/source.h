@@ -9,10 +9,6 @@
 
 namespace losscalc::read {
 
-// Largest text read from a file or stdin; past it the read stops with an error
-// instead of exhausting memory (think /dev/zero).
-inline constexpr std::size_t kMaxTextBytes = std::size_t{1} << 31;
-
 // Whether a data argument is inline text by the contract's first rule: it
 // starts with '[' or '{' or is a single number (so never a file name).
 bool looks_inline(const std::string& spec);
