@@ -2,6 +2,7 @@
 # Runs one end-to-end case: tests/cli/NAME.case is a bash file that sets
 #   args=(...)        the arguments after "losscalc"
 #   stdin='...'       (optional) text on standard input; else /dev/null
+#   stdin_file=PATH   (optional) a file or device as standard input
 #   status=N          expected exit status
 #   stdout='...'      (optional) exact expected stdout (a final newline is added)
 #   stdout_contains='...'  (optional) a substring of stdout
@@ -13,13 +14,15 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}exitcode=86"
 bin=$1
 case_file=$2
-unset stdin stdout stdout_contains stderr
+unset stdin stdin_file stdout stdout_contains stderr
 # shellcheck disable=SC1090
 source "$case_file"
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 cd "$(dirname "$case_file")" || exit 1
-if [ -n "${stdin+set}" ]; then
+if [ -n "${stdin_file+set}" ]; then
+  "$bin" "${args[@]}" <"$stdin_file" >"$dir/out" 2>"$dir/err"
+elif [ -n "${stdin+set}" ]; then
   printf '%s' "$stdin" | "$bin" "${args[@]}" >"$dir/out" 2>"$dir/err"
 else
   "$bin" "${args[@]}" </dev/null >"$dir/out" 2>"$dir/err"

@@ -204,3 +204,44 @@ TEST_CASE("row data errors: header only, a wrong row width, unknown target colum
   CHECK(run_cli({"ce", "-q", "--target-column", "0", "[[1,2]]"}).err ==
         "losscalc: --target-column: needs row data (CSV or TSV), not a JSON array\n");
 }
+
+TEST_CASE("a NUL byte deep in a stream stops the read there: exit 1 at its line, rows before it streamed") {
+  Rows r = make_rows(70000, 4, 5);
+  std::size_t at = 0;
+  for (int line = 1; line < 60001; ++line) at = r.csv.find('\n', at) + 1;
+  const std::string shown = r.csv.substr(at, 6);
+  r.csv.insert(at, std::string(3, '\0'));  // line 60001 starts with NULs
+  auto o = run_cli({"ce", "-q", "-r", "none", "-", "--target-column", "label"}, r.csv);
+  CHECK(o.status == 1);
+  CHECK(o.err.rfind("losscalc: input: stdin, line 60001, column 1: expected a number, found '\\x00\\x00\\x00" + shown, 0) == 0);
+  CHECK(lines(o.out) == 59999);
+  auto whole = run_cli({"ce", "-q", "-", "--target-column", "label"}, r.csv);
+  CHECK(whole.status == 1);
+  CHECK(whole.out.empty());
+  CHECK(whole.err == o.err);
+  // In the first block (about 1 MB of values, read whole before any output):
+  // nothing on stdout.
+  r = make_rows(1000, 4, 5);
+  at = 0;
+  for (int line = 1; line < 101; ++line) at = r.csv.find('\n', at) + 1;
+  r.csv.insert(at, std::string(1, '\0'));
+  o = run_cli({"ce", "-q", "-r", "none", "-", "--target-column", "label"}, r.csv);
+  CHECK(o.status == 1);
+  CHECK(o.err.rfind("losscalc: input: stdin, line 101, column 1: expected a number, found '\\x00", 0) == 0);
+  CHECK(o.out.empty());
+}
+
+TEST_CASE("user text in an error message is one line: control characters escaped, long text cut at 200 bytes") {
+  auto o = run_cli({"soft\nmax", "[1]"});
+  CHECK(o.status == 2);
+  CHECK(o.err == "losscalc: unknown function 'soft\\x0amax'; did you mean 'softmax'? ('losscalc --help' lists the functions)\n");
+  o = run_cli({"ce", "--reduction", "mean\r\x1b[31m", "[[1,2]]", "[0]"});
+  CHECK(o.status == 2);
+  CHECK(o.err == "losscalc: --reduction: invalid value 'mean\\x0d\\x1b[31m': expected one of mean, sum, none, sum_over_batch_size\n");
+  o = run_cli({"ce", "--dim", std::string(300, '7') + "\u00e9", "[[1,2]]", "[0]"});
+  CHECK(o.status == 2);
+  CHECK(o.err == "losscalc: --dim: invalid value '" + std::string(200, '7') + "...': expected an integer\n");
+  // A cut never splits a UTF-8 character.
+  o = run_cli({"ce", "--dim", std::string(199, '7') + "\u00e9\u00e9", "[[1,2]]", "[0]"});
+  CHECK(o.err == "losscalc: --dim: invalid value '" + std::string(199, '7') + "...': expected an integer\n");
+}

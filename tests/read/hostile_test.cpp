@@ -80,7 +80,32 @@ class FailingBuf : public std::streambuf {
   std::string good_;
 };
 
+// An endless source of bytes (/dev/zero as a stream); counts what was taken.
+class EndlessBuf : public std::streambuf {
+ public:
+  explicit EndlessBuf(char c) : block_(1 << 16, c) {}
+  std::size_t taken = 0;
+
+ protected:
+  int_type underflow() override {
+    taken += block_.size();
+    setg(block_.data(), block_.data(), block_.data() + block_.size());
+    return traits_type::to_int_type(block_[0]);
+  }
+
+ private:
+  std::string block_;
+};
+
 }  // namespace
+
+TEST_CASE("an endless stream of NUL bytes (/dev/zero) ends at the first block with an error, not after gigabytes") {
+  EndlessBuf buf('\0');
+  std::istream in(&buf);
+  const std::string e = load_error("-", in);
+  CHECK(e.rfind("losscalc: input: stdin, line 1, column 1: expected a number, found '\\x00\\x00", 0) == 0);
+  CHECK(buf.taken <= (std::size_t{1} << 20));
+}
 
 TEST_CASE("a number past the range of double is infinity, a tiny one zero, in every text form") {
   double x = 0;
