@@ -66,6 +66,23 @@ class ExactSum {
   // The non-overlapping partials (their exact sum is the sum), for printing
   // mergeable partial results.
   const std::vector<double>& partials() const { return partials_; }
+
+  // The same exact sum as canonical parts, smallest first: the largest is the
+  // rounded sum, each next one the rounded rest. Unlike partials(), they
+  // depend only on the exact value, not on the order the terms came in, so
+  // one thread, two threads and merged shards print the same parts.
+  std::vector<double> canonical() const {
+    std::vector<double> out;
+    ExactSum rest = *this;
+    rest.special_ = 0.0;
+    for (int k = 0; k < 64 && !rest.partials_.empty(); ++k) {  // ~40 steps cover the double range
+      const double v = rest.value();
+      if (v == 0.0) break;
+      out.push_back(v);
+      rest.add(-v);
+    }
+    return {out.rbegin(), out.rend()};
+  }
   double special() const { return special_; }
 
  private:

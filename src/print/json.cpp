@@ -50,8 +50,9 @@ std::string json_tensor(const Tensor& t) {
 
 std::string parts(const core::ExactSum& sum) {
   std::string out = "[";
-  for (std::size_t i = 0; i < sum.partials().size(); ++i) out += (i ? "," : "") + json_number(sum.partials()[i]);
-  if (sum.special() != 0 || std::isnan(sum.special())) out += std::string(sum.partials().empty() ? "" : ",") + json_number(sum.special());
+  const std::vector<double> p = sum.canonical();
+  for (std::size_t i = 0; i < p.size(); ++i) out += (i ? "," : "") + json_number(p[i]);
+  if (sum.special() != 0 || std::isnan(sum.special())) out += std::string(p.empty() ? "" : ",") + json_number(sum.special());
   return out + "]";
 }
 
