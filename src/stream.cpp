@@ -3,7 +3,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <exception>
 #include <cstdio>
 #include <cmath>
 #include <cstring>
@@ -11,6 +15,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <mutex>
 #include <thread>
 
 #include "core/exact_sum.h"
@@ -127,6 +132,78 @@ Tensor as_rows(std::vector<double>&& values, std::int64_t rows, std::int64_t wid
   t.data = std::move(values);
   return t;
 }
+
+// Reads the next blocks in a second thread while the caller computes, so
+// parsing and the loss overlap: two cores for one stream (stdin, JSON Lines,
+// .npy, CSV without the two-way split). Blocks and errors come out in the
+// order the reader gave them (a bad row still ends the good rows before it);
+// at most two blocks wait, so memory stays bounded. If the caller stops early
+// (an error), the destructor waits for the read in progress to return.
+class AheadReader : public read::RowReader {
+ public:
+  AheadReader(std::unique_ptr<read::RowReader> inner, std::int64_t max_rows)
+      : inner_(std::move(inner)), max_rows_(max_rows), worker_([this] { produce(); }) {}
+  ~AheadReader() override {
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    worker_.join();
+  }
+
+  bool next(read::RowBlock& b, std::int64_t) override {
+    if (ended_) return false;
+    std::unique_lock<std::mutex> lock(m_);
+    cv_.wait(lock, [&] { return !queue_.empty(); });
+    Item item = std::move(queue_.front());
+    queue_.pop_front();
+    lock.unlock();
+    cv_.notify_all();
+    if (!item.more) ended_ = true;
+    if (item.error) std::rethrow_exception(item.error);
+    if (!item.more) return false;
+    std::swap(b, item.block);
+    return true;
+  }
+  std::int64_t bytes_read() const override { return bytes_.load(std::memory_order_relaxed); }
+
+ private:
+  struct Item {
+    read::RowBlock block;
+    bool more = false;
+    std::exception_ptr error;
+  };
+
+  void produce() {
+    for (;;) {
+      Item item;
+      try {
+        item.more = inner_->next(item.block, max_rows_);
+      } catch (...) {
+        item.error = std::current_exception();
+      }
+      bytes_.store(inner_->bytes_read(), std::memory_order_relaxed);
+      const bool last = !item.more;  // the end, or an error: nothing after it
+      std::unique_lock<std::mutex> lock(m_);
+      cv_.wait(lock, [&] { return stop_ || queue_.size() < 2; });
+      if (stop_) return;
+      queue_.push_back(std::move(item));
+      lock.unlock();
+      cv_.notify_all();
+      if (last) return;
+    }
+  }
+
+  std::unique_ptr<read::RowReader> inner_;
+  const std::int64_t max_rows_;
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::deque<Item> queue_;
+  bool stop_ = false, ended_ = false;
+  std::atomic<std::int64_t> bytes_{0};
+  std::thread worker_;  // last: starts once everything above exists
+};
 
 // Row k of a (rows, ...) tensor, as a batch of one.
 Tensor row_of(const Tensor& t, std::int64_t k) {
@@ -509,6 +586,8 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
     small = std::move(d);
     return std::nullopt;
   }
+  // From here on every block is full size: read them ahead in a second thread.
+  if (std::thread::hardware_concurrency() >= 2) rows = std::make_unique<AheadReader>(std::move(rows), first_rows);
   bool first = true;
   try {
     while (true) {

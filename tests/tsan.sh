@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Race check of the two-thread CSV path (src/stream.cpp, reduce_in_two) under
-# ThreadSanitizer: builds build-tsan/ and runs a large CSV through it, clean,
-# with a bad row in each half, and with --partial. The result must equal the
-# one-thread result (stdin is read by one thread), bit for bit.
+# Race check of the threaded paths of src/stream.cpp under ThreadSanitizer:
+# the two-way split of a large CSV file (reduce_in_two) and the read-ahead
+# thread of a stream (AheadReader, stdin here). Builds build-tsan/ and runs a
+# large CSV through both, clean, with a bad row in each half, with --partial
+# and per-sample output. Both paths must give the same bits.
 #
 #   tests/tsan.sh            (about a minute on two cores)
 set -euo pipefail
@@ -46,4 +47,21 @@ check "bad row in the first half" 1 "" \
   -- ce -q --target-column label "$dir/bad1.csv"
 partial=$("$bin" ce --partial --target-column label - <"$dir/rows.csv")
 check "--partial (the same canonical parts)" 0 "$partial" "" -- ce --partial --target-column label "$dir/rows.csv"
+# Read-ahead: per-sample losses up to the bad row, then the error.
+"$bin" ce -q -r none --target-column label - <"$dir/bad2.csv" >"$dir/none.out" 2>"$dir/none.err" && fail=1
+if [ "$(wc -l <"$dir/none.out")" != 349998 ] || ! grep -q "line 350000, column 1" "$dir/none.err"; then
+  echo "FAIL -r none from stdin with a bad row: $(wc -l <"$dir/none.out") lines, $(cat "$dir/none.err")"; fail=1
+else
+  echo "ok   -r none from stdin ends before the bad row"
+fi
+# Read-ahead stopped early: a bad value (class 10 of 10) in the second block.
+sed '50000s/,[0-9]$/,10/' "$dir/rows.csv" >"$dir/badtarget.csv"
+check "a bad target in the second half" 1 "" "losscalc: target: data row 49999: Target 10 is out of bounds." \
+  -- ce -q --target-column label "$dir/badtarget.csv"
+got=$("$bin" ce -q --target-column label - <"$dir/badtarget.csv" 2>&1) && fail=1
+if [ "$got" != "losscalc: target: data row 49999: Target 10 is out of bounds." ]; then
+  echo "FAIL a bad target while the reader is ahead: $got"; fail=1
+else
+  echo "ok   a bad target while the reader is ahead (stdin)"
+fi
 exit $fail
