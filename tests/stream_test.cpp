@@ -245,3 +245,26 @@ TEST_CASE("user text in an error message is one line: control characters escaped
   o = run_cli({"ce", "--dim", std::string(199, '7') + "\u00e9\u00e9", "[[1,2]]", "[0]"});
   CHECK(o.err == "losscalc: --dim: invalid value '" + std::string(199, '7') + "...': expected an integer\n");
 }
+
+TEST_CASE("JSON Lines: the plain form (fast path) and every other form give the same values and errors") {
+  // Line 1 plain, line 2 spaced and reordered, line 3 with forms only the JSON
+  // parser reads ("Infinity" strings, 1e400), line 4 a scalar target in brackets.
+  const std::string jsonl =
+      "{\"input\": [0.5, -1.25, 3e-2], \"target\": 2}\n"
+      "{ \"target\" :1 ,  \"input\":[ 1. , .5,-0 ] }\r\n"
+      "{\"input\": [1e400, \"-Infinity\", 2], \"target\": 0}\n"
+      "{\"input\": [7, 8, 9], \"target\": [1]}\n";
+  const std::string doc = "{\"input\": [[0.5,-1.25,3e-2],[1,0.5,-0],[\"Infinity\",\"-Infinity\",2],[7,8,9]], \"target\": [2,1,0,1]}";
+  auto a = run_cli({"ce", "-q", "-r", "none", "-"}, jsonl);
+  auto b = run_cli({"ce", "-q", "-r", "none", doc});
+  CHECK(a.status == 0);
+  CHECK(a.out == b.out);
+  CHECK(lines(a.out) == 4);
+  // Errors come from the JSON parser, with its place.
+  auto e = run_cli({"ce", "-q", "-"}, "{\"input\": [1, 2], \"target\": 0}\n{\"input\": [1, 2], \"target\": 0, \"weight\": 1}\n");
+  CHECK(e.status == 1);
+  CHECK(e.err == "losscalc: input: stdin, line 2, column 1: JSON Lines rows hold \"input\" and \"target\" only; give \"weight\" as an option (--weight)\n");
+  e = run_cli({"ce", "-q", "-"}, "{\"input\": [1, 2], \"target\": 0}\n{\"input\": [1, 2, x], \"target\": 0}\n");
+  CHECK(e.status == 1);
+  CHECK(e.err == "losscalc: input: stdin, line 2, column 18: expected a number, found 'x'\n");
+}
