@@ -60,8 +60,8 @@ class FileBytes : public ByteReader {
   std::int64_t size_;
 };
 
-// Clinger's fast path: a decimal with at most 15 significant digits and a
-// power of ten within 1e22 is m * 10^e or m / 10^-e with both operands exact,
+// Clinger's fast path: a decimal whose digits make an integer m <= 2^53 and
+// a power of ten within 1e22 is m * 10^e or m / 10^-e with both operands exact,
 // so one IEEE operation rounds it correctly: the same double as from_chars,
 // several times faster. Returns the end of the number, or nullptr when the
 // text is not such a number (the caller falls back to from_chars).
@@ -70,23 +70,19 @@ const char* fast_decimal(const char* p, const char* end, double& out) {
                                       1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
   const bool negative = p < end && *p == '-';
   if (negative) ++p;
-  std::uint64_t m = 0;
-  int digits = 0, scale = 0;
+  std::uint64_t m = 0;  // wraps past 19 digits; such numbers go to from_chars
+  int scale = 0;
   const char* start = p;
-  while (p < end && static_cast<unsigned>(*p - '0') < 10) {
-    m = m * 10 + static_cast<unsigned>(*p++ - '0');
-    if (m) ++digits;
-  }
+  while (p < end && static_cast<unsigned>(*p - '0') < 10) m = m * 10 + static_cast<unsigned>(*p++ - '0');
   const bool int_part = p > start;
+  auto digits = p - start;
   if (p < end && *p == '.') {
     ++p;
     const char* frac = p;
-    while (p < end && static_cast<unsigned>(*p - '0') < 10) {
-      m = m * 10 + static_cast<unsigned>(*p++ - '0');
-      if (m) ++digits;
-      --scale;
-    }
+    while (p < end && static_cast<unsigned>(*p - '0') < 10) m = m * 10 + static_cast<unsigned>(*p++ - '0');
     if (!int_part && p == frac) return nullptr;
+    scale = -static_cast<int>(p - frac);
+    digits += p - frac;
   } else if (!int_part) {
     return nullptr;
   }
@@ -100,7 +96,8 @@ const char* fast_decimal(const char* p, const char* end, double& out) {
     if (p == es) return nullptr;
     scale += eneg ? -e : e;
   }
-  if (digits > 15 || scale < -22 || scale > 22) return nullptr;
+  // m is exact as a double (at most 2^53) and 10^|scale| too.
+  if (digits > 19 || m > (std::uint64_t{1} << 53) || scale < -22 || scale > 22) return nullptr;
   double v = static_cast<double>(m);
   v = scale < 0 ? v / kPow10[-scale] : v * kPow10[scale];
   out = negative ? -v : v;

@@ -4,8 +4,11 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <string>
+#include <vector>
 
 #include "error.h"
+#include "read/rows.h"
 #include "read/text.h"
 
 using namespace losscalc;
@@ -144,4 +147,36 @@ TEST_CASE("the CSV reader's fast decimal path gives exactly from_chars's double"
       CHECK(got.data[i] == want);
     }
   }
+}
+
+TEST_CASE("CSV numbers read by the fast path are the doubles from_chars gives, digit count and exponent near every limit") {
+  std::mt19937_64 gen(17);
+  std::string csv;
+  std::vector<std::string> tokens;
+  for (int i = 0; i < 20000; ++i) {
+    const int int_digits = static_cast<int>(gen() % 12);
+    const int frac_digits = static_cast<int>(gen() % 12);
+    std::string t = (gen() % 2) ? "-" : "";
+    for (int k = 0; k < int_digits; ++k) t += static_cast<char>('0' + gen() % 10);
+    if (frac_digits || int_digits == 0) {
+      t += '.';
+      for (int k = 0; k < std::max(frac_digits, int_digits == 0 ? 1 : 0); ++k) t += static_cast<char>('0' + gen() % 10);
+    }
+    if (gen() % 3 == 0) t += "e" + std::to_string(static_cast<int>(gen() % 60) - 30);
+    if (i % 1000 == 0) t = "9007199254740993";  // 2^53 + 1: past the fast path
+    if (i % 1000 == 1) t = "9007199254740992e-22";
+    if (i % 1000 == 2) t = "0.00000000000000000001234";
+    tokens.push_back(t);
+    csv += t + ((i % 10 == 9) ? "\n" : ",");
+  }
+  auto rows = csv_rows(string_bytes(csv), {"input", ""}, {});
+  RowBlock all = read_all(*rows);
+  REQUIRE(all.input.size() == tokens.size());
+  std::size_t wrong = 0;
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    double want = 0;
+    std::from_chars(tokens[i].data(), tokens[i].data() + tokens[i].size(), want);
+    if (std::memcmp(&want, &all.input[i], sizeof want) != 0) ++wrong;
+  }
+  CHECK(wrong == 0);
 }
