@@ -65,7 +65,7 @@ class FileBytes : public ByteReader {
 // so one IEEE operation rounds it correctly: the same double as from_chars,
 // several times faster. Returns the end of the number, or nullptr when the
 // text is not such a number (the caller falls back to from_chars).
-const char* fast_decimal(const char* p, const char* end, double& out) {
+[[gnu::always_inline]] inline const char* fast_decimal(const char* p, const char* end, double& out) {
   static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
                                       1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
   const bool negative = p < end && *p == '-';
