@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <cstdio>
 #include <cmath>
 #include <cstring>
@@ -326,9 +327,10 @@ class RangeBytes : public read::ByteReader {
   std::int64_t left_;
 };
 
-// Reduces every block of `rows` into `t` (the target in the rows' columns).
+// Reduces every block of `rows` into `t` (the target in the rows' columns);
+// `on_block` hears the bytes and rows done after each block.
 void reduce_rows(read::RowReader& rows, const FunctionSpec& fn, const Settings& s, const Data& fixed, Totals& t,
-                 std::int64_t& rows_seen, std::int64_t& width) {
+                 std::int64_t& rows_seen, std::int64_t& width, const std::function<void(std::int64_t, std::int64_t)>& on_block) {
   read::RowBlock b;
   const std::int64_t block_values = std::int64_t{1} << 17;
   std::int64_t max_rows = 64;
@@ -350,6 +352,7 @@ void reduce_rows(read::RowReader& rows, const FunctionSpec& fn, const Settings& 
     t.extra = r.extra_denominator;
     t.count += r.count;
     rows_seen += b.rows;
+    on_block(rows.bytes_read(), rows_seen);
   }
 }
 
@@ -370,7 +373,7 @@ std::string shift_place(const std::string& where, std::int64_t lines, std::int64
 // Two threads, each reducing half of a large CSV file (split at a line
 // break); their exact sums merge to the same double one thread gives.
 std::optional<Totals> reduce_in_two(const Request& rq, const FunctionSpec& fn, const Settings& s, const Data& fixed,
-                                    const std::string& head, std::int64_t& rows_seen, std::int64_t& width) {
+                                    const std::string& head, std::int64_t& rows_seen, std::int64_t& width, Progress& progress) {
   const std::string& path = rq.input->spec;
   std::error_code ec;
   const auto size = static_cast<std::int64_t>(std::filesystem::file_size(path, ec));
@@ -431,19 +434,27 @@ std::optional<Totals> reduce_in_two(const Request& rq, const FunctionSpec& fn, c
   Totals t1, t2;
   std::int64_t rows1 = 0, rows2 = 0, w1 = -1, w2 = -1;
   std::exception_ptr e1, e2;
+  // Progress: the second thread publishes its counts, the first shows both.
+  std::atomic<std::int64_t> bytes2{0}, done2{0};
   std::thread worker([&] {
     try {
-      reduce_rows(*r2, fn, s, fixed, t2, rows2, w2);
+      reduce_rows(*r2, fn, s, fixed, t2, rows2, w2, [&](std::int64_t bytes, std::int64_t rows) {
+        bytes2.store(bytes, std::memory_order_relaxed);
+        done2.store(rows, std::memory_order_relaxed);
+      });
     } catch (...) {
       e2 = std::current_exception();
     }
   });
   try {
-    reduce_rows(*r1, fn, s, fixed, t1, rows1, w1);
+    reduce_rows(*r1, fn, s, fixed, t1, rows1, w1, [&](std::int64_t bytes, std::int64_t rows) {
+      progress.tick(bytes + bytes2.load(std::memory_order_relaxed), rows + done2.load(std::memory_order_relaxed));
+    });
   } catch (...) {
     e1 = std::current_exception();
   }
   worker.join();
+  progress.done();
   if (e1) std::rethrow_exception(e1);
   if (e2) {
     try {
@@ -509,6 +520,9 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
   s.dim = 1;
   s.loss_only = true;
   const Reduction reduction = *s.reduction;
+  Progress progress;
+  progress.on = &err == &std::cerr && isatty(STDERR_FILENO);
+  progress.err = &err;
 
   // Large CSV files with the target in a column: both cores.
   if (reduction != Reduction::None && input->format == read::RowFormat::Csv && !rq.rows.target_columns.empty() &&
@@ -517,7 +531,7 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
     if (rq.weight) fixed2.weight = read::load(*rq.weight, in).array;
     if (rq.pos_weight) fixed2.pos_weight = read::load(*rq.pos_weight, in).array;
     std::int64_t rows_seen = 0, width = 0;
-    if (auto totals = reduce_in_two(rq, fn, s, fixed2, input->head, rows_seen, width)) {
+    if (auto totals = reduce_in_two(rq, fn, s, fixed2, input->head, rows_seen, width, progress)) {
       const std::string what = "streamed " + std::to_string(rows_seen) + " rows of " + std::to_string(width) +
                                " values from " + input->origin.label + " (two threads)";
       out << reduced_output(rq.function, reduction, s.dtype, *totals, o, what) << std::flush;
@@ -549,9 +563,6 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
   if (rq.pos_weight) fixed.pos_weight = read::load(*rq.pos_weight, in).array;
 
   const bool per_sample = reduction == Reduction::None;
-  Progress progress;
-  progress.on = &err == &std::cerr && isatty(STDERR_FILENO);
-  progress.err = &err;
   Totals totals;
   std::string pending;  // per-sample lines not yet written
   bool csv_header = per_sample && o.format == Format::Csv && !o.quiet;
