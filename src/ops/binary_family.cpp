@@ -1,4 +1,6 @@
 // The torch binary family: binary_cross_entropy, binary_cross_entropy_with_logits, sigmoid.
+#include <type_traits>
+
 #include "error.h"
 #include "ops/common.h"
 #include "ops/ops.h"
@@ -36,7 +38,7 @@ Result binary_cross_entropy(const Data& data, const Settings& s) {
   require_same_shape(target, data.input,
                      "Using a target size " + shape_str(target.shape) + " that is different to the input size " +
                          shape_str(data.input.shape) + " is deprecated. Please ensure they have the same size.");
-  require_probabilities(data.input, "input", "all elements of input should be between 0 and 1");
+  require_probabilities(data.input, "input", "all elements of input should be between 0 and 1", std::is_same_v<T, float>);
   const auto x = to_vec<T>(data.input);
   const auto pw = core::bce(x, to_vec<T>(target), broadcast_vec<T>(data.weight, data.input.shape, "weight"));
   Result r = start("binary_cross_entropy", s, true);

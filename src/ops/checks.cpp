@@ -120,9 +120,9 @@ void require_same_shape(const Tensor& target, const Tensor& input, const std::st
   if (target.shape != input.shape) throw data_error("target", "", message);
 }
 
-void require_probabilities(const Tensor& t, const std::string& subject, const std::string& message) {
+void require_probabilities(const Tensor& t, const std::string& subject, const std::string& message, bool float32) {
   for (std::size_t k = 0; k < t.data.size(); ++k)
-    if (!(t.data[k] >= 0.0 && t.data[k] <= 1.0))
+    if (const double v = float32 ? static_cast<double>(static_cast<float>(t.data[k])) : t.data[k]; !(v >= 0.0 && v <= 1.0))
       throw data_error(subject, element_where(t.shape, static_cast<std::int64_t>(k)), message + ", got " + print::shortest(t.data[k]));
 }
 

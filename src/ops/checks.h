@@ -42,7 +42,8 @@ Tensor broadcast_to(const Tensor& t, const Shape& shape, const std::string& subj
 void require_same_shape(const Tensor& target, const Tensor& input, const std::string& message);
 
 // Every element of `t` in [0, 1] (NaN fails, as in torch).
-void require_probabilities(const Tensor& t, const std::string& subject, const std::string& message);
+// (In float32, the values as float32 hold them: 1.00000001 is 1.0f, as in torch.)
+void require_probabilities(const Tensor& t, const std::string& subject, const std::string& message, bool float32);
 
 // Whether `target` holds class probabilities (same shape as the input) under
 // --target-type; throws when the type asked for cannot fit.
