@@ -11,6 +11,7 @@
 #include <functional>
 #include <cstdio>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -206,6 +207,13 @@ class AheadReader : public read::RowReader {
   std::thread worker_;  // last: starts once everything above exists
 };
 
+// Whether a stream may use a second thread: two cores or more, and not
+// LOSSCALC_THREADS=1 (for measuring one thread, or a machine kept for others).
+bool second_thread() {
+  const char* env = std::getenv("LOSSCALC_THREADS");
+  return std::thread::hardware_concurrency() >= 2 && !(env && std::string_view(env) == "1");
+}
+
 // Row k of a (rows, ...) tensor, as a batch of one.
 Tensor row_of(const Tensor& t, std::int64_t k) {
   Tensor r;
@@ -377,7 +385,7 @@ std::optional<Totals> reduce_in_two(const Request& rq, const FunctionSpec& fn, c
   const std::string& path = rq.input->spec;
   std::error_code ec;
   const auto size = static_cast<std::int64_t>(std::filesystem::file_size(path, ec));
-  if (ec || size < (std::int64_t{16} << 20) || std::thread::hardware_concurrency() < 2) return std::nullopt;
+  if (ec || size < (std::int64_t{16} << 20) || !second_thread()) return std::nullopt;
   // The first line: the delimiter and, for names, the target columns' indices.
   const auto nl = head.find('\n');
   if (nl == std::string::npos) return std::nullopt;
@@ -598,7 +606,7 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
     return std::nullopt;
   }
   // From here on every block is full size: read them ahead in a second thread.
-  if (std::thread::hardware_concurrency() >= 2) rows = std::make_unique<AheadReader>(std::move(rows), first_rows);
+  if (second_thread()) rows = std::make_unique<AheadReader>(std::move(rows), first_rows);
   bool first = true;
   try {
     while (true) {

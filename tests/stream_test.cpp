@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -267,4 +268,18 @@ TEST_CASE("JSON Lines: the plain form (fast path) and every other form give the 
   e = run_cli({"ce", "-q", "-"}, "{\"input\": [1, 2], \"target\": 0}\n{\"input\": [1, 2, x], \"target\": 0}\n");
   CHECK(e.status == 1);
   CHECK(e.err == "losscalc: input: stdin, line 2, column 18: expected a number, found 'x'\n");
+}
+
+TEST_CASE("LOSSCALC_THREADS=1 gives the same bits as the read-ahead thread") {
+  Rows r = make_rows(60000, 5, 9);
+  auto two = run_cli({"ce", "-q", "-", "--target-column", "label"}, r.csv);
+  auto none_two = run_cli({"ce", "-q", "-r", "none", "-", "--target-column", "label"}, r.csv);
+  setenv("LOSSCALC_THREADS", "1", 1);
+  auto one = run_cli({"ce", "-q", "-", "--target-column", "label"}, r.csv);
+  auto none_one = run_cli({"ce", "-q", "-r", "none", "-", "--target-column", "label"}, r.csv);
+  unsetenv("LOSSCALC_THREADS");
+  CHECK(two.status == 0);
+  CHECK(two.out == one.out);
+  CHECK(lines(none_two.out) == 60000);
+  CHECK(none_two.out == none_one.out);
 }

@@ -6,7 +6,8 @@
 Generates logits with a label column as CSV, JSON Lines and .npy (sizes
 scaled by --scale: at 1.0, 1e5 x 100 and 1e6 x 10 as CSV, 2e5 x 100 as JSON
 Lines and .npy), then runs, side by side in one run:
-  - losscalc cross_entropy -q (streamed, mean) on each file;
+  - losscalc cross_entropy -q (streamed, mean) on each file; each CSV also
+    from stdin ("CSV <"), and both on one thread ("1t": LOSSCALC_THREADS=1);
   - the Python route on the same file: numpy.loadtxt (or the json module, or
     numpy.load), then torch cross_entropy with backward (when torch imports);
   - the classic 2x4 one-liner: losscalc vs python3 -c 'import torch; ...'.
@@ -28,12 +29,14 @@ import numpy as np
 PY = "/usr/bin/python3"
 
 
-def measured(cmd, repeat):
+def measured(cmd, repeat, stdin_path=None, env=None):
     """Median time and the peak RSS, via /usr/bin/time for a per-command peak."""
     times, rss, out = [], 0.0, ""
     for _ in range(repeat):
         t0 = time.perf_counter()
-        p = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, capture_output=True, text=True)
+        with open(stdin_path or os.devnull, "rb") as stdin:
+            p = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, capture_output=True, text=True, stdin=stdin,
+                               env=dict(os.environ, **(env or {})))
         times.append(time.perf_counter() - t0)
         if p.returncode != 0:
             raise SystemExit(f"failed: {' '.join(cmd)}\n{p.stderr}")
@@ -103,26 +106,36 @@ def main():
         x, y = make_data(d, n, c, n + c)
         p = os.path.join(d, f"csv_{n}x{c}.csv")
         write_csv(p, x, y)
-        cases.append(("CSV", f"{n}x{c}", n, p, [args.binary, "cross_entropy", "-q", p, "--target-column", "label"],
-                      [PY, "-c", PY_CSV, p]))
+        ours = [args.binary, "cross_entropy", "-q", p, "--target-column", "label"]
+        stdin = [args.binary, "cross_entropy", "-q", "-", "--target-column", "label"]
+        theirs = [PY, "-c", PY_CSV, p]
+        # A file (split in two halves), the same from stdin (one reader, read
+        # ahead), and either on one thread (LOSSCALC_THREADS=1).
+        cases.append(("CSV", f"{n}x{c}", n, p, ours, theirs, None, None))
+        cases.append(("CSV 1t", f"{n}x{c}", n, p, ours, theirs, None, {"LOSSCALC_THREADS": "1"}))
+        cases.append(("CSV <", f"{n}x{c}", n, p, stdin, theirs, p, None))
+        cases.append(("CSV <1t", f"{n}x{c}", n, p, stdin, theirs, p, {"LOSSCALC_THREADS": "1"}))
     n, c = int(2e5 * s), 100
     x, y = make_data(d, n, c, 7)
     p = os.path.join(d, f"jsonl_{n}x{c}.jsonl")
     write_jsonl(p, x, y)
-    cases.append(("JSONL", f"{n}x{c}", n, p, [args.binary, "cross_entropy", "-q", p], [PY, "-c", PY_JSONL, p]))
+    cases.append(("JSONL", f"{n}x{c}", n, p, [args.binary, "cross_entropy", "-q", p], [PY, "-c", PY_JSONL, p], None, None))
     px, py_ = os.path.join(d, f"npy_{n}x{c}.npy"), os.path.join(d, f"npy_{n}_labels.npy")
     np.save(px, x)
     np.save(py_, y)
-    cases.append((".npy", f"{n}x{c}", n, px, [args.binary, "cross_entropy", "-q", px, py_], [PY, "-c", PY_NPY, px, py_]))
+    cases.append((".npy", f"{n}x{c}", n, px, [args.binary, "cross_entropy", "-q", px, py_], [PY, "-c", PY_NPY, px, py_], None, None))
 
-    print(f"{'format':6} {'shape':>12} {'MB':>7} | {'losscalc MB/s':>13} {'rows/s':>10} {'RSS MB':>7} | "
+    print(f"{'format':7} {'shape':>12} {'MB':>7} | {'losscalc MB/s':>13} {'rows/s':>10} {'RSS MB':>7} | "
           f"{'python MB/s':>11} {'RSS MB':>7} | {'ratio':>6}  agree")
-    for fmt, shape, rows, path, ours, theirs in cases:
+    python_times = {}  # the Python route once per file
+    for fmt, shape, rows, path, ours, theirs, stdin_path, env in cases:
         mb = os.path.getsize(path) / 1e6
-        t, rss, out = measured(ours, args.repeat)
-        line = f"{fmt:6} {shape:>12} {mb:7.1f} | {mb / t:13.1f} {rows / t:10.3g} {rss:7.1f} | "
+        t, rss, out = measured(ours, args.repeat, stdin_path, env)
+        line = f"{fmt:7} {shape:>12} {mb:7.1f} | {mb / t:13.1f} {rows / t:10.3g} {rss:7.1f} | "
         if have_torch:
-            tp, rssp, outp = measured(theirs, 1)
+            if path not in python_times:
+                python_times[path] = measured(theirs, 1)
+            tp, rssp, outp = python_times[path]
             agree = abs(float(out) - float(outp)) <= 1e-9 * max(1.0, abs(float(outp)))
             line += f"{mb / tp:11.1f} {rssp:7.1f} | {tp / t:6.1f}  {'yes' if agree else 'NO: ' + out + ' vs ' + outp}"
         else:
