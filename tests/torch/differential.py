@@ -22,9 +22,9 @@ Each case draws a family, then a function of it:
     binary_cross_entropy_with_logits, sigmoid (torch semantics). Shape (N),
     (N,C) or (N,C,d) (sometimes a (16..40, C) batch), dtype, reduction, a
     --weight of a shape that broadcasts to the input's (a scalar, (1), the
-    last dim, (N,1), (C,1), the full shape...), for with_logits a
-    --pos-weight the same way (sometimes 0 or negative), binary, soft,
-    out-of-[0,1] or non-finite targets, and extreme values: probabilities
+    last dim, (N,1), (C,1), the full shape...; sometimes with zeros or
+    negative values), for with_logits a --pos-weight the same way, binary,
+    soft, out-of-[0,1] or non-finite targets, and extreme values: probabilities
     exactly 0 and 1, 1e-300, 1 - 1e-16, denormals, values whose validity
     depends on the dtype (1.00000001, -1e-300: float32 rounds them into
     [0,1]); logits +-100, +-1e4, +-1e30, +-inf, NaN. A few cases are invalid
@@ -47,7 +47,12 @@ two numbers match when both are the same non-finite string ("NaN",
 "Infinity", "-Infinity") or |got - want| <= atol + rtol*|want|, with
 rtol/atol 1e-12 (float64) and 2e-6/1e-6 (float32), atol widened only where
 cancellation requires it (tolerances() in gen_reference.py or
-gen_reference_binary.py, capped by their atol_cap()).
+gen_reference_binary.py, capped by their atol_cap()). For a reduced loss
+the exact reduction (math.fsum) of torch's own per-element losses counts as
+one more correct formulation, since losscalc's sums are exact: where the
+losses cancel (nll_loss picking +-1e300, negative weights) torch's rounded
+sum may be far from it, and the atol of "loss" widens the same way
+(loss_tolerance() here; not for the Keras functions).
 
 Streamed mode: 5% of the cross_entropy draws instead run through the row
 data path, and 1% through JSON Lines: (N, C) logits with N in 1..40000
@@ -60,12 +65,13 @@ last, sometimes first or in the middle; the numbers mostly repr(), sometimes
 %.17g, %.17e, %.3E or fixed point, sometimes CRLF line ends) run as
 `losscalc cross_entropy -q --target-column label FILE`, or JSON Lines
 ({"input": [...], "target": k} per line, sometimes with the keys the other
-way round) run as `losscalc cross_entropy -q FILE`; each also with the file
-on standard input (`-`). The values are parsed back from the file's text and
-given to torch's F.cross_entropy; each printed loss (one number, or one per
-row for -r none) must match with rtol 1e-12, atol 1e-12, and the file and
-standard-input runs must print the same text. A failing case's data file is
-kept in the temporary directory and its path printed.
+way round) run as `losscalc cross_entropy -q FILE`; each also with `-`,
+the file on standard input (redirected, or written into a pipe). The
+values are parsed back from the file's text and given to torch's
+F.cross_entropy; each printed loss (one number, or one per row for -r none)
+must match with rtol 1e-12, atol 1e-12, and the file and standard-input
+runs must print the same text. A failing case's data file is kept in the
+temporary directory and its path printed.
 
 With --reference FILE it runs the fixed cases of reference_cases.json (or
 binary_reference_cases.json) instead (by the same rule, with each case's own
@@ -531,6 +537,7 @@ def random_stream_spec(rng, mode):
             spec["ignore_index"] = spec["ignore"]
     if rng.random() < 0.04:
         spec["nonfinite"] = True
+    spec["stdin_pipe"] = rng.random() < 0.5  # else the file itself is standard input
     if mode == "csv":
         spec["label_pos"] = rng.choices(("last", "first", "middle"), weights=(70, 15, 15))[0]
         spec["number_format"] = rng.choices(("repr", "%.17g", "%.17e", "%.3E", "fixed"),
@@ -668,37 +675,45 @@ def run_stream_case(ref, binary, spec, workdir, label, timeout):
     rtol, atol = STREAM_TOL
     details = []
     outputs = {}
+    stdin_label = "stdin (%s)" % ("a pipe" if spec.get("stdin_pipe") else "the file redirected")
     for how in ("file", "stdin"):
         args = stream_args(spec, path if how == "file" else "-")
+        where = how if how == "file" else stdin_label
         try:
             if how == "file":
                 proc = subprocess.run([binary] + args, capture_output=True, text=True, timeout=timeout)
+            elif spec.get("stdin_pipe"):
+                with open(path, "rb") as f:
+                    data = f.read()
+                proc = subprocess.run([binary] + args, input=data, capture_output=True, timeout=timeout)
+                proc.stdout = proc.stdout.decode("utf-8", "replace")
+                proc.stderr = proc.stderr.decode("utf-8", "replace")
             else:
                 with open(path, "rb") as f:
                     proc = subprocess.run([binary] + args, stdin=f, capture_output=True, text=True,
                                           timeout=timeout)
         except subprocess.TimeoutExpired:
-            details.append("%s: timed out after %gs" % (how, timeout))
+            details.append("%s: timed out after %gs" % (where, timeout))
             continue
         except OSError as exc:
             return False, ["cannot run %s: %s" % (binary, exc)], stream_args(spec, path)
         if proc.returncode != 0:
             details.append("%s: expected exit status 0, got %d; stderr: %s"
-                           % (how, proc.returncode, short(proc.stderr.strip())))
+                           % (where, proc.returncode, short(proc.stderr.strip())))
             continue
         outputs[how] = proc.stdout
         try:
             got = parse_printed(proc.stdout)
         except ValueError as exc:
-            details.append("%s: stdout is not one number per line (%s): %s" % (how, exc, short(proc.stdout)))
+            details.append("%s: stdout is not one number per line (%s): %s" % (where, exc, short(proc.stdout)))
             continue
         if len(got) != len(want_list):
             details.append("%s: expected %d number(s), got %d: %s"
-                           % (how, len(want_list), len(got), short(proc.stdout.strip())))
+                           % (where, len(want_list), len(got), short(proc.stdout.strip())))
             continue
         mismatch = ref.first_mismatch(ref.jsonable(want_list), ref.jsonable(got), rtol, atol, "loss")
         if mismatch:
-            details.append("%s: %s (rtol %g, atol %g)" % (how, mismatch, rtol, atol))
+            details.append("%s: %s (rtol %g, atol %g)" % (where, mismatch, rtol, atol))
             if len(want_list) == 1:
                 details.append("  expected (torch F.cross_entropy): %r" % want_list[0])
                 details.append("  got:                              %r" % got[0])
