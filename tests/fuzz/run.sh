@@ -224,7 +224,7 @@ for t in "${targets[@]}"; do
     >"$logs/run.log" 2>&1) || true
   elapsed=$(( $(date +%s) - start ))
   # -jobs writes fuzz-0.log into the current directory, which fuzz_cli changes.
-  [ -f "$work/fuzz-0.log" ] && mv "$work/fuzz-0.log" "$logs/"
+  if [ "$t" = cli ] && [ -f "$work/fuzz-0.log" ]; then mv "$work/fuzz-0.log" "$logs/"; fi
   log=$logs/fuzz-0.log
   [ -f "$log" ] || log=$logs/run.log
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
