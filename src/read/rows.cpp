@@ -131,7 +131,12 @@ constexpr std::size_t kChunk = 1 << 20;
 // long line is scanned for its end once, not again after every read.
 class LineBuffer {
  public:
-  LineBuffer(std::unique_ptr<ByteReader> in, Origin origin) : in_(std::move(in)), origin_(std::move(origin)) {}
+  LineBuffer(std::unique_ptr<ByteReader> in, Origin origin) : in_(std::move(in)), origin_(std::move(origin)) {
+    // A small source of known size (inline text, a small file) gets a small
+    // buffer: parsing "[1,2]" should not allocate a megabyte.
+    if (const std::int64_t total = in_->size(); total >= 0)
+      chunk_ = std::min(kChunk, std::max<std::size_t>(static_cast<std::size_t>(total) + 1, 4096));
+  }
 
   // The next line (without '\n'); false at the end.
   bool next(std::string_view& line) {
@@ -173,15 +178,15 @@ class LineBuffer {
       consumed_ += static_cast<std::int64_t>(pos_);
       pos_ = 0;
     }
-    if (size_ + kChunk > cap_) {
+    if (size_ + chunk_ > cap_) {
       if (size_ > kMaxTextBytes) fail_plain("a single line longer than 2 GiB; losscalc reads lines of at most that much");
-      const std::size_t cap = std::max(cap_ * 2, size_ + kChunk);
+      const std::size_t cap = std::max(cap_ * 2, size_ + chunk_);
       auto bigger = std::make_unique_for_overwrite<char[]>(cap);
       if (size_) std::memcpy(bigger.get(), buf_.get(), size_);
       buf_ = std::move(bigger);
       cap_ = cap;
     }
-    const std::size_t got = in_->read(buf_.get() + size_, kChunk);
+    const std::size_t got = in_->read(buf_.get() + size_, chunk_);
     // Text never holds a NUL: stop reading there (think /dev/zero); the
     // parser reports it at its line and column.
     if (got == 0 && in_->failed()) fail_plain("read error");
@@ -192,7 +197,7 @@ class LineBuffer {
   std::unique_ptr<ByteReader> in_;
   Origin origin_;
   std::unique_ptr<char[]> buf_ = std::make_unique_for_overwrite<char[]>(1);
-  std::size_t cap_ = 0, size_ = 0, pos_ = 0, scan_ = 0, line_start_ = 0;
+  std::size_t chunk_ = kChunk, cap_ = 0, size_ = 0, pos_ = 0, scan_ = 0, line_start_ = 0;
   std::int64_t line_no_ = 0, consumed_ = 0;
   bool eof_ = false;
 };
