@@ -126,6 +126,13 @@ std::string_view trim(std::string_view s) {
 
 constexpr std::size_t kChunk = 1 << 20;
 
+// Capacity for `rows` rows of a block (capped: max_rows may be a huge "all").
+void reserve_block(RowBlock& b, std::int64_t rows, std::int64_t width, std::int64_t target_width) {
+  rows = std::min<std::int64_t>(rows, std::max<std::int64_t>(64, (std::int64_t{1} << 17) / std::max<std::int64_t>(1, width)));
+  b.input.reserve(static_cast<std::size_t>(rows * width));
+  b.target.reserve(static_cast<std::size_t>(rows * target_width));
+}
+
 // Buffered lines over a ByteReader, with line numbers for messages. The
 // buffer grows only for a line longer than it (up to kMaxTextBytes), and a
 // long line is scanned for its end once, not again after every read.
@@ -213,6 +220,9 @@ class CsvReader : public RowReader {
     if (deferred_) std::rethrow_exception(std::exchange(deferred_, nullptr));
     b.clear();
     b.first_row = rows_done_;
+    // The caller may have taken the vectors' memory: room for a whole block
+    // up front, not a doubling (and a copy) every few rows.
+    if (width_ > 0) reserve_block(b, max_rows, width_ - static_cast<std::int64_t>(target_slots_), static_cast<std::int64_t>(target_slots_));
     std::string_view row;
     try {
       while (b.rows < max_rows && next_row(row)) {
@@ -452,6 +462,7 @@ class JsonlReader : public RowReader {
   bool next(RowBlock& b, std::int64_t max_rows) override {
     b.clear();
     b.first_row = rows_done_;
+    if (width_ > 0) reserve_block(b, max_rows, width_, target_width_);
     std::string_view line;
     while (b.rows < max_rows && lines_.next(line)) {
       ++line_no_;
