@@ -407,10 +407,13 @@ class CsvReader : public RowReader {
         double v;
         const char* q = fast_decimal(p, end, v);
         if (!q) {
+          // NaN: the lenient path below checks its spelling. (Only here: the
+          // fast path never gives one, and testing its quotient would wait
+          // for the division.)
           auto [q2, ec] = std::from_chars(p, end, v);
-          q = (ec == std::errc() && *p != 'n' && *p != 'N') ? q2 : nullptr;
+          q = (ec == std::errc() && *p != 'n' && *p != 'N' && !std::isnan(v)) ? q2 : nullptr;
         }
-        if (q && q > p && (q == end || *q == delim_) && n < width_ && !std::isnan(v)) {  // NaN: the lenient path checks its spelling
+        if (q && q > p && (q == end || *q == delim_) && n < width_) {
           const int slot = target_slots_ ? slot_[static_cast<std::size_t>(n)] : -1;
           if (slot < 0)
             b.input.push_back(v);
