@@ -15,10 +15,8 @@ std::string compose(const std::string& subject, const std::string& where,
   for (char c : s) {
     const auto u = static_cast<unsigned char>(c);
     if (u < 0x20 || u == 0x7f) {
-      static const char* hex = "0123456789abcdef";
       out += "\\x";
-      out += hex[u >> 4];
-      out += hex[u & 15];
+      append_hex(out, u);
     } else {
       out += c;
     }
@@ -40,6 +38,12 @@ Error data_error(std::string subject, std::string where, std::string message) {
 
 Error usage_error(std::string subject, std::string message) {
   return Error(ErrorKind::Usage, std::move(subject), "", std::move(message));
+}
+
+void append_hex(std::string& out, unsigned char byte) {
+  static const char* hex = "0123456789abcdef";
+  out += hex[byte >> 4];
+  out += hex[byte & 15];
 }
 
 std::string in_quotes(std::string_view text, std::size_t max) {

@@ -37,4 +37,7 @@ Error usage_error(std::string subject, std::string message);
 // is always one line.
 std::string in_quotes(std::string_view text, std::size_t max = 200);
 
+// Two lowercase hex digits of a byte, appended (for \xHH and \u00HH escapes).
+void append_hex(std::string& out, unsigned char byte);
+
 }  // namespace losscalc

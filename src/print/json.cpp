@@ -1,6 +1,7 @@
 #include <cmath>
 
 #include "print/number.h"
+#include "error.h"
 #include "print/printers.h"
 
 namespace losscalc::print {
@@ -28,10 +29,8 @@ std::string quoted(const std::string& v) {
       s += '\\';
       s += c;
     } else if (u < 0x20) {
-      static const char* hex = "0123456789abcdef";
       s += "\\u00";
-      s += hex[u >> 4];
-      s += hex[u & 15];
+      append_hex(s, u);
     } else {
       s += c;
     }

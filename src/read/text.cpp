@@ -207,10 +207,8 @@ std::string quote_token(std::string_view token) {
   for (char c : token.substr(0, 24)) {
     auto u = static_cast<unsigned char>(c);
     if (u < 0x20 || u >= 0x7f) {
-      static const char* hex = "0123456789abcdef";
       s += "\\x";
-      s += hex[u >> 4];
-      s += hex[u & 15];
+      append_hex(s, u);
     } else {
       s += c;
     }

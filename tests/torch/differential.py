@@ -207,14 +207,19 @@ def random_softmax_spec(rng, ref):
     if invalid:
         ii = spec.get("ignore_index", -100)
         bad = rng.choice([C, C + 3] + ([-1] if ii != -1 else []))
-        if isinstance(target, list):
-            flat = list(ref.leaves(target))
-            flat[rng.randrange(len(flat))] = bad
-            target = ref.nest(flat, tshape)
-        else:
-            target = bad
+        target = with_bad_label(rng, ref, target, bad, tshape)
     spec["target"] = target
     return spec, invalid
+
+
+def with_bad_label(rng, ref, target, bad, tshape):
+    """The target (a label or nested labels of shape tshape) with one label,
+    drawn at random, replaced by `bad`."""
+    if isinstance(target, list):
+        flat = list(ref.leaves(target))
+        flat[rng.randrange(len(flat))] = bad
+        return ref.nest(flat, tshape)
+    return bad
 
 
 def random_spec(rng, ref):
@@ -403,6 +408,16 @@ def random_labels(rng, ref, shape, C):
     return ref.nest([rng.randrange(C) for _ in range(ref.numel(shape))], shape)
 
 
+def random_axis(rng, spec, nd, p):
+    """With probability p (and nd > 1), a class axis drawn from all axes, as a
+    positive or negative index, set as spec["dim"]; else None (the last)."""
+    if nd > 1 and rng.random() < p:
+        a = rng.randrange(nd)
+        spec["dim"] = a if rng.random() < 0.5 else a - nd
+        return spec["dim"]
+    return None
+
+
 def random_tfkeras_spec(rng, ref):
     func = rng.choice(TFKERAS)
     dtype = rng.choice(("float64", "float32"))
@@ -421,11 +436,8 @@ def random_tfkeras_spec(rng, ref):
         if func == "weighted_cross_entropy_with_logits":
             spec["pos_weight"] = random_factor(rng, ref, rng.choice(((), (shape[-1],))), 0.2, 5.0, odd=0)
     elif func == "softmax_cross_entropy_with_logits":
-        axis = None
-        if nd > 1 and rng.random() < 0.3:
-            a = rng.randrange(nd)
-            axis = a if rng.random() < 0.5 else a - nd
-            spec["dim"] = axis
+        axis = random_axis(rng, spec, nd, 0.3)
+        if axis is not None:
             spec["dim_flag"] = rng.choice(("--axis", "--dim"))
         spec["x"] = random_logits(rng, ref, shape, dtype, 0.1)
         a = (-1 if axis is None else axis) % nd
@@ -437,18 +449,9 @@ def random_tfkeras_spec(rng, ref):
         if rng.random() < 0.06:
             invalid = True
             bad = rng.choice((shape[-1], -1, shape[-1] + 2))
-            if isinstance(spec["target"], list):
-                flat = list(ref.leaves(spec["target"]))
-                flat[rng.randrange(len(flat))] = bad
-                spec["target"] = ref.nest(flat, shape[:-1])
-            else:
-                spec["target"] = bad
+            spec["target"] = with_bad_label(rng, ref, spec["target"], bad, shape[:-1])
     elif func == "categorical_crossentropy":
-        axis = None
-        if nd > 1 and rng.random() < 0.2:
-            a = rng.randrange(nd)
-            axis = a if rng.random() < 0.5 else a - nd
-            spec["dim"] = axis
+        axis = random_axis(rng, spec, nd, 0.2)
         a = (-1 if axis is None else axis) % nd
         spec["from_logits"] = rng.random() < 0.4
         if spec["from_logits"]:
@@ -481,12 +484,7 @@ def random_tfkeras_spec(rng, ref):
         if rng.random() < 0.06:
             invalid = True
             bad = rng.choice((C, C + 2, -2))
-            if isinstance(spec["target"], list):
-                flat = list(ref.leaves(spec["target"]))
-                flat[rng.randrange(len(flat))] = bad
-                spec["target"] = ref.nest(flat, shape[:-1])
-            else:
-                spec["target"] = bad
+            spec["target"] = with_bad_label(rng, ref, spec["target"], bad, shape[:-1])
     else:  # binary_crossentropy
         if nd > 1 and rng.random() < 0.15:
             spec["dim"] = rng.randrange(nd - 1)
