@@ -205,8 +205,10 @@ std::string general_help() {
   }
   s +=
       "\nData arguments (INPUT, TARGET, --weight): inline JSON such as '[[0.1,0.2],[0.3,0.4]]',\n"
-      "compact text '0.1 0.2; 0.3 0.4', a file (JSON, CSV, TSV), or - for stdin. INPUT may be\n"
-      "a JSON object {\"input\": ..., \"target\": ..., \"weight\": ...}.\n\n"
+      "compact text '0.1 0.2; 0.3 0.4', a file (JSON, CSV, TSV, JSON Lines, .npy), or - for stdin.\n"
+      "INPUT may be a JSON object {\"input\": ..., \"target\": ..., \"weight\": ...}. Row data\n"
+      "(CSV with --target-column, JSON Lines, .npy) is streamed in bounded memory, and a large\n"
+      "stream uses two threads (LOSSCALC_THREADS=1: one).\n\n"
       "Output: text for people (default), --json, --format csv, -q for the number alone.\n"
       "Exit status: 0 success, 1 bad data, 2 bad usage.\n\n"
       "Example:\n  losscalc cross_entropy '[[0.1,0.2,0.3,0.4],[0.1,0.1,0.1,0.1]]' '[2,3]'\n\n"
