@@ -206,7 +206,8 @@ status=0
 for t in "${targets[@]}"; do
   logs=$out/logs/$t
   arts=$out/artifacts/$t
-  rm -f "$logs"/fuzz-*.log "$logs"/run.log "$work"/fuzz-*.log
+  rm -f "$logs"/fuzz-*.log "$logs"/run.log
+  if [ "$t" = cli ]; then rm -f "$work"/fuzz-*.log; fi  # only its own: another target may be running
   before=$(ls "$arts" | wc -l)
   extra=()
   [ "$t" = cli ] && extra=(-dict="$here/cli.dict")
