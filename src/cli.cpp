@@ -460,8 +460,11 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
     }
   if (rq.output.explain && rq.output.quiet) throw usage_error("--explain", "shows every step; it does not combine with -q");
   if (rq.output.partial && rq.output.explain) throw usage_error("--partial", "prints the mergeable sums; it does not combine with --explain");
+  // --partial needs a reduced loss: checked here once, for every path (streamed or not).
   if (rq.output.partial && s.reduction && *s.reduction == Reduction::None)
     throw usage_error("--partial", "needs a reduced loss (mean or sum), not -r none");
+  if (rq.output.partial && !s.reduction && fn->default_reduction == Reduction::None)
+    throw usage_error("--partial", "needs a reduced loss (mean or sum); " + fname + " defaults to none: pass -r mean or -r sum");
   if (rq.output.explain && rq.output.format == Format::Csv) throw usage_error("--explain", "needs text or json output, not csv");
   return cl;
 }

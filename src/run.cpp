@@ -67,8 +67,6 @@ Result compute(const Request& rq, const Data& data) {
   const FunctionSpec& fn = *find_function(rq.function);
   Settings s = rq.settings;
   if (!s.reduction) s.reduction = fn.default_reduction;
-  if (rq.output.partial && *s.reduction == Reduction::None)
-    throw usage_error("--partial", "needs a reduced loss (mean or sum); " + rq.function + " defaults to none: pass -r mean or -r sum");
   if (!s.dim && fn.dim_default != DimDefault::Unset) {
     if (fn.dim_default == DimDefault::Last)
       s.dim = -1;

@@ -113,7 +113,7 @@ std::unique_ptr<read::RowReader> rows_of(Opened& o, const RowOptions& ro) {
       return read::npy_rows(std::move(o.bytes), o.origin);
     default: {
       read::CsvOptions co;
-      co.header = ro.header == 'y' ? read::CsvOptions::Header::Yes : ro.header == 'n' ? read::CsvOptions::Header::No : read::CsvOptions::Header::Auto;
+      co.header = read::CsvOptions::header_from(ro.header);
       co.delimiter = ro.delimiter;
       co.target_columns = ro.target_columns;
       return read::csv_rows(std::move(o.bytes), o.origin, co);
@@ -433,7 +433,7 @@ std::optional<Totals> reduce_in_two(const Request& rq, const FunctionSpec& fn, c
   }
   if (mid >= size) return std::nullopt;
   read::CsvOptions first_opts;
-  first_opts.header = rq.rows.header == 'y' ? read::CsvOptions::Header::Yes : rq.rows.header == 'n' ? read::CsvOptions::Header::No : read::CsvOptions::Header::Auto;
+  first_opts.header = read::CsvOptions::header_from(rq.rows.header);
   first_opts.delimiter = delim;
   first_opts.target_columns = rq.rows.target_columns;
   const read::Origin origin{"input", "file " + in_quotes(path)};
@@ -521,8 +521,6 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
   // Resolved settings, as compute() resolves them; rows put classes last.
   Settings s = rq.settings;
   if (!s.reduction) s.reduction = fn.default_reduction;
-  if (o.partial && *s.reduction == Reduction::None)
-    throw usage_error("--partial", "needs a reduced loss (mean or sum); " + rq.function + " defaults to none: pass -r mean or -r sum");
   if (s.dim && *s.dim != -1 && *s.dim != 1)
     throw usage_error("--dim", "row data has its classes along the row (dim 1 = -1); --dim " + std::to_string(*s.dim) + " needs a JSON array input");
   s.dim = 1;

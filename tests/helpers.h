@@ -6,7 +6,10 @@
 #include <string>
 #include <vector>
 
+#include <doctest/doctest.h>
+
 #include "core/losses.h"
+#include "error.h"
 #include "run.h"
 
 namespace losscalc::testing {
@@ -21,6 +24,19 @@ inline Outcome run_cli(const std::vector<std::string>& args, const std::string& 
   std::ostringstream out, err;
   int status = run_main(args, in, out, err);
   return {status, out.str(), err.str()};
+}
+
+// The message of the data error (exit status 1, checked) that `f` throws, or
+// "no error".
+template <class F>
+std::string data_error_of(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    CHECK(e.exit_status() == 1);
+    return e.what();
+  }
+  return "no error";
 }
 
 inline core::Vec<double> vec(std::initializer_list<double> v) {

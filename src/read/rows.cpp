@@ -373,6 +373,15 @@ class CsvReader : public RowReader {
     const char* base = row.data();
     std::size_t tgt_at = b.target.size();
     if (target_slots_) b.target.resize(tgt_at + target_slots_);
+    // Cell n's value into the input, or into its target slot.
+    auto store = [&](double v) {
+      const int slot = target_slots_ ? slot_[static_cast<std::size_t>(n)] : -1;
+      if (slot < 0)
+        b.input.push_back(v);
+      else
+        b.target[tgt_at + static_cast<std::size_t>(slot)] = v;
+      ++n;
+    };
     auto put = [&](const char* at, std::string_view cell) {
       double v;
       if (cell.empty()) lines_.fail(at, "empty cell");
@@ -383,12 +392,7 @@ class CsvReader : public RowReader {
         lines_.fail(cells.empty() ? base : cells[0].data(), "this row has " + std::to_string(cells.size()) +
                                                                  " cells, the first data row has " + std::to_string(width_));
       }
-      const int slot = target_slots_ ? slot_[static_cast<std::size_t>(n)] : -1;
-      if (slot < 0)
-        b.input.push_back(v);
-      else
-        b.target[tgt_at + static_cast<std::size_t>(slot)] = v;
-      ++n;
+      store(v);
     };
     if (delim_ == ' ') {
       while (i < size) {
@@ -414,12 +418,7 @@ class CsvReader : public RowReader {
           q = (ec == std::errc() && *p != 'n' && *p != 'N' && !std::isnan(v)) ? q2 : nullptr;
         }
         if (q && q > p && (q == end || *q == delim_) && n < width_) {
-          const int slot = target_slots_ ? slot_[static_cast<std::size_t>(n)] : -1;
-          if (slot < 0)
-            b.input.push_back(v);
-          else
-            b.target[tgt_at + static_cast<std::size_t>(slot)] = v;
-          ++n;
+          store(v);
           if (q == end) break;
           i = static_cast<std::size_t>(q - base) + 1;
           continue;

@@ -42,6 +42,8 @@ std::string read_text(ByteReader& in, const std::string& subject, const std::str
 
 struct CsvOptions {
   enum class Header { Auto, Yes, No } header = Header::Auto;
+  // --header's letter ('y'es, 'n'o, else auto) as a Header.
+  static Header header_from(char flag) { return flag == 'y' ? Header::Yes : flag == 'n' ? Header::No : Header::Auto; }
   char delimiter = 0;  // 0: detect from the first row: ',' if it has one, else tab, else spaces
   std::vector<std::string> target_columns;  // names or indices (negative from the end)
 };

@@ -220,7 +220,7 @@ std::string quote_token(std::string_view token) {
 Parsed matrix_document(std::string_view text, const Origin& origin) {
   // The same CSV reader that streams files, over the whole text at once.
   CsvOptions opts;
-  opts.header = origin.header == 'y' ? CsvOptions::Header::Yes : origin.header == 'n' ? CsvOptions::Header::No : CsvOptions::Header::Auto;
+  opts.header = CsvOptions::header_from(origin.header);
   opts.delimiter = origin.delimiter;
   auto rows = csv_rows(string_bytes(text), origin, opts);
   RowBlock all = read_all(*rows);

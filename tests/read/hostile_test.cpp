@@ -11,33 +11,23 @@
 #include <string>
 
 #include "error.h"
+#include "helpers.h"
 #include "read/rows.h"
 #include "read/source.h"
 #include "read/text.h"
 
 using namespace losscalc;
 using namespace losscalc::read;
+using losscalc::testing::data_error_of;
 
 namespace {
 
 std::string error_of(std::string_view text, const std::string& label = "") {
-  try {
-    parse_text(text, {"input", label});
-  } catch (const Error& e) {
-    CHECK(e.exit_status() == 1);
-    return e.what();
-  }
-  return "no error";
+  return data_error_of([&] { parse_text(text, {"input", label}); });
 }
 
 std::string load_error(const std::string& spec, std::istream& in) {
-  try {
-    load(Source{"input", spec}, in);
-  } catch (const Error& e) {
-    CHECK(e.exit_status() == 1);
-    return e.what();
-  }
-  return "no error";
+  return data_error_of([&] { load(Source{"input", spec}, in); });
 }
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
@@ -54,13 +44,7 @@ std::string npy(const std::string& dict, const std::string& data) {
 }
 
 std::string npy_error(const std::string& bytes) {
-  try {
-    npy_tensor(bytes, {"input", "stdin"});
-  } catch (const Error& e) {
-    CHECK(e.exit_status() == 1);
-    return e.what();
-  }
-  return "no error";
+  return data_error_of([&] { npy_tensor(bytes, {"input", "stdin"}); });
 }
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {

@@ -8,23 +8,19 @@
 #include <vector>
 
 #include "error.h"
+#include "helpers.h"
 #include "read/rows.h"
 #include "read/text.h"
 
 using namespace losscalc;
 using namespace losscalc::read;
+using losscalc::testing::data_error_of;
 
 namespace {
 Tensor parse(const std::string& text) { return parse_text(text, {"input", ""}).array; }
 
 std::string error_of(const std::string& text) {
-  try {
-    parse_text(text, {"input", ""});
-  } catch (const Error& e) {
-    CHECK(e.exit_status() == 1);
-    return e.what();
-  }
-  return "no error";
+  return data_error_of([&] { parse_text(text, {"input", ""}); });
 }
 }  // namespace
 
