@@ -1,6 +1,7 @@
 #include "read/rows.h"
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -65,42 +66,44 @@ class FileBytes : public ByteReader {
 // so one IEEE operation rounds it correctly: the same double as from_chars,
 // several times faster. Returns the end of the number, or nullptr when the
 // text is not such a number (the caller falls back to from_chars).
-[[gnu::always_inline]] inline const char* fast_decimal(const char* p, const char* end, double& out) {
+//
+// The text must be followed by a byte that cannot continue a number (the
+// LineBuffer keeps a NUL after its data, and a line ends at '\n' or ';'), so
+// the digit loops need no bounds checks; the caller still checks that the
+// number ends where its cell does.
+[[gnu::always_inline]] inline const char* fast_decimal(const char* p, double& out) {
   static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
                                       1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-  const bool negative = p < end && *p == '-';
-  if (negative) ++p;
+  const bool negative = *p == '-';
+  p += negative;
   std::uint64_t m = 0;  // wraps past 19 digits; such numbers go to from_chars
-  int scale = 0;
   const char* start = p;
-  while (p < end && static_cast<unsigned>(*p - '0') < 10) m = m * 10 + static_cast<unsigned>(*p++ - '0');
-  const bool int_part = p > start;
+  while (static_cast<unsigned>(*p - '0') < 10) m = m * 10 + static_cast<unsigned>(*p++ - '0');
   auto digits = p - start;
-  if (p < end && *p == '.') {
-    ++p;
-    const char* frac = p;
-    while (p < end && static_cast<unsigned>(*p - '0') < 10) m = m * 10 + static_cast<unsigned>(*p++ - '0');
-    if (!int_part && p == frac) return nullptr;
+  int scale = 0;
+  if (*p == '.') {
+    const char* frac = ++p;
+    while (static_cast<unsigned>(*p - '0') < 10) m = m * 10 + static_cast<unsigned>(*p++ - '0');
     scale = -static_cast<int>(p - frac);
-    digits += p - frac;
-  } else if (!int_part) {
-    return nullptr;
+    digits -= scale;
   }
-  if (p < end && (*p == 'e' || *p == 'E')) {
+  if (digits == 0) return nullptr;  // no digit at all ("", "-", ".", "-.")
+  if ((*p | 0x20) == 'e') {
     ++p;
-    const bool eneg = p < end && *p == '-';
-    if (p < end && (*p == '-' || *p == '+')) ++p;
+    const bool eneg = *p == '-';
+    p += (*p == '-' || *p == '+');
     int e = 0;
     const char* es = p;
-    while (p < end && static_cast<unsigned>(*p - '0') < 10 && e < 10000) e = e * 10 + (*p++ - '0');
+    while (static_cast<unsigned>(*p - '0') < 10 && e < 10000) e = e * 10 + (*p++ - '0');
     if (p == es) return nullptr;
     scale += eneg ? -e : e;
   }
   // m is exact as a double (at most 2^53) and 10^|scale| too.
   if (digits > 19 || m > (std::uint64_t{1} << 53) || scale < -22 || scale > 22) return nullptr;
-  double v = static_cast<double>(m);
-  v = scale < 0 ? v / kPow10[-scale] : v * kPow10[scale];
-  out = negative ? -v : v;
+  const double v = static_cast<double>(m);
+  const double a = scale < 0 ? v / kPow10[-scale] : v * kPow10[scale];
+  // The sign as a bit, no branch on it (and -0 stays -0).
+  out = std::bit_cast<double>(std::bit_cast<std::uint64_t>(a) | std::uint64_t{negative} << 63);
   return p;
 }
 
@@ -135,7 +138,8 @@ void reserve_block(RowBlock& b, std::int64_t rows, std::int64_t width, std::int6
 
 // Buffered lines over a ByteReader, with line numbers for messages. The
 // buffer grows only for a line longer than it (up to kMaxTextBytes), and a
-// long line is scanned for its end once, not again after every read.
+// long line is scanned for its end once, not again after every read. A NUL
+// always follows the data, so a line is followed by '\n' or a NUL.
 class LineBuffer {
  public:
   LineBuffer(std::unique_ptr<ByteReader> in, Origin origin) : in_(std::move(in)), origin_(std::move(origin)) {
@@ -188,7 +192,7 @@ class LineBuffer {
     if (size_ + chunk_ > cap_) {
       if (size_ > kMaxTextBytes) fail_plain("a single line longer than 2 GiB; losscalc reads lines of at most that much");
       const std::size_t cap = std::max(cap_ * 2, size_ + chunk_);
-      auto bigger = std::make_unique_for_overwrite<char[]>(cap);
+      auto bigger = std::make_unique_for_overwrite<char[]>(cap + 1);  // + the NUL after the data
       if (size_) std::memcpy(bigger.get(), buf_.get(), size_);
       buf_ = std::move(bigger);
       cap_ = cap;
@@ -199,11 +203,12 @@ class LineBuffer {
     if (got == 0 && in_->failed()) fail_plain("read error");
     if (got == 0 || std::memchr(buf_.get() + size_, '\0', got)) eof_ = true;
     size_ += got;
+    buf_[size_] = '\0';  // a number never runs on past a line (see fast_decimal)
   }
 
   std::unique_ptr<ByteReader> in_;
   Origin origin_;
-  std::unique_ptr<char[]> buf_ = std::make_unique_for_overwrite<char[]>(1);
+  std::unique_ptr<char[]> buf_ = std::make_unique<char[]>(1);
   std::size_t chunk_ = kChunk, cap_ = 0, size_ = 0, pos_ = 0, scan_ = 0, line_start_ = 0;
   std::int64_t line_no_ = 0, consumed_ = 0;
   bool eof_ = false;
@@ -358,6 +363,40 @@ class CsvReader : public RowReader {
       throw usage_error("--target-column", "every column is a target: no input values left");
   }
 
+  // The common row: plain numbers, each right up to the delimiter, as many
+  // as the first row had. Anything else (spaces, quotes, a '+', NaN, a
+  // number from_chars must read, a wrong count) is left to the general loop
+  // in parse_data_row, which reads it from the start again or reports it.
+  bool plain_row(std::string_view row, RowBlock& b) {
+    const std::size_t in_at = b.input.size(), tgt_at = b.target.size();
+    b.input.resize(in_at + static_cast<std::size_t>(width_) - target_slots_);
+    b.target.resize(tgt_at + target_slots_);
+    double* in = b.input.data() + in_at;
+    double* tg = b.target.data() + tgt_at;
+    const int* slot = slot_.data();
+    const char* p = row.data();
+    const char* const end = p + row.size();
+    for (std::int64_t n = 0; n < width_; ++n) {
+      double v;
+      const char* q = fast_decimal(p, v);
+      if (!q) break;
+      const int s = slot[n];
+      if (s < 0)
+        *in++ = v;
+      else
+        tg[s] = v;
+      if (q == end) {
+        if (n + 1 == width_) return true;
+        break;
+      }
+      if (*q != delim_) break;
+      p = q + 1;
+    }
+    b.input.resize(in_at);
+    b.target.resize(tgt_at);
+    return false;
+  }
+
   void parse_data_row(std::string_view row, RowBlock& b) {
     // The first data row fixes the width.
     if (width_ < 0) {
@@ -366,6 +405,10 @@ class CsvReader : public RowReader {
       width_ = static_cast<std::int64_t>(cells.size());
       resolve_targets();
       b.input.reserve(static_cast<std::size_t>(width_) * 1024);
+    }
+    if (delim_ != ' ' && plain_row(row, b)) {
+      ++b.rows;
+      return;
     }
     std::int64_t n = 0;
     std::size_t i = 0;
@@ -409,7 +452,7 @@ class CsvReader : public RowReader {
         // Fast path: a plain number right up to the delimiter (or the end).
         const char* p = base + i;
         double v;
-        const char* q = fast_decimal(p, end, v);
+        const char* q = fast_decimal(p, v);
         if (!q) {
           // NaN: the lenient path below checks its spelling. (Only here: the
           // fast path never gives one, and testing its quotient would wait
@@ -538,7 +581,7 @@ class JsonlReader : public RowReader {
       for (;;) {
         if (array) ws();
         double v;
-        const char* q = fast_decimal(p, end, v);
+        const char* q = fast_decimal(p, v);
         if (!q) return false;
         out.push_back(v);
         p = q;

@@ -130,6 +130,7 @@ TEST_CASE("the CSV reader's fast decimal path gives exactly from_chars's double"
     t += d.substr(0, dot).empty() ? "0" : d.substr(0, dot);
     if (dot < digits) t += "." + d.substr(dot);
     if (gen() % 3 == 0) t += "e" + std::to_string(static_cast<int>(gen() % 61) - 30);
+    if (i % 997 == 0) t = i % 2 ? "-0" : "-0.0";
     tokens.push_back(t);
     text += t + ((i + 1) % 6 == 0 ? "\n" : ",");
   }
@@ -163,6 +164,8 @@ TEST_CASE("CSV numbers read by the fast path are the doubles from_chars gives, d
     if (i % 1000 == 0) t = "9007199254740993";  // 2^53 + 1: past the fast path
     if (i % 1000 == 1) t = "9007199254740992e-22";
     if (i % 1000 == 2) t = "0.00000000000000000001234";
+    if (i % 1000 == 3) t = "-0";  // the sign of zero survives (memcmp below)
+    if (i % 1000 == 4) t = "-0.000e7";
     tokens.push_back(t);
     csv += t + ((i % 10 == 9) ? (i % 20 == 19 ? "\r\n" : "\n") : (i % 7 ? "," : " , "));
   }
