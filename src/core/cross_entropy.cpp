@@ -1,3 +1,4 @@
+#include "core/index_forward.h"
 #include "core/losses.h"
 #include "core/slice.h"
 
@@ -6,20 +7,18 @@ namespace losscalc::core {
 template <class T>
 Forward<T> cross_entropy_index_forward(const Layout& layout, const Vec<T>& log_probs, const Index& target,
                                        const Vec<T>& weight, std::int64_t ignore_index, T label_smoothing) {
-  // The nll part is nll_loss on log_softmax, exactly as torch composes it.
-  Forward<T> f = nll_forward(layout, log_probs, target, weight, ignore_index);
-  if (label_smoothing > 0) {
-    // torch: (1 - eps) * nll + smooth * (eps / C), with smooth = -sum_c w[c] logp[c]
-    // and the same weight-sum denominator; ignored positions stay 0.
-    const T scale = label_smoothing / static_cast<T>(layout.classes);
-    for (std::int64_t p = 0; p < layout.positions(); ++p) {
-      if (f.ignored[p]) continue;
-      auto ls = slice(layout, log_probs, p);
-      const T smooth = weight.size() ? static_cast<T>(-sum_double(ls * weight)) : static_cast<T>(-sum_double(ls));
-      f.loss[p] = (T(1) - label_smoothing) * f.loss[p] + smooth * scale;
-    }
-  }
-  return f;
+  return index_forward(layout, target, weight, ignore_index, label_smoothing, array_rows(layout, log_probs));
+}
+
+template <class T>
+Forward<T> cross_entropy_index_loss(const Layout& layout, const Vec<T>& x, const Index& target, const Vec<T>& weight,
+                                    std::int64_t ignore_index, T label_smoothing) {
+  // log_softmax(x)[c] = (x[c] - max) - log_sum, as softmax_forward forms it.
+  return index_forward(layout, target, weight, ignore_index, label_smoothing, [&](std::int64_t p) {
+    const SliceLse<T> l = slice_lse<false>(slice(layout, x, p), static_cast<Slice<T>*>(nullptr));
+    const T* row = x.data() + layout.base(p);
+    return [row, inner = layout.inner, l](std::int64_t c) { return (row[c * inner] - l.max) - l.log_sum; };
+  });
 }
 
 template <class T>
@@ -84,6 +83,8 @@ Vec<T> cross_entropy_prob_backward(const Layout& layout, const Vec<T>& log_probs
 #define LOSSCALC_INSTANTIATE(T)                                                                                  \
   template Forward<T> cross_entropy_index_forward(const Layout&, const Vec<T>&, const Index&, const Vec<T>&,     \
                                                   std::int64_t, T);                                              \
+  template Forward<T> cross_entropy_index_loss(const Layout&, const Vec<T>&, const Index&, const Vec<T>&,        \
+                                               std::int64_t, T);                                                 \
   template Vec<T> cross_entropy_index_backward(const Layout&, const Vec<T>&, const Index&, const Vec<T>&,        \
                                                std::int64_t, T, const Vec<T>&);                                  \
   template Forward<T> cross_entropy_prob_forward(const Layout&, const Vec<T>&, const Vec<T>&, const Vec<T>&, T); \

@@ -59,6 +59,12 @@ void log_softmax_backward(const Layout& layout, const Vec<T>& log_probs, Vec<T>&
 template <class T>
 Forward<T> cross_entropy_index_forward(const Layout& layout, const Vec<T>& log_probs, const Index& target,
                                        const Vec<T>& weight, std::int64_t ignore_index, T label_smoothing);
+// The same losses straight from the logits x, without log_softmax arrays
+// (the loss-only path: streaming, and any run that prints only the loss):
+// the same operations in the same order, so the same doubles.
+template <class T>
+Forward<T> cross_entropy_index_loss(const Layout& layout, const Vec<T>& x, const Index& target, const Vec<T>& weight,
+                                    std::int64_t ignore_index, T label_smoothing);
 // grad = G - p sum(G), G[c] = -upstream_i ((1 - eps) w[y] [c == y] + (eps/C) w[c]).
 template <class T>
 Vec<T> cross_entropy_index_backward(const Layout& layout, const Vec<T>& log_probs, const Index& target,

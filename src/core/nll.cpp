@@ -1,3 +1,4 @@
+#include "core/index_forward.h"
 #include "core/losses.h"
 
 namespace losscalc::core {
@@ -5,19 +6,7 @@ namespace losscalc::core {
 template <class T>
 Forward<T> nll_forward(const Layout& layout, const Vec<T>& input, const Index& target, const Vec<T>& weight,
                        std::int64_t ignore_index) {
-  const std::int64_t n = layout.positions();
-  Forward<T> f{Vec<T>::Zero(n), Eigen::ArrayXd::Zero(n), Eigen::Array<bool, Eigen::Dynamic, 1>::Constant(n, false)};
-  for (std::int64_t p = 0; p < n; ++p) {
-    const std::int64_t y = target[p];
-    if (y == ignore_index) {
-      f.ignored[p] = true;
-      continue;
-    }
-    const T w = weight.size() ? weight[y] : T(1);
-    f.loss[p] = -w * input[layout.base(p) + y * layout.inner];
-    f.share[p] = w;
-  }
-  return f;
+  return index_forward(layout, target, weight, ignore_index, T(0), array_rows(layout, input));
 }
 
 template <class T>

@@ -13,15 +13,12 @@ void softmax_forward(const Layout& layout, const Vec<T>& x, Vec<T>& probs, Vec<T
     auto xs = slice(layout, x, p);
     auto ps = slice(layout, probs, p);
     auto ls = slice(layout, log_probs, p);
-    // Subtracting the max keeps exp() finite; PropagateNaN makes a NaN poison
-    // the whole slice as in torch, and an all -inf or any +inf slice gives
-    // -inf - -inf or inf - inf = NaN, also as in torch.
-    const T m = xs.template maxCoeff<Eigen::PropagateNaN>();
-    ps = (xs - m).unaryExpr([](T v) { return std::exp(v); });
-    const T s = static_cast<T>(sum_double(ps));
-    const T log_s = std::log(s);
-    ls = (xs - m) - log_s;
-    ps = ps * (T(1) / s);  // torch multiplies by the reciprocal (same rounding)
+    // Subtracting the max keeps exp() finite; a NaN poisons the whole slice
+    // as in torch, and an all -inf or any +inf slice gives -inf - -inf or
+    // inf - inf = NaN, also as in torch.
+    const SliceLse<T> l = slice_lse<true>(xs, &ps);
+    ls = (xs - l.max) - l.log_sum;
+    ps = ps * (T(1) / l.sum);  // torch multiplies by the reciprocal (same rounding)
   }
 }
 

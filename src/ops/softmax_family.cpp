@@ -36,10 +36,16 @@ Result cross_entropy(const Data& data, const Settings& s) {
   } else {
     const std::int64_t ignore = s.ignore_index.value_or(-100);
     const auto y = class_indices(target, data.input.shape, c.dim, c.layout.classes, ignore);
-    core::softmax_forward(c.layout, x, probs, log_probs);
-    f = core::cross_entropy_index_forward(c.layout, log_probs, y, w, ignore, eps);
-    red = core::reduce(*s.reduction, f);
-    if (!s.loss_only) grad = core::cross_entropy_index_backward(c.layout, log_probs, y, w, ignore, eps, red.upstream);
+    if (s.loss_only) {
+      // No softmax arrays: the fused form, with the same doubles.
+      f = core::cross_entropy_index_loss(c.layout, x, y, w, ignore, eps);
+      red = core::reduce(*s.reduction, f);
+    } else {
+      core::softmax_forward(c.layout, x, probs, log_probs);
+      f = core::cross_entropy_index_forward(c.layout, log_probs, y, w, ignore, eps);
+      red = core::reduce(*s.reduction, f);
+      grad = core::cross_entropy_index_backward(c.layout, log_probs, y, w, ignore, eps, red.upstream);
+    }
   }
   add_loss(r, c.positions, f, red, *s.reduction);
   if (s.loss_only) return r;

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <cstring>
+#include <limits>
 #include <random>
 
 #include "helpers.h"
@@ -180,4 +182,56 @@ TEST_CASE("a -inf logit: fine when it is not the target, infinite when it is") {
   CHECK(std::isinf(smooth.reduced.loss[0]));
   auto prob = ce_prob({1, 2, 1}, vec({-INFINITY, 0}), vec({0, 1}), {}, 0, Reduction::Mean);
   CHECK(std::isnan(prob.reduced.loss[0]));  // 0 * -inf, as torch
+}
+
+template <class T>
+void check_fused_is_bit_identical(std::uint64_t seed) {
+  std::mt19937_64 gen(seed);
+  std::normal_distribution<double> normal(0.0, 3.0);
+  int checked = 0;
+  for (int round = 0; round < 300; ++round) {
+    // (N, C) rows and (N, C, d) layouts; weights, smoothing, ignored targets,
+    // and now and then inf, -inf or NaN among the logits.
+    const Layout l{static_cast<std::int64_t>(gen() % 9) + 1, static_cast<std::int64_t>(gen() % 12) + 1,
+                   round % 3 ? 1 : static_cast<std::int64_t>(gen() % 4) + 1};
+    Vec<T> x(l.positions() * l.classes);
+    for (auto& v : x) {
+      v = static_cast<T>(normal(gen));
+      const auto r = gen() % 200;
+      if (r == 0) v = std::numeric_limits<T>::infinity();
+      if (r == 1) v = -std::numeric_limits<T>::infinity();
+      if (r == 2) v = std::numeric_limits<T>::quiet_NaN();
+    }
+    Index y(l.positions());
+    for (auto& t : y) t = gen() % 5 == 0 ? -100 : static_cast<std::int64_t>(gen() % static_cast<std::uint64_t>(l.classes));
+    Vec<T> w;
+    if (gen() % 2) {
+      w.resize(l.classes);
+      for (auto& v : w) v = static_cast<T>(std::abs(normal(gen)));
+    }
+    const T eps = gen() % 2 ? T(0) : static_cast<T>((gen() % 100) / 100.0);
+    Vec<T> probs, log_probs;
+    softmax_forward(l, x, probs, log_probs);
+    const auto want = cross_entropy_index_forward(l, log_probs, y, w, -100, eps);
+    const auto got = cross_entropy_index_loss(l, x, y, w, -100, eps);
+    REQUIRE(got.loss.size() == want.loss.size());
+    for (Eigen::Index p = 0; p < want.loss.size(); ++p) {
+      CAPTURE(round);
+      CAPTURE(p);
+      CAPTURE(got.loss[p]);
+      CAPTURE(want.loss[p]);
+      // The same bits (a NaN's sign is no value: any NaN prints as nan).
+      const bool both_nan = std::isnan(got.loss[p]) && std::isnan(want.loss[p]);
+      CHECK((both_nan || std::memcmp(&got.loss[p], &want.loss[p], sizeof(T)) == 0));
+      CHECK(got.share[p] == want.share[p]);
+      CHECK(got.ignored[p] == want.ignored[p]);
+      ++checked;
+    }
+  }
+  CHECK(checked > 1000);
+}
+
+TEST_CASE("the fused loss-only cross_entropy gives the bits of softmax_forward + cross_entropy_index_forward") {
+  check_fused_is_bit_identical<double>(5);
+  check_fused_is_bit_identical<float>(6);
 }
