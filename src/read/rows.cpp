@@ -230,7 +230,14 @@ class CsvReader : public RowReader {
     if (width_ > 0) reserve_block(b, max_rows, width_ - static_cast<std::int64_t>(target_slots_), static_cast<std::int64_t>(target_slots_));
     std::string_view row;
     try {
-      while (b.rows < max_rows && next_row(row)) {
+      while (b.rows < max_rows) {
+        if (width_ > 0 && delim_ != ' ' && rest_.empty()) {
+          // Plain rows, a batch at a time, straight into the block.
+          if (!plain_rows(b, max_rows)) break;  // the end of the input
+          if (rest_.empty()) continue;          // the batch is full (or a blank line)
+          // rest_ holds a line that is not plain: the general path below.
+        }
+        if (!next_row(row)) break;
         if (!started_) {
           start(row);
           if (header_row_) continue;
@@ -363,37 +370,55 @@ class CsvReader : public RowReader {
       throw usage_error("--target-column", "every column is a target: no input values left");
   }
 
-  // The common row: plain numbers, each right up to the delimiter, as many
-  // as the first row had. Anything else (spaces, quotes, a '+', NaN, a
-  // number from_chars must read, a wrong count) is left to the general loop
-  // in parse_data_row, which reads it from the start again or reports it.
-  bool plain_row(std::string_view row, RowBlock& b) {
+  // Common rows: plain numbers, each right up to the delimiter, as many as
+  // the first row had, read into the block a batch at a time. At the first
+  // line that is anything else (spaces, quotes, a '+', NaN, a number
+  // from_chars must read, ';', a wrong count, a blank line) that line is left
+  // in rest_ for next_row and parse_data_row, which read it from its start or
+  // report it. False at the end of the input.
+  bool plain_rows(RowBlock& b, std::int64_t max_rows) {
+    const auto w = static_cast<std::size_t>(width_) - target_slots_;
+    const std::size_t batch = static_cast<std::size_t>(std::min<std::int64_t>(max_rows - b.rows, 256));
     const std::size_t in_at = b.input.size(), tgt_at = b.target.size();
-    b.input.resize(in_at + static_cast<std::size_t>(width_) - target_slots_);
-    b.target.resize(tgt_at + target_slots_);
-    double* in = b.input.data() + in_at;
-    double* tg = b.target.data() + tgt_at;
+    b.input.resize(in_at + batch * w);
+    b.target.resize(tgt_at + batch * target_slots_);
+    std::size_t got = 0;
+    bool more = true;
+    std::string_view line;
+    while (got < batch) {
+      if (!lines_.next(line)) {
+        more = false;
+        break;
+      }
+      if (!plain_row(line, b.input.data() + in_at + got * w, b.target.data() + tgt_at + got * target_slots_)) {
+        rest_ = line;
+        break;
+      }
+      ++got;
+    }
+    b.input.resize(in_at + got * w);
+    b.target.resize(tgt_at + got * target_slots_);
+    b.rows += static_cast<std::int64_t>(got);
+    return more;
+  }
+
+  bool plain_row(std::string_view row, double* in, double* tg) const {
     const int* slot = slot_.data();
     const char* p = row.data();
     const char* const end = p + row.size();
     for (std::int64_t n = 0; n < width_; ++n) {
       double v;
       const char* q = fast_decimal(p, v);
-      if (!q) break;
+      if (!q) return false;
       const int s = slot[n];
       if (s < 0)
         *in++ = v;
       else
         tg[s] = v;
-      if (q == end) {
-        if (n + 1 == width_) return true;
-        break;
-      }
-      if (*q != delim_) break;
+      if (q == end || (*q == '\r' && q + 1 == end)) return n + 1 == width_;  // CRLF lines too
+      if (*q != delim_) return false;
       p = q + 1;
     }
-    b.input.resize(in_at);
-    b.target.resize(tgt_at);
     return false;
   }
 
@@ -405,10 +430,6 @@ class CsvReader : public RowReader {
       width_ = static_cast<std::int64_t>(cells.size());
       resolve_targets();
       b.input.reserve(static_cast<std::size_t>(width_) * 1024);
-    }
-    if (delim_ != ' ' && plain_row(row, b)) {
-      ++b.rows;
-      return;
     }
     std::int64_t n = 0;
     std::size_t i = 0;
