@@ -180,3 +180,49 @@ TEST_CASE("CSV numbers read by the fast path are the doubles from_chars gives, d
   }
   CHECK(wrong == 0);
 }
+
+TEST_CASE("plain CSV rows and every other kind of row, mixed, read the same as each alone") {
+  // 2000 rows: mostly plain (the batch path), with CRLF ends, blank and
+  // space-only lines, ';'-joined rows, spaced and quoted cells, a '+', and
+  // exponent numbers between them; every value is known.
+  std::mt19937_64 gen(23);
+  std::string csv = "a,b,label\n";
+  std::vector<double> want_in, want_tg;
+  for (int i = 0; i < 2000; ++i) {
+    const double a = static_cast<double>(i) / 8, b = -static_cast<double>(i) / 16;
+    const int label = i % 3;
+    want_in.insert(want_in.end(), {a, b});
+    want_tg.push_back(label);
+    char row[96];
+    switch (gen() % 16) {
+      case 0: std::snprintf(row, sizeof row, "%.4f,%.5f,%d\r\n", a, b, label); break;
+      case 1: std::snprintf(row, sizeof row, "\n  \n%.4f,%.5f,%d\n", a, b, label); break;
+      case 2: std::snprintf(row, sizeof row, " %.4f , %.5f,%d\n", a, b, label); break;
+      case 3: std::snprintf(row, sizeof row, "+%.4f,\"%.5f\",%d\n", a, b, label); break;
+      case 4: std::snprintf(row, sizeof row, "%.6e,%.6e,%d\n", a, b, label); break;
+      case 5:
+        // this row and the next joined by ';'
+        std::snprintf(row, sizeof row, "%.4f,%.5f,%d;", a, b, label);
+        break;
+      default: std::snprintf(row, sizeof row, "%.4f,%.5f,%d\n", a, b, label); break;
+    }
+    csv += row;
+  }
+  CsvOptions o;
+  o.target_columns = {"label"};
+  auto rows = csv_rows(string_bytes(csv), {"input", ""}, o);
+  RowBlock all = read_all(*rows);
+  CHECK(all.rows == 2000);
+  CHECK(all.input == want_in);
+  CHECK(all.target == want_tg);
+
+  // A bad cell after a run of plain rows: its own line and column.
+  std::string bad = "1,2\n";
+  for (int i = 0; i < 700; ++i) bad += "0.5,-0.25\n";
+  bad += "0.5,-0.2x\n";
+  auto bad_rows = csv_rows(string_bytes(bad), {"input", ""}, {});
+  CHECK(data_error_of([&] { read_all(*bad_rows); }) == "losscalc: input: line 702, column 5: expected a number, found '-0.2x'");
+  std::string wide = "1,2\n3,4\n5,6,7\n";
+  auto wide_rows = csv_rows(string_bytes(wide), {"input", ""}, {});
+  CHECK(data_error_of([&] { read_all(*wide_rows); }) == "losscalc: input: line 3, column 1: this row has 3 cells, the first data row has 2");
+}
