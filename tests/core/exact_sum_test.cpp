@@ -58,3 +58,46 @@ TEST_CASE("canonical parts depend on the exact value only, not on the order of t
   CHECK(p[0] == 1e-30);
   CHECK(p[1] == 1.0);
 }
+
+TEST_CASE("the exact sum is exact over the whole double range: subnormals, both sides of 2^512, cancelling pairs") {
+  std::mt19937_64 gen(29);
+  std::vector<double> xs;
+  for (int i = 0; i < 20000; ++i) {
+    // any exponent, any mantissa, either sign; some subnormal, some near 2^512
+    const int e = static_cast<int>(gen() % 2100) - 1074;
+    double x = std::ldexp(1.0 + static_cast<double>(gen() >> 12) * 0x1p-52, std::min(e, 1000));
+    if (i % 10 == 0) x = std::ldexp(static_cast<double>(gen() >> 12), -1074);  // subnormal or tiny
+    if (i % 10 == 1) x = std::ldexp(1.0 + static_cast<double>(gen() >> 12) * 0x1p-52, 511 + static_cast<int>(gen() % 3));
+    if (gen() % 2) x = -x;
+    xs.push_back(x);
+    xs.push_back(-x);
+  }
+  // What is left after the pairs cancel: fsum's half-way case, decided by
+  // the smallest subnormal.
+  xs.insert(xs.end(), {1.0, 0x1p-53, 0x1p-1074});
+  std::shuffle(xs.begin(), xs.end(), gen);
+  const ExactSum s = sum_of(xs);
+  CHECK(s.value() == std::nextafter(1.0, 2.0));
+  const auto parts = s.canonical();
+  // The rest after rounding, -2^-53 + 2^-1074, is two more parts.
+  REQUIRE(parts.size() == 3);
+  CHECK(parts[2] == std::nextafter(1.0, 2.0));
+  CHECK(parts[1] == -0x1p-53);
+  CHECK(parts[0] == 0x1p-1074);
+}
+
+TEST_CASE("the exact sum stays exact past the chunks' carry (tens of millions of terms)") {
+  // 2^25 + 3 terms of 1 - 2^-53: the exact sum is (2^25 + 3) - (2^25 + 3) 2^-53,
+  // a little more than half an ulp below 2^25 + 3, so it rounds down once.
+  const double x = 1.0 - 0x1p-53;
+  const std::int64_t n = (std::int64_t{1} << 25) + 3;
+  ExactSum up, down;
+  for (std::int64_t i = 0; i < n; ++i) {
+    up.add(x);
+    down.add(-x);
+  }
+  CHECK(up.value() == static_cast<double>(n) - 0x1p-27);
+  CHECK(down.value() == -(static_cast<double>(n) - 0x1p-27));
+  up.add(down);
+  CHECK(up.value() == 0.0);
+}
