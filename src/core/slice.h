@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cmath>
+#include <type_traits>
 
+#include "core/exp.h"
 #include "core/losses.h"
 
 namespace losscalc::core {
@@ -28,26 +30,36 @@ double sum_double(const E& e) {
   return e.template cast<double>().sum();
 }
 
-// One slice's log-sum-exp in the stable form: max = the largest value (a NaN
-// anywhere makes it NaN), sum = sum_c exp(x_c - max) in class order, in
-// double, log_sum = log(sum). With kKeep, exp(x_c - max) also go to `exps`.
-// softmax_forward and the fused cross-entropy loss both use it, so a loss
-// computed without the softmax arrays is the same double.
+// The stable softmax's pieces, shared by softmax_forward and the fused
+// cross-entropy loss so that both give the same doubles.
+//
+// e = exp(x - max of the value's slice) for every value, and the maxes (a
+// NaN anywhere in a slice makes its max NaN, as in torch).
 template <class T>
-struct SliceLse {
-  T max, sum, log_sum;
-};
-template <bool kKeep, class T>
-SliceLse<T> slice_lse(const ConstSlice<T>& xs, Slice<T>* exps) {
-  const T m = xs.template maxCoeff<Eigen::PropagateNaN>();
-  double s = 0;
-  for (Eigen::Index c = 0; c < xs.size(); ++c) {
-    const T e = std::exp(xs[c] - m);
-    if constexpr (kKeep) (*exps)[c] = e;
-    s += static_cast<double>(e);
+Vec<T> shifted_exps(const Layout& layout, const Vec<T>& x, Vec<T>& max) {
+  max.resize(layout.positions());
+  Vec<T> e(x.size());
+  for (std::int64_t p = 0; p < layout.positions(); ++p) {
+    auto xs = slice(layout, x, p);
+    max[p] = xs.template maxCoeff<Eigen::PropagateNaN>();
+    slice(layout, e, p) = xs - max[p];
   }
-  const T sum = static_cast<T>(s);
-  return {m, sum, std::log(sum)};
+  if constexpr (std::is_same_v<T, double>)
+    exp_nonpositive(e.data(), e.data(), static_cast<std::size_t>(e.size()));
+  else
+    e = e.unaryExpr([](T v) { return std::exp(v); });
+  return e;
+}
+
+// A slice's sum of those exps, in class order and in double, and its log.
+template <class T>
+struct SliceSum {
+  T sum, log_sum;
+};
+template <class T>
+SliceSum<T> slice_sum(const Layout& layout, const Vec<T>& e, std::int64_t p) {
+  const T sum = static_cast<T>(sum_double(slice(layout, e, p)));
+  return {sum, std::log(sum)};
 }
 
 }  // namespace losscalc::core

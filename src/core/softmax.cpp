@@ -7,18 +7,17 @@ namespace losscalc::core {
 
 template <class T>
 void softmax_forward(const Layout& layout, const Vec<T>& x, Vec<T>& probs, Vec<T>& log_probs) {
-  probs.resize(x.size());
+  // Subtracting the max keeps exp() finite; a NaN poisons the whole slice
+  // as in torch, and an all -inf or any +inf slice gives -inf - -inf or
+  // inf - inf = NaN, also as in torch.
+  Vec<T> max;
+  probs = shifted_exps(layout, x, max);
   log_probs.resize(x.size());
   for (std::int64_t p = 0; p < layout.positions(); ++p) {
-    auto xs = slice(layout, x, p);
+    const SliceSum<T> s = slice_sum(layout, probs, p);
+    slice(layout, log_probs, p) = (slice(layout, x, p) - max[p]) - s.log_sum;
     auto ps = slice(layout, probs, p);
-    auto ls = slice(layout, log_probs, p);
-    // Subtracting the max keeps exp() finite; a NaN poisons the whole slice
-    // as in torch, and an all -inf or any +inf slice gives -inf - -inf or
-    // inf - inf = NaN, also as in torch.
-    const SliceLse<T> l = slice_lse<true>(xs, &ps);
-    ls = (xs - l.max) - l.log_sum;
-    ps = ps * (T(1) / l.sum);  // torch multiplies by the reciprocal (same rounding)
+    ps = ps * (T(1) / s.sum);  // torch multiplies by the reciprocal (same rounding)
   }
 }
 
