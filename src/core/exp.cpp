@@ -3,6 +3,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 
 namespace losscalc::core {
 
@@ -37,6 +38,19 @@ __attribute__((target_clones("avx2", "default"))) void exp_kernel(const double* 
   }
 }
 
+// Whether any value is outside [-708, 0] or NaN, on the bits (so that it
+// vectorises): -0 .. -708 are the patterns from the sign bit up to -708's.
+__attribute__((target_clones("avx2", "default"))) bool any_outside(const double* in, std::size_t n) {
+  constexpr std::uint64_t kSign = std::uint64_t{1} << 63;
+  constexpr std::uint64_t kLimit = std::bit_cast<std::uint64_t>(-708.0) - kSign;
+  std::uint64_t outside = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto u = std::bit_cast<std::uint64_t>(in[i]);
+    outside |= static_cast<std::uint64_t>(u != 0) & static_cast<std::uint64_t>(u - kSign > kLimit);
+  }
+  return outside != 0;
+}
+
 }  // namespace
 
 void exp_nonpositive(const double* in, double* out, std::size_t n) {
@@ -47,6 +61,10 @@ void exp_nonpositive(const double* in, double* out, std::size_t n) {
   for (std::size_t at = 0; at < n; at += kPiece) {
     const std::size_t m = n - at < kPiece ? n - at : kPiece;
     exp_kernel(in + at, piece, m);
+    if (!any_outside(in + at, m)) {
+      std::memcpy(out + at, piece, m * sizeof(double));
+      continue;
+    }
     for (std::size_t i = 0; i < m; ++i) {
       const double d = in[at + i];
       out[at + i] = d >= -708.0 && d <= 0.0 ? piece[i] : std::exp(d);

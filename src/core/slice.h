@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cmath>
+#include <limits>
 #include <type_traits>
 
 #include "core/exp.h"
@@ -39,10 +40,28 @@ template <class T>
 Vec<T> shifted_exps(const Layout& layout, const Vec<T>& x, Vec<T>& max) {
   max.resize(layout.positions());
   Vec<T> e(x.size());
-  for (std::int64_t p = 0; p < layout.positions(); ++p) {
-    auto xs = slice(layout, x, p);
-    max[p] = xs.template maxCoeff<Eigen::PropagateNaN>();
-    slice(layout, e, p) = xs - max[p];
+  if (layout.inner == 1) {
+    // Rows: plain loops over each row (no strided view).
+    const std::int64_t C = layout.classes;
+    for (std::int64_t p = 0; p < layout.positions(); ++p) {
+      const T* xr = x.data() + p * C;
+      T* er = e.data() + p * C;
+      T m = xr[0];
+      bool nan = std::isnan(m);
+      for (std::int64_t c = 1; c < C; ++c) {
+        m = xr[c] > m ? xr[c] : m;
+        nan |= std::isnan(xr[c]);
+      }
+      if (nan) m = std::numeric_limits<T>::quiet_NaN();
+      max[p] = m;
+      for (std::int64_t c = 0; c < C; ++c) er[c] = xr[c] - m;
+    }
+  } else {
+    for (std::int64_t p = 0; p < layout.positions(); ++p) {
+      auto xs = slice(layout, x, p);
+      max[p] = xs.template maxCoeff<Eigen::PropagateNaN>();
+      slice(layout, e, p) = xs - max[p];
+    }
   }
   if constexpr (std::is_same_v<T, double>)
     exp_nonpositive(e.data(), e.data(), static_cast<std::size_t>(e.size()));

@@ -79,3 +79,19 @@ TEST_CASE("exp_nonpositive gives the same bits in any piece size (the vector loo
     }
   }
 }
+
+TEST_CASE("exp_nonpositive: one value just outside [-708, 0] in a long run gets std::exp, its neighbours stay") {
+  std::vector<double> d(600);
+  for (std::size_t i = 0; i < d.size(); ++i) d[i] = -static_cast<double>(i) * 1.17;  // -0 .. -701
+  d[300] = std::nextafter(-708.0, -INFINITY);
+  d[301] = -708.0;  // still inside
+  d[599] = std::nextafter(0.0, 1.0);
+  std::vector<double> got(d.size());
+  exp_nonpositive(d.data(), got.data(), d.size());
+  CHECK(got[300] == std::exp(d[300]));
+  CHECK(got[599] == std::exp(d[599]));
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    CAPTURE(i);
+    CHECK(ulp_error(d[i], got[i]) < 0.73);
+  }
+}
