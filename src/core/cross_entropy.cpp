@@ -14,10 +14,10 @@ template <class T>
 Forward<T> cross_entropy_index_loss(const Layout& layout, const Vec<T>& x, const Index& target, const Vec<T>& weight,
                                     std::int64_t ignore_index, T label_smoothing) {
   // log_softmax(x)[c] = (x[c] - max) - log_sum, as softmax_forward forms it.
-  Vec<T> max;
-  const Vec<T> e = shifted_exps(layout, x, max);
+  Vec<T> max, log_sums;
+  max_and_log_sums(layout, x, max, log_sums);
   return index_forward(layout, target, weight, ignore_index, label_smoothing, [&](std::int64_t p) {
-    const T m = max[p], log_sum = slice_sum(layout, e, p).log_sum;
+    const T m = max[p], log_sum = log_sums[p];
     const T* row = x.data() + layout.base(p);
     return [row, inner = layout.inner, m, log_sum](std::int64_t c) { return (row[c * inner] - m) - log_sum; };
   });

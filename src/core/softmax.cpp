@@ -14,7 +14,7 @@ void softmax_forward(const Layout& layout, const Vec<T>& x, Vec<T>& probs, Vec<T
   probs = shifted_exps(layout, x, max);
   log_probs.resize(x.size());
   for (std::int64_t p = 0; p < layout.positions(); ++p) {
-    const SliceSum<T> s = slice_sum(layout, probs, p);
+    const SliceSum<T> s = sum_and_log(probs.data() + layout.base(p), layout.classes, layout.inner);
     slice(layout, log_probs, p) = (slice(layout, x, p) - max[p]) - s.log_sum;
     auto ps = slice(layout, probs, p);
     ps = ps * (T(1) / s.sum);  // torch multiplies by the reciprocal (same rounding)
