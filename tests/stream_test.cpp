@@ -283,3 +283,97 @@ TEST_CASE("LOSSCALC_THREADS=1 gives the same bits as the read-ahead thread") {
   CHECK(lines(none_two.out) == 60000);
   CHECK(none_two.out == none_one.out);
 }
+
+namespace {
+
+// The same run on two threads (chunks of lines) and on one: the same status,
+// output and message.
+struct Both {
+  losscalc::testing::Outcome two, one;
+};
+Both two_and_one(const std::vector<std::string>& args, const std::string& input) {
+  Both b;
+  b.two = run_cli(args, input);
+  setenv("LOSSCALC_THREADS", "1", 1);
+  b.one = run_cli(args, input);
+  unsetenv("LOSSCALC_THREADS");
+  CHECK(b.two.status == b.one.status);
+  std::string two_out = b.two.out;
+  if (const auto at = two_out.find(" (two threads)"); at != std::string::npos) two_out.erase(at, 14);  // the title says so
+  CHECK(two_out == b.one.out);
+  CHECK(b.two.err == b.one.err);
+  return b;
+}
+
+// `csv` with line `n` (from 1) changed by `edit`.
+template <class F>
+std::string with_line(std::string csv, std::size_t n, F edit) {
+  std::size_t at = 0;
+  for (std::size_t k = 1; k < n; ++k) at = csv.find('\n', at) + 1;
+  const std::size_t end = csv.find('\n', at);
+  std::string line = csv.substr(at, end - at);
+  edit(line);
+  return csv.replace(at, end - at, line);
+}
+
+}  // namespace
+
+TEST_CASE("CSV of 4 MB or more from stdin or a file: two threads, the same bits as one") {
+  Rows r = make_rows(150000, 5, 21);  // about 6 MB
+  REQUIRE(r.csv.size() > (std::size_t{4} << 20));
+  auto b = two_and_one({"ce", "-q", "-", "--target-column", "label"}, r.csv);
+  CHECK(b.two.status == 0);
+  CHECK(b.two.out == run_cli({"ce", "-q", r.json, r.labels}).out);  // exact sums: the in-memory loss
+  two_and_one({"ce", "--partial", "-", "--target-column", "label"}, r.csv);
+  two_and_one({"ce", "--json", "--label-smoothing", "0.1", "-", "--target-column", "-1"}, r.csv);
+  two_and_one({"nll_loss", "-r", "sum", "-", "--target-column", "label"}, r.csv);
+  const auto title = run_cli({"ce", "-", "--target-column", "label"}, r.csv);
+  CHECK(title.out.find("streamed 150000 rows of 5 values from stdin (two threads)") != std::string::npos);
+  const std::string path = temp_path("two.csv");
+  std::ofstream(path, std::ios::binary) << r.csv;
+  b = two_and_one({"ce", "-q", path, "--target-column", "label"}, r.csv);
+  CHECK(b.two.out == title.out.substr(0, 0) + run_cli({"ce", "-q", "-", "--target-column", "label"}, r.csv).out);
+  std::remove(path.c_str());
+}
+
+TEST_CASE("two threads: a bad row anywhere names the line and data row one thread names") {
+  Rows r = make_rows(150000, 5, 22);
+  for (std::size_t line : {2, 11, 5000, 60001, 149999, 150001}) {
+    CAPTURE(line);
+    auto b = two_and_one({"ce", "-q", "-", "--target-column", "label"}, with_line(r.csv, line, [](std::string& l) { l.insert(0, "x"); }));
+    CHECK(b.two.status == 1);
+    CHECK(b.two.err.find(", line " + std::to_string(line) + ", column 1: expected a number, found 'x") != std::string::npos);
+    b = two_and_one({"ce", "-q", "-", "--target-column", "label"}, with_line(r.csv, line, [](std::string& l) { l += ",1"; }));
+    const std::string wrong = line == 2 ? "line 3, column 1: this row has 6 cells, the first data row has 7"  // it set the width
+                                        : "line " + std::to_string(line) + ", column 1: this row has 7 cells, the first data row has 6";
+    CHECK(b.two.err.find(wrong) != std::string::npos);
+    b = two_and_one({"ce", "-q", "-", "--target-column", "label"}, with_line(r.csv, line, [](std::string& l) { l.back() = '9'; }));
+    CHECK(b.two.err == "losscalc: target: data row " + std::to_string(line - 1) + ": Target 9 is out of bounds.\n");
+  }
+  // Two bad rows: the first in the input is the one reported.
+  auto two_bad = with_line(with_line(r.csv, 140000, [](std::string& l) { l.insert(0, "y"); }), 90000, [](std::string& l) { l.back() = '7'; });
+  CHECK(two_and_one({"ce", "-q", "-", "--target-column", "label"}, two_bad).two.err ==
+        "losscalc: target: data row 89999: Target 7 is out of bounds.\n");
+}
+
+TEST_CASE("two threads: CRLF, blank lines, ';' rows, quoted names and lines longer than a chunk") {
+  Rows r = make_rows(120000, 4, 23);
+  std::string odd = "\"a\",\"x1\",\"x2\",\"x3\",\"label\"\r\n";
+  std::size_t at = r.csv.find('\n') + 1, k = 0;
+  while (at < r.csv.size()) {
+    const std::size_t end = r.csv.find('\n', at);
+    const std::string line = r.csv.substr(at, end - at);
+    odd += line + (k % 3 == 0 ? "\r\n" : k % 7 == 0 ? ";" : k % 11 == 0 ? "\n\n\n" : "\n");
+    at = end + 1;
+    ++k;
+  }
+  auto b = two_and_one({"ce", "-q", "-", "--target-column", "label"}, odd);
+  CHECK(b.two.status == 0);
+  CHECK(b.two.out == run_cli({"ce", "-q", "-", "--target-column", "label"}, r.csv).out);
+  // 14 rows of 40000 logits: every line longer than a chunk.
+  Rows wide = make_rows(14, 40000, 24);
+  REQUIRE(wide.csv.size() > (std::size_t{4} << 20));
+  b = two_and_one({"ce", "-q", "-", "--target-column", "-1"}, wide.csv);
+  CHECK(b.two.status == 0);
+  CHECK(b.two.out == run_cli({"ce", "-q", wide.json, wide.labels}).out);
+}

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Race check of the threaded paths of src/stream.cpp under ThreadSanitizer:
-# the two-way split of a large CSV file (reduce_in_two) and the read-ahead
-# thread of a stream (AheadReader, stdin here). Builds build-tsan/ and runs a
-# large CSV through both, clean, with a bad row in each half, with --partial
-# and per-sample output. Both paths must give the same bits.
+# two threads parsing chunks of a large CSV (reduce_in_two, file and stdin)
+# and the read-ahead thread of a stream (AheadReader: per-sample output, and
+# a target in its own file). Builds build-tsan/ and runs a large CSV through
+# both, clean, with a bad row early and late, with --partial and per-sample
+# output. Every path must give the bits and messages of one thread.
 #
 #   tests/tsan.sh            (about a minute on two cores)
 set -euo pipefail
@@ -17,7 +18,7 @@ export TSAN_OPTIONS="halt_on_error=1:exitcode=66"
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 
-# 400,000 rows of 10 logits and a label: 40 MB, above the 16 MB two-thread threshold.
+# 400,000 rows of 10 logits and a label: 40 MB, above the 4 MB two-thread threshold.
 awk 'BEGIN { srand(7); printf "c0,c1,c2,c3,c4,c5,c6,c7,c8,c9,label\n";
   for (i = 0; i < 400000; i++) { for (k = 0; k < 10; k++) printf "%.6f,", rand() * 6 - 3; printf "%d\n", int(rand() * 10) } }' >"$dir/rows.csv"
 sed '350000s/^/x/' "$dir/rows.csv" >"$dir/bad2.csv"
@@ -37,15 +38,16 @@ check() {  # check NAME EXPECTED-STATUS EXPECTED-STDOUT EXPECTED-STDERR -- ARGS.
     echo "ok   $name"
   fi
 }
-one_thread=$("$bin" ce -q --target-column label - <"$dir/rows.csv")
+one_thread=$(LOSSCALC_THREADS=1 "$bin" ce -q --target-column label - <"$dir/rows.csv")
 check "two threads = one thread" 0 "$one_thread" "" -- ce -q --target-column label "$dir/rows.csv"
+check "two threads from stdin = one thread" 0 "$one_thread" "" -- ce -q --target-column label - <"$dir/rows.csv"
 check "bad row in the second half" 1 "" \
   "losscalc: input: file '$dir/bad2.csv', line 350000, column 1: expected a number, found 'x$(sed -n '350000{s/,.*//;p}' "$dir/rows.csv")'" \
   -- ce -q --target-column label "$dir/bad2.csv"
 check "bad row in the first half" 1 "" \
   "losscalc: input: file '$dir/bad1.csv', line 1000, column 1: expected a number, found 'x$(sed -n '1000{s/,.*//;p}' "$dir/rows.csv")'" \
   -- ce -q --target-column label "$dir/bad1.csv"
-partial=$("$bin" ce --partial --target-column label - <"$dir/rows.csv")
+partial=$(LOSSCALC_THREADS=1 "$bin" ce --partial --target-column label - <"$dir/rows.csv")
 check "--partial (the same canonical parts)" 0 "$partial" "" -- ce --partial --target-column label "$dir/rows.csv"
 # Read-ahead: per-sample losses up to the bad row, then the error.
 "$bin" ce -q -r none --target-column label - <"$dir/bad2.csv" >"$dir/none.out" 2>"$dir/none.err" && fail=1
@@ -58,7 +60,10 @@ fi
 sed '50000s/,[0-9]$/,10/' "$dir/rows.csv" >"$dir/badtarget.csv"
 check "a bad target in the second half" 1 "" "losscalc: target: data row 49999: Target 10 is out of bounds." \
   -- ce -q --target-column label "$dir/badtarget.csv"
-got=$("$bin" ce -q --target-column label - <"$dir/badtarget.csv" 2>&1) && fail=1
+# Read-ahead of a reduced stream: the logits, and the target in its own file.
+cut -d, -f1-10 "$dir/badtarget.csv" >"$dir/logits.csv"
+cut -d, -f11 "$dir/badtarget.csv" >"$dir/labels.csv"
+got=$("$bin" ce -q - "$dir/labels.csv" <"$dir/logits.csv" 2>&1) && fail=1
 if [ "$got" != "losscalc: target: data row 49999: Target 10 is out of bounds." ]; then
   echo "FAIL a bad target while the reader is ahead: $got"; fail=1
 else

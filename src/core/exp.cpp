@@ -5,6 +5,15 @@
 #include <cstdint>
 #include <cstring>
 
+// The loops below are built for AVX2 and for plain x86-64 (SSE2), chosen at
+// load time (same bits either way). Not under ThreadSanitizer: it would
+// instrument the chooser, which runs before it is set up.
+#if defined(__SANITIZE_THREAD__)
+#define LOSSCALC_CLONES
+#else
+#define LOSSCALC_CLONES __attribute__((target_clones("avx2", "default")))
+#endif
+
 namespace losscalc::core {
 
 namespace {
@@ -15,7 +24,7 @@ namespace {
 // 2^n added to the exponent bits: the result is normal for d >= -708.
 // No branch, so the compiler vectorises it; out-of-range lanes get
 // garbage here and std::exp afterwards.
-__attribute__((target_clones("avx2", "default"))) void exp_kernel(const double* in, double* out, std::size_t n) {
+LOSSCALC_CLONES void exp_kernel(const double* in, double* out, std::size_t n) {
   constexpr double kInvLn2 = 1.4426950408889634;
   constexpr double kShifter = 0x1.8p52;             // adding it rounds to an integer (in the low bits)
   constexpr double kLn2Hi = 0x1.62e42fee00000p-1;   // 33 bits: n * kLn2Hi is exact for |n| < 2^20
@@ -40,7 +49,7 @@ __attribute__((target_clones("avx2", "default"))) void exp_kernel(const double* 
 
 // Whether any value is outside [-708, 0] or NaN, on the bits (so that it
 // vectorises): -0 .. -708 are the patterns from the sign bit up to -708's.
-__attribute__((target_clones("avx2", "default"))) bool any_outside(const double* in, std::size_t n) {
+LOSSCALC_CLONES bool any_outside(const double* in, std::size_t n) {
   constexpr std::uint64_t kSign = std::uint64_t{1} << 63;
   constexpr std::uint64_t kLimit = std::bit_cast<std::uint64_t>(-708.0) - kSign;
   std::uint64_t outside = 0;

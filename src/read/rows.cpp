@@ -177,6 +177,7 @@ class LineBuffer {
   [[noreturn]] void fail_plain(const std::string& message) const { throw data_error(origin_.subject, origin_.label, message); }
 
   std::int64_t bytes_read() const { return consumed_ + static_cast<std::int64_t>(pos_); }
+  std::int64_t lines_read() const { return line_no_; }
   const Origin& origin() const { return origin_; }
 
  private:
@@ -190,7 +191,7 @@ class LineBuffer {
       pos_ = 0;
     }
     if (size_ + chunk_ > cap_) {
-      if (size_ > kMaxTextBytes) fail_plain("a single line longer than 2 GiB; losscalc reads lines of at most that much");
+      if (size_ > kMaxTextBytes) fail_plain(kLineTooLong);
       const std::size_t cap = std::max(cap_ * 2, size_ + chunk_);
       auto bigger = std::make_unique_for_overwrite<char[]>(cap + 1);  // + the NUL after the data
       if (size_) std::memcpy(bigger.get(), buf_.get(), size_);
@@ -219,7 +220,27 @@ class LineBuffer {
 class CsvReader : public RowReader {
  public:
   CsvReader(std::unique_ptr<ByteReader> in, Origin origin, CsvOptions opt)
-      : lines_(std::move(in), std::move(origin)), opt_(std::move(opt)) {}
+      : lines_(std::move(in), std::move(origin)), opt_(std::move(opt)) {
+    if (opt_.columns >= 0) {
+      // A later part of a CSV whose first part settled all of this.
+      started_ = true;
+      delim_ = opt_.delimiter;
+      width_ = opt_.columns;
+      resolve_targets();
+    }
+  }
+
+  std::optional<CsvOptions> continuation() const override {
+    if (width_ < 0) return std::nullopt;
+    CsvOptions c;
+    c.header = CsvOptions::Header::No;
+    c.delimiter = delim_;
+    c.columns = width_;
+    c.target_columns.resize(target_slots_);
+    for (std::size_t col = 0; col < slot_.size(); ++col)
+      if (slot_[col] >= 0) c.target_columns[static_cast<std::size_t>(slot_[col])] = std::to_string(col);
+    return c;
+  }
 
   bool next(RowBlock& b, std::int64_t max_rows) override {
     if (deferred_) std::rethrow_exception(std::exchange(deferred_, nullptr));
@@ -268,6 +289,7 @@ class CsvReader : public RowReader {
   }
 
   std::int64_t bytes_read() const override { return lines_.bytes_read(); }
+  std::int64_t lines_read() const override { return lines_.lines_read(); }
 
  private:
   // Rows end at '\n' or ';' (unless ';' is the delimiter); blank rows are skipped.
@@ -575,6 +597,7 @@ class JsonlReader : public RowReader {
     return b.rows > 0;
   }
   std::int64_t bytes_read() const override { return lines_.bytes_read(); }
+  std::int64_t lines_read() const override { return lines_.lines_read(); }
 
  private:
   // The plain form {"input": [numbers], "target": number or [numbers]} (keys

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <istream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,7 @@ std::unique_ptr<ByteReader> file_bytes(const std::string& path, const std::strin
 // path, a single line when streaming); past it the read stops with an error
 // instead of exhausting memory.
 inline constexpr std::size_t kMaxTextBytes = std::size_t{1} << 31;
+inline constexpr const char* kLineTooLong = "a single line longer than 2 GiB; losscalc reads lines of at most that much";
 
 // Everything `in` holds, for a parser that needs the whole text. Text never
 // holds a NUL byte: reading stops after the chunk that has one (so /dev/zero
@@ -46,6 +48,11 @@ struct CsvOptions {
   static Header header_from(char flag) { return flag == 'y' ? Header::Yes : flag == 'n' ? Header::No : Header::Auto; }
   char delimiter = 0;  // 0: detect from the first row: ',' if it has one, else tab, else spaces
   std::vector<std::string> target_columns;  // names or indices (negative from the end)
+  // A later part of a CSV (split at a line break): every row has this many
+  // cells, as the first part's first data row; the delimiter and indices of
+  // the target columns are given, no header, and no rows at all is no error.
+  // -1: the first data row decides.
+  std::int64_t columns = -1;
 };
 
 // A block of rows: `width` input values and `target_width` target values each.
@@ -70,6 +77,11 @@ class RowReader {
   virtual bool next(RowBlock& block, std::int64_t max_rows) = 0;
   // Bytes consumed so far, for progress.
   virtual std::int64_t bytes_read() const = 0;
+  // Lines read so far (CSV and JSON Lines; 0 for .npy).
+  virtual std::int64_t lines_read() const { return 0; }
+  // CSV: options that read a later part of the same text (split off at a
+  // line break) as this reader reads it; known once a data row was read.
+  virtual std::optional<CsvOptions> continuation() const { return std::nullopt; }
 };
 
 std::unique_ptr<RowReader> csv_rows(std::unique_ptr<ByteReader> bytes, Origin origin, CsvOptions options);
