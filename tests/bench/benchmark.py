@@ -29,20 +29,23 @@ import numpy as np
 PY = "/usr/bin/python3"
 
 
-def measured(cmd, repeat, stdin_path=None, env=None):
-    """Median time and the peak RSS, via /usr/bin/time for a per-command peak."""
-    times, rss, out = [], 0.0, ""
+def measured(cmd, repeat, stdin_path=None, env=None, rss=True):
+    """Median time and the peak RSS, via /usr/bin/time for a per-command peak
+    (rss=False: the command alone, for runs of a few milliseconds, where
+    /usr/bin/time's own start would count)."""
+    times, peak, out = [], 0.0, ""
     for _ in range(repeat):
         t0 = time.perf_counter()
         with open(stdin_path or os.devnull, "rb") as stdin:
-            p = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, capture_output=True, text=True, stdin=stdin,
-                               env=dict(os.environ, **(env or {})))
+            p = subprocess.run((["/usr/bin/time", "-f", "%M"] if rss else []) + cmd, capture_output=True, text=True,
+                               stdin=stdin, env=dict(os.environ, **(env or {})))
         times.append(time.perf_counter() - t0)
         if p.returncode != 0:
             raise SystemExit(f"failed: {' '.join(cmd)}\n{p.stderr}")
-        rss = max(rss, int(p.stderr.strip().splitlines()[-1]) / 1024)
+        if rss:
+            peak = max(peak, int(p.stderr.strip().splitlines()[-1]) / 1024)
         out = p.stdout.strip()
-    return statistics.median(times), rss, out
+    return statistics.median(times), peak, out
 
 
 def make_data(d, n, c, seed):
@@ -143,10 +146,10 @@ def main():
         print(line, flush=True)
 
     one = [args.binary, "cross_entropy", "-q", "[[0.1,0.2,0.3,0.4],[0.1,0.1,0.1,0.1]]", "[2,3]"]
-    t1, _, _ = measured(one, 20)
+    t1, _, _ = measured(one, 20, rss=False)
     msg = f"one-liner (2x4): losscalc {t1 * 1e3:.2f} ms"
     if have_torch:
-        tp, _, _ = measured([PY, "-c", PY_ONE], 3)
+        tp, _, _ = measured([PY, "-c", PY_ONE], 3, rss=False)
         msg += f", python3 -c 'import torch; ...' {tp * 1e3:.0f} ms, ratio {tp / t1:.0f}x"
     print(msg)
     if not args.keep:
