@@ -553,7 +553,7 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
   std::string pending;  // per-sample lines not yet written
   bool csv_header = per_sample && o.format == Format::Csv && !o.quiet;
   read::RowBlock b, tb, ahead;
-  std::int64_t width = -1, target_width = -1, rows_seen = 0;
+  std::int64_t width = -1, rows_seen = 0;
   // Data that fits in one block is not streamed: it gets the in-memory
   // shapes and the full output (softmax, grad), like a JSON array.
   const std::int64_t block_values = std::int64_t{1} << 17;  // ~1 MB of doubles: bounded memory
@@ -583,108 +583,193 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
     small = std::move(d);
     return std::nullopt;
   }
-  // From here on every block is full size: read them ahead in a second thread.
-  if (second_thread()) rows = std::make_unique<AheadReader>(std::move(rows), first_rows);
-  bool first = true;
-  try {
-    while (true) {
-      if (!first) {
-        if (ahead.rows > 0) {
-          std::swap(b, ahead);
-          ahead.clear();
-        } else if (!rows->next(b, first_rows)) {
-          break;
+  // The next block as the loss's data (its rows, and the target rows that
+  // go with them); false at the end. The first two blocks are read already.
+  const bool flat = elementwise(fn);
+  int read_before = 0;        // blocks of b and ahead handed out
+  std::int64_t handed = 0;    // rows handed out
+  const auto next_block = [&](Data& d, std::int64_t& first_row, std::int64_t& n) {
+    read::RowBlock blk;
+    if (read_before == 0) {
+      blk = std::move(b);
+    } else if (read_before == 1 && ahead.rows > 0) {
+      blk = std::move(ahead);
+    } else if (!rows->next(blk, first_rows)) {
+      return false;
+    }
+    ++read_before;
+    width = blk.width;
+    d = fixed;
+    d.input = as_rows(std::move(blk.input), blk.rows, blk.width, flat);
+    if (rows_have_target) {
+      if (blk.target_width == 0) throw usage_error("target", "missing TARGET: the JSON Lines have no \"target\"");
+      d.target = as_rows(std::move(blk.target), blk.rows, blk.target_width, blk.target_width == 1);
+    } else if (target_rows) {
+      if (!target_rows->next(tb, blk.rows) || tb.rows < blk.rows)
+        throw data_error("target", "", "has fewer rows than INPUT (" + std::to_string(handed + tb.rows) + " against at least " +
+                                           std::to_string(handed + blk.rows) + ")");
+      d.target = as_rows(std::move(tb.input), tb.rows, tb.width, tb.width == 1);
+    } else if (target_whole) {
+      const Tensor& t = *target_whole;
+      const std::int64_t per_row = t.shape.empty() ? 1 : numel(t.shape) / std::max<std::int64_t>(1, t.shape[0]);
+      if (t.shape.empty() || t.shape[0] < handed + blk.rows)
+        throw data_error("target", "", "has fewer rows than INPUT (" + std::to_string(t.shape.empty() ? 1 : t.shape[0]) +
+                                           " against at least " + std::to_string(handed + blk.rows) + ")");
+      Tensor part;
+      part.shape = t.shape;
+      part.shape[0] = blk.rows;
+      part.data.assign(t.data.begin() + handed * per_row, t.data.begin() + (handed + blk.rows) * per_row);
+      d.target = std::move(part);
+    } else {
+      throw usage_error(fn.name.data(), "missing TARGET: " + std::string(fn.name) + " needs INPUT and TARGET (or --target-column)");
+    }
+    first_row = handed;
+    n = blk.rows;
+    handed += blk.rows;
+    return true;
+  };
+  // After the last block: the target must have ended with the input.
+  const auto check_target_end = [&] {
+    if (target_rows && target_rows->next(tb, 1))
+      throw data_error("target", "", "has more rows than INPUT (" + std::to_string(handed) + ")");
+    if (target_whole && !target_whole->shape.empty() && target_whole->shape[0] != handed)
+      throw data_error("target", "", "has " + std::to_string(target_whole->shape[0]) + " rows, INPUT has " + std::to_string(handed));
+  };
+  const auto run = [&](const Data& d) { return s.dtype == DType::Float32 ? fn.run_float(d, s) : fn.run_double(d, s); };
+  const auto add = [](Totals& t, const Result& r) {
+    t.loss_sum.add(r.loss_sum);
+    t.share_sum.add(r.share_sum);
+    t.extra = r.extra_denominator;
+    t.count += r.count;
+  };
+
+  if (!per_sample && second_thread()) {
+    // A reduced stream: two threads take blocks in turn (reading them one
+    // at a time) and compute their losses side by side; the exact sums
+    // merge. The first error in the input is the one reported.
+    std::mutex m;
+    bool reading = true;
+    std::int64_t error_row = INT64_MAX;  // the first row of the block that failed
+    std::exception_ptr error;
+    std::atomic<std::int64_t> bytes{0}, rows_done{0};
+    Totals part[2];
+    const auto fail = [&](std::int64_t row) {  // under m
+      reading = false;
+      if (row < error_row) {
+        error_row = row;
+        error = std::current_exception();
+      }
+    };
+    const auto work = [&](int who) {
+      for (;;) {
+        Data d;
+        std::int64_t first_row = 0, n = 0;
+        {
+          std::lock_guard<std::mutex> lock(m);
+          if (!reading) return;
+          try {
+            if (!next_block(d, first_row, n)) {
+              reading = false;
+              return;
+            }
+          } catch (...) {
+            fail(handed);
+            return;
+          }
+          bytes = rows->bytes_read();
         }
+        try {
+          try {
+            add(part[who], run(d));
+          } catch (const Error& e) {
+            if (e.kind() == ErrorKind::Data) rethrow_in_rows(e, first_row);
+            throw;
+          }
+        } catch (...) {
+          std::lock_guard<std::mutex> lock(m);
+          fail(first_row);
+          return;
+        }
+        rows_done += n;
+        if (who == 0) progress.tick(bytes, rows_done);
       }
-      first = false;
-      width = b.width;
-      Data d = fixed;
-      const bool flat = elementwise(fn);
-      d.input = as_rows(std::move(b.input), b.rows, b.width, flat);
-      if (rows_have_target) {
-        if (b.target_width == 0) throw usage_error("target", "missing TARGET: the JSON Lines have no \"target\"");
-        d.target = as_rows(std::move(b.target), b.rows, b.target_width, b.target_width == 1);
-      } else if (target_rows) {
-        if (!target_rows->next(tb, b.rows) || tb.rows < b.rows)
-          throw data_error("target", "", "has fewer rows than INPUT (" + std::to_string(rows_seen + tb.rows) + " against at least " +
-                                             std::to_string(rows_seen + b.rows) + ")");
-        if (target_width < 0) target_width = tb.width;
-        d.target = as_rows(std::move(tb.input), tb.rows, tb.width, tb.width == 1);
-      } else if (target_whole) {
-        const Tensor& t = *target_whole;
-        const std::int64_t per_row = t.shape.empty() ? 1 : numel(t.shape) / std::max<std::int64_t>(1, t.shape[0]);
-        if (t.shape.empty() || t.shape[0] < rows_seen + b.rows)
-          throw data_error("target", "", "has fewer rows than INPUT (" + std::to_string(t.shape.empty() ? 1 : t.shape[0]) +
-                                             " against at least " + std::to_string(rows_seen + b.rows) + ")");
-        Tensor part;
-        part.shape = t.shape;
-        part.shape[0] = b.rows;
-        part.data.assign(t.data.begin() + rows_seen * per_row, t.data.begin() + (rows_seen + b.rows) * per_row);
-        d.target = std::move(part);
-      } else {
-        throw usage_error(fn.name.data(), "missing TARGET: " + std::string(fn.name) + " needs INPUT and TARGET (or --target-column)");
-      }
-      Result r;
-      try {
-        r = s.dtype == DType::Float32 ? fn.run_float(d, s) : fn.run_double(d, s);
-      } catch (const Error& e) {
-        if (e.kind() != ErrorKind::Data) throw;
-        if (per_sample) {
-          // Find the bad row one row at a time, writing the good ones before it.
-          for (std::int64_t k = 0; k < b.rows; ++k) {
-            Data one = fixed;
-            one.input = row_of(d.input, k);
-            one.target = row_of(*d.target, k);
-            try {
-              const Result rk = s.dtype == DType::Float32 ? fn.run_float(one, s) : fn.run_double(one, s);
-              for (double v : rk.find("loss")->data)
-                pending += (o.precision ? print::fixed(v, *o.precision) : print::shortest(v)) + "\n";
-            } catch (const Error& ek) {
-              if (ek.kind() == ErrorKind::Data) rethrow_in_rows(ek, rows_seen + k);
-              throw;
+    };
+    std::thread second(work, 1);
+    work(0);
+    second.join();
+    progress.done();
+    if (error) std::rethrow_exception(error);
+    check_target_end();
+    totals = part[0];
+    totals.loss_sum.add(part[1].loss_sum);
+    totals.share_sum.add(part[1].share_sum);
+    totals.extra = std::max(part[0].extra, part[1].extra);
+    totals.count += part[1].count;
+    rows_seen = handed;
+  } else {
+    // Per-sample output keeps the order: one thread computes, and a second
+    // (if any) reads ahead.
+    if (second_thread()) rows = std::make_unique<AheadReader>(std::move(rows), first_rows);
+    try {
+      Data d;
+      std::int64_t first_row = 0, n = 0;
+      while (next_block(d, first_row, n)) {
+        Result r;
+        try {
+          r = run(d);
+        } catch (const Error& e) {
+          if (e.kind() != ErrorKind::Data) throw;
+          if (per_sample) {
+            // Find the bad row one row at a time, writing the good ones before it.
+            for (std::int64_t k = 0; k < n; ++k) {
+              Data one = fixed;
+              one.input = row_of(d.input, k);
+              one.target = row_of(*d.target, k);
+              try {
+                for (double v : run(one).find("loss")->data)
+                  pending += (o.precision ? print::fixed(v, *o.precision) : print::shortest(v)) + "\n";
+              } catch (const Error& ek) {
+                if (ek.kind() == ErrorKind::Data) rethrow_in_rows(ek, first_row + k);
+                throw;
+              }
             }
           }
+          rethrow_in_rows(e, first_row);
         }
-        rethrow_in_rows(e, rows_seen);
+        if (per_sample) {
+          const Tensor& l = *r.find("loss");
+          const std::size_t per = l.data.size() / static_cast<std::size_t>(std::max<std::int64_t>(1, n));
+          if (csv_header) {
+            pending += per > 1 ? "index0,index1,loss\n" : "index,loss\n";
+            csv_header = false;
+          }
+          for (std::size_t k = 0; k < l.data.size(); ++k) {
+            if (o.format == Format::Json)
+              pending += print::json_number(l.data[k]) + "\n";
+            else if (o.format == Format::Csv && !o.quiet)
+              pending += std::to_string(first_row + static_cast<std::int64_t>(k / std::max<std::size_t>(1, per))) + (per > 1 ? "," + std::to_string(k % per) : "") + "," + print::shortest(l.data[k]) + "\n";
+            else
+              pending += (o.precision ? print::fixed(l.data[k], *o.precision) : print::shortest(l.data[k])) + "\n";
+          }
+          if (pending.size() > (1 << 16)) {
+            out << pending;
+            pending.clear();
+          }
+          totals.count += r.count;
+        } else {
+          add(totals, r);
+        }
+        rows_seen = handed;
+        progress.tick(rows->bytes_read(), rows_seen);
       }
-      if (per_sample) {
-        const Tensor& l = *r.find("loss");
-        const std::size_t per = l.data.size() / static_cast<std::size_t>(std::max<std::int64_t>(1, b.rows));
-        if (csv_header) {
-          pending += per > 1 ? "index0,index1,loss\n" : "index,loss\n";
-          csv_header = false;
-        }
-        for (std::size_t k = 0; k < l.data.size(); ++k) {
-          if (o.format == Format::Json)
-            pending += print::json_number(l.data[k]) + "\n";
-          else if (o.format == Format::Csv && !o.quiet)
-            pending += std::to_string(rows_seen + static_cast<std::int64_t>(k / std::max<std::size_t>(1, per))) + (per > 1 ? "," + std::to_string(k % per) : "") + "," + print::shortest(l.data[k]) + "\n";
-          else
-            pending += (o.precision ? print::fixed(l.data[k], *o.precision) : print::shortest(l.data[k])) + "\n";
-        }
-        if (pending.size() > (1 << 16)) {
-          out << pending;
-          pending.clear();
-        }
-      } else {
-        totals.loss_sum.add(r.loss_sum);
-        totals.share_sum.add(r.share_sum);
-        totals.extra = r.extra_denominator;
-      }
-      totals.count += r.count;
-      rows_seen += b.rows;
-      progress.tick(rows->bytes_read(), rows_seen);
+      check_target_end();
+    } catch (...) {
+      progress.done();
+      if (per_sample) out << pending << std::flush;  // whole lines only: the output ends cleanly before the bad row
+      throw;
     }
-    if (target_rows && target_rows->next(tb, 1))
-      throw data_error("target", "", "has more rows than INPUT (" + std::to_string(rows_seen) + ")");
-    if (target_whole && !target_whole->shape.empty() && target_whole->shape[0] != rows_seen)
-      throw data_error("target", "", "has " + std::to_string(target_whole->shape[0]) + " rows, INPUT has " + std::to_string(rows_seen));
-  } catch (...) {
     progress.done();
-    if (per_sample) out << pending << std::flush;  // whole lines only: the output ends cleanly before the bad row
-    throw;
   }
-  progress.done();
   if (per_sample) {
     out << pending << std::flush;
     return 0;

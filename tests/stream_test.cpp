@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -168,6 +169,40 @@ std::string write(const std::string& name, const std::string& bytes) {
 }
 }  // namespace
 
+namespace {
+
+// The same run on two threads (chunks of lines) and on one: the same status,
+// output and message.
+struct Both {
+  losscalc::testing::Outcome two, one;
+};
+Both two_and_one(const std::vector<std::string>& args, const std::string& input) {
+  Both b;
+  b.two = run_cli(args, input);
+  setenv("LOSSCALC_THREADS", "1", 1);
+  b.one = run_cli(args, input);
+  unsetenv("LOSSCALC_THREADS");
+  CHECK(b.two.status == b.one.status);
+  std::string two_out = b.two.out;
+  if (const auto at = two_out.find(" (two threads)"); at != std::string::npos) two_out.erase(at, 14);  // the title says so
+  CHECK(two_out == b.one.out);
+  CHECK(b.two.err == b.one.err);
+  return b;
+}
+
+// `csv` with line `n` (from 1) changed by `edit`.
+template <class F>
+std::string with_line(std::string csv, std::size_t n, F edit) {
+  std::size_t at = 0;
+  for (std::size_t k = 1; k < n; ++k) at = csv.find('\n', at) + 1;
+  const std::size_t end = csv.find('\n', at);
+  std::string line = csv.substr(at, end - at);
+  edit(line);
+  return csv.replace(at, end - at, line);
+}
+
+}  // namespace
+
 TEST_CASE(".npy input and target: float64, int64 labels; errors for what is not supported") {
   const std::string x = write("x.npy", npy("<f8", "(2, 4)", doubles({0.1, 0.2, 0.3, 0.4, 0.1, 0.1, 0.1, 0.1})));
   std::string labels;
@@ -188,6 +223,56 @@ TEST_CASE(".npy input and target: float64, int64 labels; errors for what is not 
   auto t = run_cli({"ce", "-q", write("short.npy", npy("<f8", "(1, 4)", doubles({1, 2}))), "[0]"});
   CHECK(t.status == 1);
   CHECK(t.err.find(".npy is truncated: expected 4 values of 8 bytes") != std::string::npos);
+}
+
+TEST_CASE(".npy streamed in many blocks, every dtype, on two threads and one: the in-memory loss; truncation deep in it") {
+  // 30000 x 7 logits (over 1 MB: many blocks), exact in float32 and in int32 / int64.
+  const std::int64_t n = 30000, c = 7;
+  std::string f8, f4, i8, i4, labels8, labels4, json = "[", target = "[";
+  for (std::int64_t i = 0; i < n; ++i) {
+    json += i ? ",[" : "[";
+    for (std::int64_t k = 0; k < c; ++k) {
+      const auto v = static_cast<std::int32_t>((i * 31 + k * 17) % 11) - 5;  // small integers: every dtype holds them
+      const double d = v;
+      const float f = static_cast<float>(v);
+      const std::int64_t l = v;
+      f8.append(reinterpret_cast<const char*>(&d), 8);
+      f4.append(reinterpret_cast<const char*>(&f), 4);
+      i8.append(reinterpret_cast<const char*>(&l), 8);
+      i4.append(reinterpret_cast<const char*>(&v), 4);
+      json += (k ? "," : "") + std::to_string(v);
+    }
+    json += "]";
+    const std::int64_t y = (i * 5) % c;
+    const auto y4 = static_cast<std::int32_t>(y);
+    labels8.append(reinterpret_cast<const char*>(&y), 8);
+    labels4.append(reinterpret_cast<const char*>(&y4), 4);
+    target += (i ? "," : "") + std::to_string(y);
+  }
+  json += "]";
+  target += "]";
+  const std::string want = run_cli({"ce", "-q", json, target}).out;
+  const std::string shape = "(" + std::to_string(n) + ", " + std::to_string(c) + ")", rows = "(" + std::to_string(n) + ",)";
+  const std::string y8 = write("y8.npy", npy("<i8", rows, labels8)), y4 = write("y4.npy", npy("<i4", rows, labels4));
+  for (const auto& [descr, data] : std::vector<std::pair<std::string, std::string>>{{"<f8", f8}, {"<f4", f4}, {"<i8", i8}, {"<i4", i4}}) {
+    CAPTURE(descr);
+    const std::string x = write("x" + descr.substr(1) + ".npy", npy(descr, shape, data));
+    auto b = two_and_one({"ce", "-q", x, descr == "<f8" ? y8 : y4}, "");
+    CHECK(b.two.status == 0);
+    CHECK(b.two.out == want);
+    // Cut short in its last blocks: the error, and nothing on stdout.
+    const std::string cut = write("cut" + descr.substr(1) + ".npy", npy(descr, shape, data.substr(0, data.size() - 1000)));
+    b = two_and_one({"ce", "-q", cut, y8}, "");
+    CHECK(b.two.status == 1);
+    CHECK(b.two.out.empty());
+    CHECK(b.two.err.find(".npy is truncated: expected 210000 values of " + descr.substr(2) + " bytes") != std::string::npos);
+  }
+  // A bad label deep in it: the same data row on two threads as on one.
+  std::string bad = labels8;
+  const std::int64_t seven = 7;
+  std::memcpy(bad.data() + 8 * 25000, &seven, 8);
+  auto b = two_and_one({"ce", "-q", write("x_f8b.npy", npy("<f8", shape, f8)), write("ybad.npy", npy("<i8", rows, bad))}, "");
+  CHECK(b.two.err == "losscalc: target: data row 25001: Target 7 is out of bounds.\n");
 }
 
 TEST_CASE("row data errors: header only, a wrong row width, unknown target column") {
@@ -284,39 +369,6 @@ TEST_CASE("LOSSCALC_THREADS=1 gives the same bits as the read-ahead thread") {
   CHECK(none_two.out == none_one.out);
 }
 
-namespace {
-
-// The same run on two threads (chunks of lines) and on one: the same status,
-// output and message.
-struct Both {
-  losscalc::testing::Outcome two, one;
-};
-Both two_and_one(const std::vector<std::string>& args, const std::string& input) {
-  Both b;
-  b.two = run_cli(args, input);
-  setenv("LOSSCALC_THREADS", "1", 1);
-  b.one = run_cli(args, input);
-  unsetenv("LOSSCALC_THREADS");
-  CHECK(b.two.status == b.one.status);
-  std::string two_out = b.two.out;
-  if (const auto at = two_out.find(" (two threads)"); at != std::string::npos) two_out.erase(at, 14);  // the title says so
-  CHECK(two_out == b.one.out);
-  CHECK(b.two.err == b.one.err);
-  return b;
-}
-
-// `csv` with line `n` (from 1) changed by `edit`.
-template <class F>
-std::string with_line(std::string csv, std::size_t n, F edit) {
-  std::size_t at = 0;
-  for (std::size_t k = 1; k < n; ++k) at = csv.find('\n', at) + 1;
-  const std::size_t end = csv.find('\n', at);
-  std::string line = csv.substr(at, end - at);
-  edit(line);
-  return csv.replace(at, end - at, line);
-}
-
-}  // namespace
 
 TEST_CASE("CSV of 4 MB or more from stdin or a file: two threads, the same bits as one") {
   Rows r = make_rows(150000, 5, 21);  // about 6 MB
@@ -376,4 +428,35 @@ TEST_CASE("two threads: CRLF, blank lines, ';' rows, quoted names and lines long
   b = two_and_one({"ce", "-q", "-", "--target-column", "-1"}, wide.csv);
   CHECK(b.two.status == 0);
   CHECK(b.two.out == run_cli({"ce", "-q", wide.json, wide.labels}).out);
+}
+
+TEST_CASE("a streamed INPUT with its TARGET in another file: rows must match, on two threads and one") {
+  Rows r = make_rows(40000, 5, 25);  // more than one block
+  std::string logits, labels;
+  std::size_t at = r.csv.find('\n') + 1;
+  while (at < r.csv.size()) {
+    const std::size_t end = r.csv.find('\n', at), comma = r.csv.rfind(',', end);
+    logits += r.csv.substr(at, comma - at) + "\n";
+    labels += r.csv.substr(comma + 1, end - comma - 1) + "\n";
+    at = end + 1;
+  }
+  const std::string want = run_cli({"ce", "-q", r.json, r.labels}).out;
+  const std::string y = write("labels.csv", labels);
+  auto b = two_and_one({"ce", "-q", "-", y}, logits);
+  CHECK(b.two.status == 0);
+  CHECK(b.two.out == want);
+  CHECK(two_and_one({"ce", "-q", "-", r.labels}, logits).two.out == want);  // a whole JSON array
+  // One label short, one too many: in a file, and as a JSON array.
+  const std::string short_labels = labels.substr(0, labels.size() - 2), long_labels = labels + "1\n";
+  b = two_and_one({"ce", "-q", "-", write("short.csv", short_labels)}, logits);
+  CHECK(b.two.status == 1);
+  CHECK(b.two.out.empty());
+  CHECK(b.two.err == "losscalc: target: has fewer rows than INPUT (39999 against at least 40000)\n");
+  b = two_and_one({"ce", "-q", "-", write("long.csv", long_labels)}, logits);
+  CHECK(b.two.err == "losscalc: target: has more rows than INPUT (40000)\n");
+  const std::string json_short = r.labels.substr(0, r.labels.rfind(',')) + "]";
+  b = two_and_one({"ce", "-q", "-", json_short}, logits);
+  CHECK(b.two.err == "losscalc: target: has fewer rows than INPUT (39999 against at least 40000)\n");
+  b = two_and_one({"ce", "-q", "-", r.labels.substr(0, r.labels.size() - 1) + ",1]"}, logits);
+  CHECK(b.two.err == "losscalc: target: has 40001 rows, INPUT has 40000\n");
 }

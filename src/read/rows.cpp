@@ -743,25 +743,20 @@ NpyHeader npy_header(std::string_view b, const Origin& o) {
   return out;
 }
 
-double npy_value(const char* p, const NpyHeader& h) {
-  if (h.kind == 'f' && h.bytes == 8) {
-    double v;
-    std::memcpy(&v, p, 8);
-    return v;
+// n values of the header's dtype at p (little-endian, any alignment) as doubles.
+template <class V>
+void npy_convert(const char* p, std::size_t n, double* out) {
+  for (std::size_t k = 0; k < n; ++k) {
+    V v;
+    std::memcpy(&v, p + k * sizeof(V), sizeof(V));
+    out[k] = static_cast<double>(v);
   }
-  if (h.kind == 'f') {
-    float v;
-    std::memcpy(&v, p, 4);
-    return v;
-  }
-  if (h.bytes == 8) {
-    std::int64_t v;
-    std::memcpy(&v, p, 8);
-    return static_cast<double>(v);
-  }
-  std::int32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
+}
+void npy_values(const char* p, std::size_t n, const NpyHeader& h, double* out) {
+  if (h.kind == 'f')
+    h.bytes == 8 ? npy_convert<double>(p, n, out) : npy_convert<float>(p, n, out);
+  else
+    h.bytes == 8 ? npy_convert<std::int64_t>(p, n, out) : npy_convert<std::int32_t>(p, n, out);
 }
 
 class NpyReader : public RowReader {
@@ -800,26 +795,41 @@ class NpyReader : public RowReader {
     b.target_width = 0;
     const std::int64_t want = std::min({max_rows, rows_ - done_, std::max<std::int64_t>(1, (std::int64_t{1} << 20) / std::max<std::int64_t>(1, width_))});
     if (want <= 0) return false;
-    // rows * width * bytes stays below 2^63 (the header caps elements at
-    // 2^58), and the buffer grows only as bytes actually arrive, so a header
-    // that claims petabytes ends as a truncated file, not a huge allocation.
-    const auto bytes = static_cast<std::size_t>(want * width_ * h_.bytes);
-    std::string raw = std::move(pending_);
-    pending_.clear();
-    std::size_t have = raw.size();
+    // rows * width * bytes stays below 2^63 (the header caps elements at 2^58).
+    const auto count = static_cast<std::size_t>(want * width_);
+    const std::size_t bytes = count * static_cast<std::size_t>(h_.bytes);
+    // float64 is read straight into the block, other dtypes through raw_ and
+    // converted. Memory grows only as bytes arrive (16 MB at a time), so a
+    // header that claims petabytes ends as a truncated file, not a huge
+    // allocation.
+    const bool direct = h_.kind == 'f' && h_.bytes == 8;
+    std::size_t have = 0;
     while (have < bytes) {
-      const std::size_t step = std::min<std::size_t>(bytes - have, std::size_t{1} << 20);
-      raw.resize(have + step);
-      const std::size_t n = in_->read(raw.data() + have, step);
-      if (n == 0)
-        throw data_error(origin_.subject, origin_.label,
-                         ".npy is truncated: expected " + std::to_string(rows_ * width_) + " values of " + std::to_string(h_.bytes) + " bytes");
-      have += n;
-      raw.resize(have);
+      const std::size_t upto = have + std::min(bytes - have, std::size_t{1} << 24);
+      char* to;
+      if (direct) {
+        b.input.resize(upto / 8 + (upto % 8 != 0));
+        to = reinterpret_cast<char*>(b.input.data());
+      } else {
+        raw_.resize(upto);
+        to = raw_.data();
+      }
+      const std::size_t early = std::min(pending_.size(), upto - have);  // read with the header
+      std::memcpy(to + have, pending_.data(), early);
+      pending_.erase(0, early);
+      have += early;
+      while (have < upto) {
+        const std::size_t n = in_->read(to + have, upto - have);
+        if (n == 0)
+          throw data_error(origin_.subject, origin_.label,
+                           ".npy is truncated: expected " + std::to_string(rows_ * width_) + " values of " + std::to_string(h_.bytes) + " bytes");
+        have += n;
+      }
     }
-    if (have > bytes) pending_ = raw.substr(bytes, have - bytes);
-    b.input.resize(static_cast<std::size_t>(want * width_));
-    for (std::size_t k = 0; k < b.input.size(); ++k) b.input[k] = npy_value(raw.data() + k * static_cast<std::size_t>(h_.bytes), h_);
+    if (!direct) {
+      b.input.resize(count);
+      npy_values(raw_.data(), count, h_, b.input.data());
+    }
     b.rows = want;
     done_ += want;
     read_ += static_cast<std::int64_t>(bytes);
@@ -831,7 +841,7 @@ class NpyReader : public RowReader {
   std::unique_ptr<ByteReader> in_;
   Origin origin_;
   NpyHeader h_;
-  std::string pending_;
+  std::string pending_, raw_;
   std::int64_t rows_ = 0, width_ = 1, done_ = 0, read_ = 0;
 };
 
@@ -903,7 +913,7 @@ Tensor npy_tensor(std::string_view bytes, const Origin& origin) {
   if (bytes.size() < h.data_offset + n * static_cast<std::size_t>(h.bytes))
     throw data_error(origin.subject, origin.label, ".npy is truncated: expected " + std::to_string(n) + " values of " + std::to_string(h.bytes) + " bytes");
   t.data.resize(n);
-  for (std::size_t k = 0; k < n; ++k) t.data[k] = npy_value(bytes.data() + h.data_offset + k * static_cast<std::size_t>(h.bytes), h);
+  npy_values(bytes.data() + h.data_offset, n, h, t.data.data());
   return t;
 }
 
