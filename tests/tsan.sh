@@ -6,11 +6,11 @@
 # both, clean, with a bad row early and late, with --partial and per-sample
 # output. Every path must give the bits and messages of one thread.
 #
-#   tests/tsan.sh            (about a minute on two cores)
+#   tests/tsan.sh            (a few minutes on two cores: it builds the suite too)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=$root/build-tsan
-cmake -S "$root" -B "$out" -DLOSSCALC_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+cmake -S "$root" -B "$out" -DLOSSCALC_TESTS=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_FLAGS="-fsanitize=thread" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" >/dev/null
 cmake --build "$out" -j2 >/dev/null
 bin=$out/losscalc
@@ -68,5 +68,11 @@ if [ "$got" != "losscalc: target: data row 49999: Target 10 is out of bounds." ]
   echo "FAIL a bad target while the reader is ahead: $got"; fail=1
 else
   echo "ok   a bad target while the reader is ahead (stdin)"
+fi
+# The stream tests of the suite that run two threads (chunks, blocks, .npy).
+if "$out/tests/losscalc_tests" -tc="*two threads*,*.npy streamed*,*TARGET in another file*,*LOSSCALC_THREADS*,chunks*,two threads taking*" >"$dir/suite.log" 2>&1; then
+  echo "ok   stream tests of the suite"
+else
+  echo "FAIL stream tests of the suite under TSan"; tail -40 "$dir/suite.log"; fail=1
 fi
 exit $fail
