@@ -111,21 +111,25 @@ std::optional<Opened> open_source(const Source& src, std::istream& in) {
 // Everything the source holds (the sniffed head included).
 std::string read_all(Opened& o) { return read::read_text(*o.bytes, o.origin.subject, o.origin.label); }
 
-std::unique_ptr<read::RowReader> rows_of(Opened& o, const RowOptions& ro) {
-  switch (o.format) {
+// A reader of rows in `format` from `bytes`.
+std::unique_ptr<read::RowReader> rows_from(read::RowFormat format, std::unique_ptr<read::ByteReader> bytes, const read::Origin& origin,
+                                           const RowOptions& ro) {
+  switch (format) {
     case read::RowFormat::JsonLines:
-      return read::jsonl_rows(std::move(o.bytes), o.origin);
+      return read::jsonl_rows(std::move(bytes), origin);
     case read::RowFormat::Npy:
-      return read::npy_rows(std::move(o.bytes), o.origin);
+      return read::npy_rows(std::move(bytes), origin);
     default: {
       read::CsvOptions co;
       co.header = read::CsvOptions::header_from(ro.header);
       co.delimiter = ro.delimiter;
       co.target_columns = ro.target_columns;
-      return read::csv_rows(std::move(o.bytes), o.origin, co);
+      return read::csv_rows(std::move(bytes), origin, co);
     }
   }
 }
+
+std::unique_ptr<read::RowReader> rows_of(Opened& o, const RowOptions& ro) { return rows_from(o.format, std::move(o.bytes), o.origin, ro); }
 
 bool elementwise(const FunctionSpec& fn) {
   return fn.name == "binary_cross_entropy" || fn.name == "binary_cross_entropy_with_logits" ||
@@ -359,15 +363,16 @@ std::string shift_place(const std::string& where, const std::string& label, std:
   return out;
 }
 
-// CSV input of this many bytes or more, with the target in its columns and
-// a reduced loss, is parsed by two threads; smaller input is one stream.
+// Lines of rows (CSV with the target in its columns, JSON Lines) of this many
+// bytes or more, for a reduced loss, are parsed by two threads; smaller
+// input is one stream.
 constexpr std::size_t kTwoThreadsFrom = std::size_t{4} << 20;
 // Their chunks: small enough that a chunk's text, values and exps stay in
 // the cache (256 KB measured fastest against 64 KB to 4 MB).
 constexpr std::size_t kChunkBytes = std::size_t{256} << 10;
 
 // Two threads parse and reduce chunks of whole lines side by side (CSV with
-// the target in its columns, from a file or stdin); the exact sums merge to
+// the target in its columns or JSON Lines, from a file or stdin); the exact sums merge to
 // the same double one thread gives, and an error names the same line and
 // data row as one thread would (the first in the input wins). Nothing, with
 // `input` as it was, when the input is smaller or its first lines do not
@@ -376,18 +381,16 @@ std::optional<Totals> reduce_in_two(const Request& rq, const FunctionSpec& fn, c
                                     std::int64_t& rows_seen, std::int64_t& width, Progress& progress) {
   if (!second_thread()) return std::nullopt;
   // The first chunk is read as the user said; the others as its first data
-  // row settles (delimiter, columns, targets), probed here in the head.
-  read::CsvOptions first;
-  first.header = read::CsvOptions::header_from(rq.rows.header);
-  first.delimiter = rq.rows.delimiter;
-  first.target_columns = rq.rows.target_columns;
+  // row settles (delimiter, columns, targets, widths), probed in the head.
+  const auto first = [&](std::unique_ptr<read::ByteReader> bytes) { return rows_from(input.format, std::move(bytes), input.origin, rq.rows); };
   const auto last_break = input.head.rfind('\n');
   if (last_break == std::string::npos) return std::nullopt;
-  std::optional<read::CsvOptions> rest;
+  read::RowReader::Continuation rest;
   try {
-    auto probe = read::csv_rows(read::string_bytes(std::string_view(input.head).substr(0, last_break + 1)), input.origin, first);
+    auto probe = first(read::string_bytes(std::string_view(input.head).substr(0, last_break + 1)));
     read::RowBlock b;
-    if (probe->next(b, 1)) rest = probe->continuation();
+    // (JSON Lines without "target": the one-stream path says so.)
+    if (probe->next(b, 1) && b.target_width > 0) rest = probe->continuation();
   } catch (const Error&) {
   }
   if (!rest) return std::nullopt;
@@ -409,6 +412,7 @@ std::optional<Totals> reduce_in_two(const Request& rq, const FunctionSpec& fn, c
   std::int64_t settled = 0, lines_before = 0, rows_before = 0;
   std::map<std::int64_t, std::pair<std::int64_t, std::int64_t>> done;
   Totals totals[2];
+  std::int64_t widths[2] = {-1, -1};
   const auto fail = [&](std::int64_t seq) {
     std::lock_guard<std::mutex> lock(m);
     if (seq < error_seq) {
@@ -426,9 +430,10 @@ std::optional<Totals> reduce_in_two(const Request& rq, const FunctionSpec& fn, c
         return;
       }
       if (c.seq > error_seq) return;  // an earlier chunk failed: its error is the one
-      std::int64_t rows = 0, w = -1, lines = 0;
+      std::int64_t rows = 0, lines = 0;
+      std::int64_t& w = widths[who];
       try {
-        auto reader = read::csv_rows(read::string_bytes(c.text), input.origin, c.seq == 0 ? first : *rest);
+        auto reader = c.seq == 0 ? first(read::string_bytes(c.text)) : rest(read::string_bytes(c.text));
         reduce_rows(*reader, fn, s, fixed, totals[who], rows, w, [](std::int64_t, std::int64_t) {});
         lines = reader->lines_read();
       } catch (...) {
@@ -464,7 +469,7 @@ std::optional<Totals> reduce_in_two(const Request& rq, const FunctionSpec& fn, c
   totals[0].extra = std::max(totals[0].extra, totals[1].extra);
   totals[0].count += totals[1].count;
   rows_seen = rows_before;
-  width = rest->columns - static_cast<std::int64_t>(rest->target_columns.size());
+  width = widths[0] >= 0 ? widths[0] : widths[1];
   return totals[0];
 }
 
@@ -510,9 +515,9 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
   progress.on = &err == &std::cerr && isatty(STDERR_FILENO);
   progress.err = &err;
 
-  // Large CSV with the target in a column: both cores parse.
-  if (reduction != Reduction::None && input->format == read::RowFormat::Csv && !rq.rows.target_columns.empty() &&
-      !rq.target && !read::looks_inline(rq.input->spec)) {
+  // Large CSV with the target in a column, or JSON Lines: both cores parse.
+  if (reduction != Reduction::None && !rq.target && !read::looks_inline(rq.input->spec) &&
+      ((input->format == read::RowFormat::Csv && !rq.rows.target_columns.empty()) || input->format == read::RowFormat::JsonLines)) {
     Data fixed2;
     if (rq.weight) fixed2.weight = read::load(*rq.weight, in).array;
     if (rq.pos_weight) fixed2.pos_weight = read::load(*rq.pos_weight, in).array;

@@ -460,3 +460,41 @@ TEST_CASE("a streamed INPUT with its TARGET in another file: rows must match, on
   b = two_and_one({"ce", "-q", "-", r.labels.substr(0, r.labels.size() - 1) + ",1]"}, logits);
   CHECK(b.two.err == "losscalc: target: has 40001 rows, INPUT has 40000\n");
 }
+
+TEST_CASE("JSON Lines of 4 MB or more: two threads parse chunks; the same bits and messages as one") {
+  Rows r = make_rows(90000, 5, 26);
+  std::string jsonl;
+  {
+    std::size_t at = r.csv.find('\n') + 1;
+    while (at < r.csv.size()) {
+      const std::size_t end = r.csv.find('\n', at), comma = r.csv.rfind(',', end);
+      jsonl += "{\"input\": [" + r.csv.substr(at, comma - at) + "], \"target\": " + r.csv.substr(comma + 1, end - comma - 1) + "}\n";
+      at = end + 1;
+    }
+  }
+  REQUIRE(jsonl.size() > (std::size_t{4} << 20));
+  auto b = two_and_one({"ce", "-q", "-"}, jsonl);
+  CHECK(b.two.status == 0);
+  CHECK(b.two.out == run_cli({"ce", "-q", r.json, r.labels}).out);
+  CHECK(run_cli({"ce", "--format", "csv", "--partial", "-"}, jsonl).out == b.two.out.substr(0, 0) + run_cli({"ce", "--partial", "-"}, jsonl).out);
+  // Lines the JSON parser reads (spaces, strings for infinities) deep in it.
+  std::string odd = with_line(jsonl, 70000, [](std::string& l) { l = " { \"target\" : 1 , \"input\" : [ 1 , \"-Infinity\" , 2, 3, 4 ] } "; });
+  b = two_and_one({"ce", "-q", "-"}, odd);
+  CHECK(b.two.status == 0);
+  for (std::size_t line : {3, 50000, 89999}) {
+    CAPTURE(line);
+    b = two_and_one({"ce", "-q", "-"}, with_line(jsonl, line, [](std::string& l) { l.replace(l.find('[') + 1, 0, "x"); }));
+    CHECK(b.two.status == 1);
+    CHECK(b.two.err.find("stdin, line " + std::to_string(line) + ", column 12: ") != std::string::npos);
+    b = two_and_one({"ce", "-q", "-"}, with_line(jsonl, line, [](std::string& l) { l.replace(l.find(']'), 0, ", 1"); }));
+    CHECK(b.two.err.find("line " + std::to_string(line) + ", column 1: this line has 6 input and 1 target values, the first line has 5 and 1") !=
+          std::string::npos);
+    b = two_and_one({"ce", "-q", "-"}, with_line(jsonl, line, [](std::string& l) { l = l.substr(0, l.find(", \"target\"")) + "}"; }));
+    CHECK(b.two.err.find("line " + std::to_string(line) + ", column 1: this line has 5 input and 0 target values, the first line has 5 and 1") !=
+          std::string::npos);
+    b = two_and_one({"ce", "-q", "-"}, with_line(jsonl, line, [](std::string& l) { l.insert(l.size() - 1, ", \"weight\": 2"); }));
+    CHECK(b.two.err.find("line " + std::to_string(line) + ", column 1: JSON Lines rows hold \"input\" and \"target\" only") != std::string::npos);
+    b = two_and_one({"ce", "-q", "-"}, with_line(jsonl, line, [](std::string& l) { l.replace(l.rfind(' ') + 1, 1, "8"); }));
+    CHECK(b.two.err == "losscalc: target: data row " + std::to_string(line) + ": Target 8 is out of bounds.\n");
+  }
+}

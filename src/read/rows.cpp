@@ -230,8 +230,8 @@ class CsvReader : public RowReader {
     }
   }
 
-  std::optional<CsvOptions> continuation() const override {
-    if (width_ < 0) return std::nullopt;
+  Continuation continuation() const override {
+    if (width_ < 0) return {};
     CsvOptions c;
     c.header = CsvOptions::Header::No;
     c.delimiter = delim_;
@@ -239,7 +239,7 @@ class CsvReader : public RowReader {
     c.target_columns.resize(target_slots_);
     for (std::size_t col = 0; col < slot_.size(); ++col)
       if (slot_[col] >= 0) c.target_columns[static_cast<std::size_t>(slot_[col])] = std::to_string(col);
-    return c;
+    return [origin = lines_.origin(), c](std::unique_ptr<ByteReader> in) { return csv_rows(std::move(in), origin, c); };
   }
 
   bool next(RowBlock& b, std::int64_t max_rows) override {
@@ -545,7 +545,17 @@ class CsvReader : public RowReader {
 
 class JsonlReader : public RowReader {
  public:
-  JsonlReader(std::unique_ptr<ByteReader> in, Origin origin) : lines_(std::move(in), origin), origin_(std::move(origin)) {}
+  // width >= 0: a later part of JSON Lines whose first line had `width`
+  // input and `target_width` target values.
+  JsonlReader(std::unique_ptr<ByteReader> in, Origin origin, std::int64_t width = -1, std::int64_t target_width = 0)
+      : lines_(std::move(in), origin), origin_(std::move(origin)), width_(width), target_width_(target_width) {}
+
+  Continuation continuation() const override {
+    if (width_ < 0) return {};
+    return [origin = origin_, w = width_, tw = target_width_](std::unique_ptr<ByteReader> in) -> std::unique_ptr<RowReader> {
+      return std::make_unique<JsonlReader>(std::move(in), origin, w, tw);
+    };
+  }
 
   bool next(RowBlock& b, std::int64_t max_rows) override {
     b.clear();

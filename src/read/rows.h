@@ -5,9 +5,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <istream>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,10 +48,9 @@ struct CsvOptions {
   static Header header_from(char flag) { return flag == 'y' ? Header::Yes : flag == 'n' ? Header::No : Header::Auto; }
   char delimiter = 0;  // 0: detect from the first row: ',' if it has one, else tab, else spaces
   std::vector<std::string> target_columns;  // names or indices (negative from the end)
-  // A later part of a CSV (split at a line break): every row has this many
-  // cells, as the first part's first data row; the delimiter and indices of
-  // the target columns are given, no header, and no rows at all is no error.
-  // -1: the first data row decides.
+  // A later part of a CSV (see RowReader::continuation): every row has this
+  // many cells, the delimiter and target column indices are given, no
+  // header, and no rows at all is no error. -1: the first data row decides.
   std::int64_t columns = -1;
 };
 
@@ -79,9 +78,13 @@ class RowReader {
   virtual std::int64_t bytes_read() const = 0;
   // Lines read so far (CSV and JSON Lines; 0 for .npy).
   virtual std::int64_t lines_read() const { return 0; }
-  // CSV: options that read a later part of the same text (split off at a
-  // line break) as this reader reads it; known once a data row was read.
-  virtual std::optional<CsvOptions> continuation() const { return std::nullopt; }
+  // A maker of readers for a later part of the same text (split off at a
+  // line break) that read it as this reader would: the delimiter, columns,
+  // targets and widths its first data row settled, no header, and no error
+  // for a part without rows. CSV and JSON Lines, once a data row was read;
+  // empty before, and for .npy.
+  using Continuation = std::function<std::unique_ptr<RowReader>(std::unique_ptr<ByteReader>)>;
+  virtual Continuation continuation() const { return {}; }
 };
 
 std::unique_ptr<RowReader> csv_rows(std::unique_ptr<ByteReader> bytes, Origin origin, CsvOptions options);
