@@ -795,6 +795,10 @@ class NpyReader : public RowReader {
       throw data_error(origin_.subject, origin_.label, ".npy of shape " + shape_str(h_.shape) + ": streamed rows need 1 or 2 dims");
     rows_ = h_.shape.empty() ? 1 : h_.shape[0];
     width_ = h_.shape.size() == 2 ? h_.shape[1] : 1;
+    // Rows of no values hold nothing to compute, and (as many as a header
+    // may claim) would stream empty blocks for ever.
+    if (width_ == 0 && rows_ > 0)
+      throw data_error(origin_.subject, origin_.label, "empty input: no elements (.npy of shape " + shape_str(h_.shape) + ")");
     pending_ = head.substr(h_.data_offset);
   }
 

@@ -8,7 +8,10 @@
 // Checked: only losscalc::Error escapes (Data, or Usage for bad
 // --target-column specs); every block holds rows * width input values and
 // rows * target_width target values; a whole .npy's shape matches its data;
-// a reader ends (no endless stream of empty blocks).
+// a reader ends (no endless stream of empty blocks). CSV and JSON Lines
+// split at a line break (as two threads read them: the first part with the
+// options, the rest with the first part's continuation()) give the rows of
+// the whole, bit for bit, and fail where the whole fails.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -73,6 +76,52 @@ void drain(losscalc::read::RowReader& r, std::int64_t max_rows) {
   }
 }
 
+// Every row of a reader (values and target values, bit patterns kept).
+struct AllRows {
+  std::string input, target;  // the doubles' bytes
+  std::int64_t rows = 0;
+};
+void read_all_rows(losscalc::read::RowReader& r, AllRows& out) {
+  losscalc::read::RowBlock b;
+  while (r.next(b, 7)) {
+    out.input.append(reinterpret_cast<const char*>(b.input.data()), b.input.size() * sizeof(double));
+    out.target.append(reinterpret_cast<const char*>(b.target.data()), b.target.size() * sizeof(double));
+    out.rows += b.rows;
+  }
+}
+
+// `make` over the whole data, and over it split after its middle line break.
+template <class Make>
+void check_split(std::string_view data, Make make) {
+  const auto mid = data.find('\n', data.size() / 2);
+  if (mid == std::string_view::npos || mid + 1 >= data.size()) return;
+  AllRows whole, split;
+  bool whole_ok = true, split_ok = true;
+  try {
+    read_all_rows(*make(data.substr(0, data.size())), whole);
+  } catch (const losscalc::Error&) {
+    whole_ok = false;
+  }
+  auto first = make(data.substr(0, mid + 1));
+  try {
+    read_all_rows(*first, split);
+  } catch (const losscalc::Error&) {
+    if (split.rows == 0) return;  // no data row before the error: never split so (one stream reads it)
+    split_ok = false;
+  }
+  auto rest = first->continuation();
+  if (!rest) return;  // no data row in the first part: never split so
+  try {
+    if (split_ok) read_all_rows(*rest(losscalc::read::string_bytes(data.substr(mid + 1))), split);
+  } catch (const losscalc::Error&) {
+    split_ok = false;
+  }
+  if (whole_ok && !split_ok) fail("split read fails where the whole reads", std::string(data.substr(0, 200)));
+  if (!whole_ok && split_ok) fail("split read succeeds where the whole fails", std::string(data.substr(0, 200)));
+  if (whole_ok && (whole.rows != split.rows || whole.input != split.input || whole.target != split.target))
+    fail("split read gives other rows", std::to_string(whole.rows) + " vs " + std::to_string(split.rows));
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t size) {
@@ -96,11 +145,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
           case 3: opt.target_columns = {"0", "1"}; break;
           default: break;
         }
+        check_split(data, [&](std::string_view part) { return csv_rows(string_bytes(part), origin, opt); });
         auto r = csv_rows(std::make_unique<SlowBytes>(data, step), origin, opt);
         drain(*r, max_rows);
         break;
       }
       case 1: {
+        check_split(data, [&](std::string_view part) { return jsonl_rows(string_bytes(part), origin); });
         auto r = jsonl_rows(std::make_unique<SlowBytes>(data, step), origin);
         drain(*r, max_rows);
         break;

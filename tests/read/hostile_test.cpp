@@ -293,6 +293,21 @@ TEST_CASE("a streamed .npy whose rows claim petabytes is a truncated file, not a
   }
 }
 
+TEST_CASE("a streamed .npy of rows with no values is an empty input, not empty blocks for ever") {
+  // fuzz_rows: shape (2^46, 0) streamed 2^46 / 16 blocks of nothing (two
+  // such files, input and target, kept losscalc busy for hours).
+  const std::string bytes = npy("{'descr': '<f8', 'fortran_order': False, 'shape': (70368744177664, 0), }", "");
+  CHECK(data_error_of([&] { npy_rows(string_bytes(bytes), {"input", "stdin"}); }) ==
+        "losscalc: input: stdin: empty input: no elements (.npy of shape (70368744177664, 0))");
+  // No rows at all is an empty input too, and (0, 0) as well: the reader just ends.
+  for (const char* shape : {"(0, 5)", "(0, 0)"}) {
+    auto rows = npy_rows(string_bytes(npy(std::string("{'descr': '<f8', 'fortran_order': False, 'shape': ") + shape + ", }", "")),
+                         {"input", "stdin"});
+    RowBlock b;
+    CHECK_FALSE(rows->next(b, 16));
+  }
+}
+
 TEST_CASE("a NaN with a payload such as -nan(1) is refused in a CSV data row, as in JSON and in the first row") {
   // fuzz_number's CSV-vs-parse_number check: the CSV fast path takes
   // from_chars' "-nan(...)" (it only refuses a leading 'n'), so a data row
