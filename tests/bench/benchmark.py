@@ -137,7 +137,7 @@ def main():
         line = f"{fmt:7} {shape:>12} {mb:7.1f} | {mb / t:13.1f} {rows / t:10.3g} {rss:7.1f} | "
         if have_torch:
             if path not in python_times:
-                python_times[path] = measured(theirs, 1)
+                python_times[path] = measured(theirs, min(3, args.repeat))  # median of up to 3: it takes seconds
             tp, rssp, outp = python_times[path]
             agree = abs(float(out) - float(outp)) <= 1e-9 * max(1.0, abs(float(outp)))
             line += f"{mb / tp:11.1f} {rssp:7.1f} | {tp / t:6.1f}  {'yes' if agree else 'NO: ' + out + ' vs ' + outp}"
