@@ -268,10 +268,23 @@ struct Progress {
   }
 };
 
+// The exact sums of a reduced stream, of a part of it, or of merged parts.
 struct Totals {
   core::ExactSum loss_sum, share_sum;
   double extra = 0;
   std::int64_t count = 0;
+  void add(const Result& r) {
+    loss_sum.add(r.loss_sum);
+    share_sum.add(r.share_sum);
+    extra = r.extra_denominator;
+    count += r.count;
+  }
+  void merge(const Totals& o) {
+    loss_sum.add(o.loss_sum);
+    share_sum.add(o.share_sum);
+    extra = std::max(extra, o.extra);
+    count += o.count;
+  }
 };
 
 // The final output of a reduced stream (or merge).
@@ -318,10 +331,9 @@ std::string reduced_output(const std::string& function, Reduction reduction, DTy
 }
 
 
-// Reduces every block of `rows` into `t` (the target in the rows' columns);
-// `on_block` hears the bytes and rows done after each block.
+// Reduces every block of `rows` into `t` (the target in the rows' columns).
 void reduce_rows(read::RowReader& rows, const FunctionSpec& fn, const Settings& s, const Data& fixed, Totals& t,
-                 std::int64_t& rows_seen, std::int64_t& width, const std::function<void(std::int64_t, std::int64_t)>& on_block) {
+                 std::int64_t& rows_seen, std::int64_t& width) {
   read::RowBlock b;
   const std::int64_t block_values = std::int64_t{1} << 17;
   std::int64_t max_rows = 64;
@@ -338,12 +350,8 @@ void reduce_rows(read::RowReader& rows, const FunctionSpec& fn, const Settings& 
       if (e.kind() == ErrorKind::Data) rethrow_in_rows(e, rows_seen);
       throw;
     }
-    t.loss_sum.add(r.loss_sum);
-    t.share_sum.add(r.share_sum);
-    t.extra = r.extra_denominator;
-    t.count += r.count;
+    t.add(r);
     rows_seen += b.rows;
-    on_block(rows.bytes_read(), rows_seen);
   }
 }
 
@@ -377,7 +385,7 @@ constexpr std::size_t kChunkBytes = std::size_t{256} << 10;
 // data row as one thread would (the first in the input wins). Nothing, with
 // `input` as it was, when the input is smaller or its first lines do not
 // settle the columns (the one-stream path then reads or reports them).
-std::optional<Totals> reduce_in_two(const Request& rq, const FunctionSpec& fn, const Settings& s, const Data& fixed, Opened& input,
+std::optional<Totals> reduce_in_chunks(const Request& rq, const FunctionSpec& fn, const Settings& s, const Data& fixed, Opened& input,
                                     std::int64_t& rows_seen, std::int64_t& width, Progress& progress) {
   if (!second_thread()) return std::nullopt;
   // The first chunk is read as the user said; the others as its first data
@@ -434,7 +442,7 @@ std::optional<Totals> reduce_in_two(const Request& rq, const FunctionSpec& fn, c
       std::int64_t& w = widths[who];
       try {
         auto reader = c.seq == 0 ? first(read::string_bytes(c.text)) : rest(read::string_bytes(c.text));
-        reduce_rows(*reader, fn, s, fixed, totals[who], rows, w, [](std::int64_t, std::int64_t) {});
+        reduce_rows(*reader, fn, s, fixed, totals[who], rows, w);
         lines = reader->lines_read();
       } catch (...) {
         fail(c.seq);
@@ -464,10 +472,7 @@ std::optional<Totals> reduce_in_two(const Request& rq, const FunctionSpec& fn, c
       throw Error(e.kind(), e.subject(), shift_place(e.where(), input.origin.label, lines_before, rows_before), e.message());
     }
   }
-  totals[0].loss_sum.add(totals[1].loss_sum);
-  totals[0].share_sum.add(totals[1].share_sum);
-  totals[0].extra = std::max(totals[0].extra, totals[1].extra);
-  totals[0].count += totals[1].count;
+  totals[0].merge(totals[1]);
   rows_seen = rows_before;
   width = widths[0] >= 0 ? widths[0] : widths[1];
   return totals[0];
@@ -522,7 +527,7 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
     if (rq.weight) fixed2.weight = read::load(*rq.weight, in).array;
     if (rq.pos_weight) fixed2.pos_weight = read::load(*rq.pos_weight, in).array;
     std::int64_t rows_seen = 0, width = 0;
-    if (auto totals = reduce_in_two(rq, fn, s, fixed2, *input, rows_seen, width, progress)) {
+    if (auto totals = reduce_in_chunks(rq, fn, s, fixed2, *input, rows_seen, width, progress)) {
       const std::string what = "streamed " + std::to_string(rows_seen) + " rows of " + std::to_string(width) +
                                " values from " + input->origin.label + " (two threads)";
       out << reduced_output(rq.function, reduction, s.dtype, *totals, o, what) << std::flush;
@@ -641,12 +646,6 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
       throw data_error("target", "", "has " + std::to_string(target_whole->shape[0]) + " rows, INPUT has " + std::to_string(handed));
   };
   const auto run = [&](const Data& d) { return s.dtype == DType::Float32 ? fn.run_float(d, s) : fn.run_double(d, s); };
-  const auto add = [](Totals& t, const Result& r) {
-    t.loss_sum.add(r.loss_sum);
-    t.share_sum.add(r.share_sum);
-    t.extra = r.extra_denominator;
-    t.count += r.count;
-  };
 
   if (!per_sample && second_thread()) {
     // A reduced stream: two threads take blocks in turn (reading them one
@@ -685,7 +684,7 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
         }
         try {
           try {
-            add(part[who], run(d));
+            part[who].add(run(d));
           } catch (const Error& e) {
             if (e.kind() == ErrorKind::Data) rethrow_in_rows(e, first_row);
             throw;
@@ -706,10 +705,7 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
     if (error) std::rethrow_exception(error);
     check_target_end();
     totals = part[0];
-    totals.loss_sum.add(part[1].loss_sum);
-    totals.share_sum.add(part[1].share_sum);
-    totals.extra = std::max(part[0].extra, part[1].extra);
-    totals.count += part[1].count;
+    totals.merge(part[1]);
     rows_seen = handed;
   } else {
     // Per-sample output keeps the order: one thread computes, and a second
@@ -762,7 +758,7 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
           }
           totals.count += r.count;
         } else {
-          add(totals, r);
+          totals.add(r);
         }
         rows_seen = handed;
         progress.tick(rows->bytes_read(), rows_seen);

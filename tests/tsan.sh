@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Race check of the threaded paths of src/stream.cpp under ThreadSanitizer:
-# two threads parsing chunks of a large CSV (reduce_in_two, file and stdin)
+# two threads parsing chunks of a large CSV (reduce_in_chunks, file and stdin)
 # and the read-ahead thread of a stream (AheadReader: per-sample output, and
 # a target in its own file). Builds build-tsan/ and runs a large CSV through
 # both, clean, with a bad row early and late, with --partial and per-sample
