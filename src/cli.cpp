@@ -318,7 +318,8 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
   CLI::App app(std::string(fn->summary), "losscalc " + fname);
   app.set_help_flag("-h,--help", "print this help and exit");
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // -r sum -r none: the last wins
-  std::string target_column, header = "auto", delimiter, explain_samples, input_kind = "auto", input, target, weight, pos_weight, reduction, target_type = "auto", dtype = "float64", format = "text";
+  std::vector<std::string> target_columns;
+  std::string header = "auto", delimiter, explain_samples, input_kind = "auto", input, target, weight, pos_weight, reduction, target_type = "auto", dtype = "float64", format = "text";
   std::string help_input, help_target;
   bool json_flag = false, no_warnings = false;
   std::int64_t ignore_index = 0, dim = 0;
@@ -353,7 +354,8 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
     else if (n == "explain") app.add_flag(names, rq.output.explain, help_text);
     else if (n == "explain-samples") app.add_option(names, explain_samples, help_text);
     else if (n == "no-warnings") app.add_flag(names, no_warnings, help_text);
-    else if (n == "target-column") app.add_option(names, target_column, help_text);
+    else if (n == "target-column")  // given again, its columns add up (soft targets), unlike other options
+      app.add_option(names, target_columns, help_text)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     else if (n == "header") app.add_option(names, header, help_text);
     else if (n == "delimiter") app.add_option(names, delimiter, help_text);
     else if (n == "partial") app.add_flag(names, rq.output.partial, help_text);
@@ -422,14 +424,14 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
   if (given("precision")) rq.output.precision = precision;
   rq.output.warnings = !no_warnings;
   if (given("target-column")) {
-    std::size_t at = 0;
-    while (at <= target_column.size()) {
-      const std::size_t comma = std::min(target_column.find(',', at), target_column.size());
-      const std::string item = target_column.substr(at, comma - at);
-      if (item.empty()) throw usage_error("--target-column", "invalid value " + in_quotes(target_column) + ": an empty column name");
-      rq.rows.target_columns.push_back(item);
-      at = comma + 1;
-    }
+    for (const std::string& target_column : target_columns)
+      for (std::size_t at = 0; at <= target_column.size();) {
+        const std::size_t comma = std::min(target_column.find(',', at), target_column.size());
+        const std::string item = target_column.substr(at, comma - at);
+        if (item.empty()) throw usage_error("--target-column", "invalid value " + in_quotes(target_column) + ": an empty column name");
+        rq.rows.target_columns.push_back(item);
+        at = comma + 1;
+      }
     if (rq.target) throw usage_error("--target-column", "the target is given twice: as a column of INPUT and as TARGET");
   }
   rq.rows.header = header[0];

@@ -498,3 +498,15 @@ TEST_CASE("JSON Lines of 4 MB or more: two threads parse chunks; the same bits a
     CHECK(b.two.err == "losscalc: target: data row " + std::to_string(line) + ": Target 8 is out of bounds.\n");
   }
 }
+
+TEST_CASE("--target-column given again adds its columns (soft targets), as a comma list does") {
+  const std::string csv = "a,b,c,p0,p1,p2\n1,2,3,0.2,0.3,0.5\n0.5,-1,2,1,0,0\n";
+  const auto listed = run_cli({"ce", "-q", "-", "--target-column", "p0,p1,p2"}, csv);
+  CHECK(listed.status == 0);
+  CHECK(listed.out == run_cli({"ce", "-q", "[[1,2,3],[0.5,-1,2]]", "[[0.2,0.3,0.5],[1,0,0]]"}).out);
+  CHECK(run_cli({"ce", "-q", "-", "--target-column", "p0", "--target-column", "p1,p2"}, csv).out == listed.out);
+  CHECK(run_cli({"ce", "-q", "-", "--target-column", "p0", "--target-column", "p1", "--target-column", "-1"}, csv).out == listed.out);
+  const auto twice = run_cli({"ce", "-q", "-", "--target-column", "p0,p1", "--target-column", "p1,p2"}, csv);
+  CHECK(twice.status == 2);
+  CHECK(twice.err == "losscalc: --target-column: column p1 is named twice\n");
+}
