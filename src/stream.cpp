@@ -711,6 +711,30 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
     // Per-sample output keeps the order: one thread computes, and a second
     // (if any) reads ahead.
     if (second_thread()) rows = std::make_unique<AheadReader>(std::move(rows), first_rows);
+    // The lines of `n` rows' losses `l`, the first of them row `first`.
+    const auto append_losses = [&](const Tensor& l, std::int64_t first, std::int64_t n) {
+      const std::size_t per = l.data.size() / static_cast<std::size_t>(std::max<std::int64_t>(1, n));
+      if (csv_header) {
+        pending += per > 1 ? "index0,index1,loss\n" : "index,loss\n";
+        csv_header = false;
+      }
+      for (std::size_t k = 0; k < l.data.size(); ++k) {
+        const double v = l.data[k];
+        if (o.format == Format::Json) {
+          print::append_shortest(pending, v, true);
+        } else if (o.format == Format::Csv && !o.quiet) {
+          pending += std::to_string(first + static_cast<std::int64_t>(k / std::max<std::size_t>(1, per)));
+          if (per > 1) pending += "," + std::to_string(k % per);
+          pending += ',';
+          print::append_shortest(pending, v);
+        } else if (o.precision) {
+          pending += print::fixed(v, *o.precision);
+        } else {
+          print::append_shortest(pending, v);
+        }
+        pending += '\n';
+      }
+    };
     try {
       Data d;
       std::int64_t first_row = 0, n = 0;
@@ -727,8 +751,8 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
               one.input = row_of(d.input, k);
               one.target = row_of(*d.target, k);
               try {
-                for (double v : run(one).find("loss")->data)
-                  pending += (o.precision ? print::fixed(v, *o.precision) : print::shortest(v)) + "\n";
+                const Result rk = run(one);
+                append_losses(*rk.find("loss"), first_row + k, 1);
               } catch (const Error& ek) {
                 if (ek.kind() == ErrorKind::Data) rethrow_in_rows(ek, first_row + k);
                 throw;
@@ -738,20 +762,7 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
           rethrow_in_rows(e, first_row);
         }
         if (per_sample) {
-          const Tensor& l = *r.find("loss");
-          const std::size_t per = l.data.size() / static_cast<std::size_t>(std::max<std::int64_t>(1, n));
-          if (csv_header) {
-            pending += per > 1 ? "index0,index1,loss\n" : "index,loss\n";
-            csv_header = false;
-          }
-          for (std::size_t k = 0; k < l.data.size(); ++k) {
-            if (o.format == Format::Json)
-              pending += print::json_number(l.data[k]) + "\n";
-            else if (o.format == Format::Csv && !o.quiet)
-              pending += std::to_string(first_row + static_cast<std::int64_t>(k / std::max<std::size_t>(1, per))) + (per > 1 ? "," + std::to_string(k % per) : "") + "," + print::shortest(l.data[k]) + "\n";
-            else
-              pending += (o.precision ? print::fixed(l.data[k], *o.precision) : print::shortest(l.data[k])) + "\n";
-          }
+          append_losses(*r.find("loss"), first_row, n);
           if (pending.size() > (1 << 16)) {
             out << pending;
             pending.clear();

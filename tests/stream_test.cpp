@@ -510,3 +510,24 @@ TEST_CASE("--target-column given again adds its columns (soft targets), as a com
   CHECK(twice.status == 2);
   CHECK(twice.err == "losscalc: --target-column: column p1 is named twice\n");
 }
+
+TEST_CASE("per-sample output with a bad row in a later block: the rows before it, in the asked format, then the error") {
+  // Blocks of 26214 rows (131072 values / 5): the bad target is in the second block,
+  // whose good rows are found one at a time.
+  Rows r = make_rows(60000, 5, 27);
+  const std::string bad = with_line(r.csv, 40001, [](std::string& l) { l.back() = '9'; });  // data row 40000
+  for (const std::vector<std::string>& format : {std::vector<std::string>{"-q"}, {"--json"}, {"--format", "csv"}, {"--precision", "3"}}) {
+    CAPTURE(format[0]);
+    std::vector<std::string> args = {"ce", "-r", "none", "-", "--target-column", "label"};
+    args.insert(args.end(), format.begin(), format.end());
+    const auto good = run_cli(args, r.csv);
+    REQUIRE(good.status == 0);
+    const bool header = format[0] == "--format";
+    std::size_t cut = 0;
+    for (int k = 0; k < 39999 + (header ? 1 : 0); ++k) cut = good.out.find('\n', cut) + 1;
+    auto b = two_and_one(args, bad);
+    CHECK(b.two.status == 1);
+    CHECK(b.two.out == good.out.substr(0, cut));
+    CHECK(b.two.err == "losscalc: target: data row 40000: Target 9 is out of bounds.\n");
+  }
+}

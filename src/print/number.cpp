@@ -7,22 +7,32 @@
 
 namespace losscalc::print {
 
+void append_shortest(std::string& out, double v, bool json) {
+  if (std::isnan(v)) {
+    out += json ? "\"NaN\"" : "nan";
+  } else if (std::isinf(v)) {
+    out += json ? (v > 0 ? "\"Infinity\"" : "\"-Infinity\"") : (v > 0 ? "inf" : "-inf");
+  } else {
+    // As Python's repr: fixed notation from 1e-4 up to 1e16, else scientific.
+    char buf[64];
+    const double a = std::fabs(v);
+    const auto fmt = (a == 0 || (a >= 1e-4 && a < 1e16)) ? std::chars_format::fixed : std::chars_format::scientific;
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, fmt);
+    (void)ec;
+    out.append(buf, end);
+  }
+}
+
 std::string shortest(double v) {
-  if (std::isnan(v)) return "nan";
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  // As Python's repr: fixed notation from 1e-4 up to 1e16, else scientific.
-  char buf[64];
-  const double a = std::fabs(v);
-  const auto fmt = (a == 0 || (a >= 1e-4 && a < 1e16)) ? std::chars_format::fixed : std::chars_format::scientific;
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, fmt);
-  (void)ec;
-  return std::string(buf, end);
+  std::string s;
+  append_shortest(s, v);
+  return s;
 }
 
 std::string json_number(double v) {
-  if (std::isnan(v)) return "\"NaN\"";
-  if (std::isinf(v)) return v > 0 ? "\"Infinity\"" : "\"-Infinity\"";
-  return shortest(v);
+  std::string s;
+  append_shortest(s, v, true);
+  return s;
 }
 
 std::string fixed(double v, int decimals) {

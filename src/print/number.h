@@ -12,6 +12,9 @@ namespace losscalc::print {
 // Shortest text that parses back to the same double: "1.3644149452875267",
 // "2", "1e-05"; "nan", "inf", "-inf" for non-finite values.
 std::string shortest(double v);
+// shortest(v), or json_number(v) when `json`, appended to `out` (no
+// temporary string: per-sample output writes millions of them).
+void append_shortest(std::string& out, double v, bool json = false);
 
 // A JSON value: shortest(v), or the strings "NaN", "Infinity", "-Infinity"
 // (JSON has no non-finite numbers; these keep the output valid JSON).
