@@ -331,6 +331,11 @@ std::string reduced_output(const std::string& function, Reduction reduction, DTy
 }
 
 
+// The loss of a block's data.
+Result run_block(const FunctionSpec& fn, const Settings& s, const Data& d) {
+  return s.dtype == DType::Float32 ? fn.run_float(d, s) : fn.run_double(d, s);
+}
+
 // Reduces every block of `rows` into `t` (the target in the rows' columns).
 void reduce_rows(read::RowReader& rows, const FunctionSpec& fn, const Settings& s, const Data& fixed, Totals& t,
                  std::int64_t& rows_seen, std::int64_t& width) {
@@ -343,14 +348,12 @@ void reduce_rows(read::RowReader& rows, const FunctionSpec& fn, const Settings& 
     Data d = fixed;
     d.input = as_rows(std::move(b.input), b.rows, b.width, elementwise(fn));
     d.target = as_rows(std::move(b.target), b.rows, b.target_width, b.target_width == 1);
-    Result r;
     try {
-      r = s.dtype == DType::Float32 ? fn.run_float(d, s) : fn.run_double(d, s);
+      t.add(run_block(fn, s, d));
     } catch (const Error& e) {
       if (e.kind() == ErrorKind::Data) rethrow_in_rows(e, rows_seen);
       throw;
     }
-    t.add(r);
     rows_seen += b.rows;
   }
 }
@@ -478,6 +481,226 @@ std::optional<Totals> reduce_in_chunks(const Request& rq, const FunctionSpec& fn
   return totals[0];
 }
 
+// The blocks of a stream after its first two (read already), each as the
+// loss's data: its rows, and the target rows that go with them (from the
+// rows themselves, a row source of their own, or a whole array).
+class Blocks {
+ public:
+  Blocks(std::unique_ptr<read::RowReader> rows, read::RowBlock first, read::RowBlock second, std::int64_t block_rows,
+         std::unique_ptr<read::RowReader> target_rows, std::optional<Tensor> target_whole, bool rows_have_target, const Data& fixed,
+         const FunctionSpec& fn)
+      : rows_(std::move(rows)), target_rows_(std::move(target_rows)), target_whole_(std::move(target_whole)), fixed_(fixed), fn_(fn),
+        block_rows_(block_rows), rows_have_target_(rows_have_target), flat_(elementwise(fn)) {
+    read_.push_back(std::move(first));
+    read_.push_back(std::move(second));
+  }
+
+  // The next block into `d`, its first row and its number of rows; false at the end.
+  bool next(Data& d, std::int64_t& first_row, std::int64_t& n) {
+    read::RowBlock blk;
+    if (!read_.empty()) {
+      blk = std::move(read_.front());
+      read_.pop_front();
+    } else if (!rows_->next(blk, block_rows_)) {
+      return false;
+    }
+    width_ = blk.width;
+    d = fixed_;
+    d.input = as_rows(std::move(blk.input), blk.rows, blk.width, flat_);
+    if (rows_have_target_) {
+      if (blk.target_width == 0) throw usage_error("target", "missing TARGET: the JSON Lines have no \"target\"");
+      d.target = as_rows(std::move(blk.target), blk.rows, blk.target_width, blk.target_width == 1);
+    } else if (target_rows_) {
+      if (!target_rows_->next(tb_, blk.rows) || tb_.rows < blk.rows)
+        throw data_error("target", "", "has fewer rows than INPUT (" + std::to_string(handed_ + tb_.rows) + " against at least " +
+                                           std::to_string(handed_ + blk.rows) + ")");
+      d.target = as_rows(std::move(tb_.input), tb_.rows, tb_.width, tb_.width == 1);
+    } else if (target_whole_) {
+      const Tensor& t = *target_whole_;
+      const std::int64_t per_row = t.shape.empty() ? 1 : numel(t.shape) / std::max<std::int64_t>(1, t.shape[0]);
+      if (t.shape.empty() || t.shape[0] < handed_ + blk.rows)
+        throw data_error("target", "", "has fewer rows than INPUT (" + std::to_string(t.shape.empty() ? 1 : t.shape[0]) +
+                                           " against at least " + std::to_string(handed_ + blk.rows) + ")");
+      Tensor part;
+      part.shape = t.shape;
+      part.shape[0] = blk.rows;
+      part.data.assign(t.data.begin() + handed_ * per_row, t.data.begin() + (handed_ + blk.rows) * per_row);
+      d.target = std::move(part);
+    } else {
+      throw usage_error(fn_.name.data(), "missing TARGET: " + std::string(fn_.name) + " needs INPUT and TARGET (or --target-column)");
+    }
+    first_row = handed_;
+    n = blk.rows;
+    handed_ += blk.rows;
+    return true;
+  }
+
+  // After the last block: the target must have ended with the input.
+  void check_end() {
+    if (target_rows_ && target_rows_->next(tb_, 1))
+      throw data_error("target", "", "has more rows than INPUT (" + std::to_string(handed_) + ")");
+    if (target_whole_ && !target_whole_->shape.empty() && target_whole_->shape[0] != handed_)
+      throw data_error("target", "", "has " + std::to_string(target_whole_->shape[0]) + " rows, INPUT has " + std::to_string(handed_));
+  }
+
+  // A second thread reads the next blocks while the caller computes.
+  void read_ahead() { rows_ = std::make_unique<AheadReader>(std::move(rows_), block_rows_); }
+
+  const Data& fixed() const { return fixed_; }
+  std::int64_t rows_handed() const { return handed_; }
+  std::int64_t width() const { return width_; }
+  std::int64_t bytes_read() const { return rows_->bytes_read(); }
+
+ private:
+  std::unique_ptr<read::RowReader> rows_, target_rows_;
+  std::optional<Tensor> target_whole_;
+  const Data& fixed_;
+  const FunctionSpec& fn_;
+  const std::int64_t block_rows_;
+  const bool rows_have_target_, flat_;
+  std::deque<read::RowBlock> read_;  // read before the stream was known to be one
+  read::RowBlock tb_;
+  std::int64_t handed_ = 0, width_ = -1;
+};
+
+// A reduced stream's blocks: with two threads, each takes the next block
+// (reading is one at a time) and they compute side by side; the exact
+// sums merge. The first error in the input is the one reported.
+Totals reduce_blocks(Blocks& blocks, const FunctionSpec& fn, const Settings& s, Progress& progress) {
+  std::mutex m;
+  bool reading = true;
+  std::int64_t error_row = INT64_MAX;  // the first row of the block that failed
+  std::exception_ptr error;
+  std::atomic<std::int64_t> bytes{0}, rows_done{0};
+  Totals part[2];
+  const auto fail = [&](std::int64_t row) {  // under m
+    reading = false;
+    if (row < error_row) {
+      error_row = row;
+      error = std::current_exception();
+    }
+  };
+  const auto work = [&](int who) {
+    for (;;) {
+      Data d;
+      std::int64_t first_row = 0, n = 0;
+      {
+        std::lock_guard<std::mutex> lock(m);
+        if (!reading) return;
+        try {
+          if (!blocks.next(d, first_row, n)) {
+            reading = false;
+            return;
+          }
+        } catch (...) {
+          fail(blocks.rows_handed());
+          return;
+        }
+        bytes = blocks.bytes_read();
+      }
+      try {
+        try {
+          part[who].add(run_block(fn, s, d));
+        } catch (const Error& e) {
+          if (e.kind() == ErrorKind::Data) rethrow_in_rows(e, first_row);
+          throw;
+        }
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(m);
+        fail(first_row);
+        return;
+      }
+      rows_done += n;
+      if (who == 0) progress.tick(bytes, rows_done);
+    }
+  };
+  if (second_thread()) {
+    std::thread second(work, 1);
+    work(0);
+    second.join();
+  } else {
+    work(0);
+  }
+  progress.done();
+  if (error) std::rethrow_exception(error);
+  blocks.check_end();
+  part[0].merge(part[1]);
+  return part[0];
+}
+
+// Per-sample losses, a line each, written in order as blocks come (a second
+// thread, if any, reads ahead). At a bad row, the lines of the rows before
+// it end the output, then its error.
+void write_per_sample(Blocks& blocks, const FunctionSpec& fn, const Settings& s, const OutputOptions& o, std::ostream& out,
+                      Progress& progress) {
+  if (second_thread()) blocks.read_ahead();
+  std::string pending;  // lines not yet written
+  bool csv_header = o.format == Format::Csv && !o.quiet;
+  // The lines of `n` rows' losses `l`, the first of them row `first`.
+  const auto append_losses = [&](const Tensor& l, std::int64_t first, std::int64_t n) {
+    const std::size_t per = l.data.size() / static_cast<std::size_t>(std::max<std::int64_t>(1, n));
+    if (csv_header) {
+      pending += per > 1 ? "index0,index1,loss\n" : "index,loss\n";
+      csv_header = false;
+    }
+    for (std::size_t k = 0; k < l.data.size(); ++k) {
+      const double v = l.data[k];
+      if (o.format == Format::Json) {
+        print::append_shortest(pending, v, true);
+      } else if (o.format == Format::Csv && !o.quiet) {
+        pending += std::to_string(first + static_cast<std::int64_t>(k / std::max<std::size_t>(1, per)));
+        if (per > 1) pending += "," + std::to_string(k % per);
+        pending += ',';
+        print::append_shortest(pending, v);
+      } else if (o.precision) {
+        pending += print::fixed(v, *o.precision);
+      } else {
+        print::append_shortest(pending, v);
+      }
+      pending += '\n';
+    }
+  };
+  try {
+    Data d;
+    std::int64_t first_row = 0, n = 0;
+    while (blocks.next(d, first_row, n)) {
+      Result r;
+      try {
+        r = run_block(fn, s, d);
+      } catch (const Error& e) {
+        if (e.kind() != ErrorKind::Data) throw;
+        // Find the bad row one row at a time, writing the good ones before it.
+        for (std::int64_t k = 0; k < n; ++k) {
+          Data one = blocks.fixed();
+          one.input = row_of(d.input, k);
+          one.target = row_of(*d.target, k);
+          try {
+            const Result rk = run_block(fn, s, one);
+            append_losses(*rk.find("loss"), first_row + k, 1);
+          } catch (const Error& ek) {
+            if (ek.kind() == ErrorKind::Data) rethrow_in_rows(ek, first_row + k);
+            throw;
+          }
+        }
+        rethrow_in_rows(e, first_row);
+      }
+      append_losses(*r.find("loss"), first_row, n);
+      if (pending.size() > (1 << 16)) {
+        out << pending;
+        pending.clear();
+      }
+      progress.tick(blocks.bytes_read(), blocks.rows_handed());
+    }
+    blocks.check_end();
+  } catch (...) {
+    progress.done();
+    out << pending << std::flush;  // whole lines only: the output ends cleanly before the bad row
+    throw;
+  }
+  progress.done();
+  out << pending << std::flush;
+}
+
 }  // namespace
 
 std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostream& out, std::ostream& err,
@@ -558,14 +781,9 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
   if (rq.weight) fixed.weight = read::load(*rq.weight, in).array;
   if (rq.pos_weight) fixed.pos_weight = read::load(*rq.pos_weight, in).array;
 
-  const bool per_sample = reduction == Reduction::None;
-  Totals totals;
-  std::string pending;  // per-sample lines not yet written
-  bool csv_header = per_sample && o.format == Format::Csv && !o.quiet;
-  read::RowBlock b, tb, ahead;
-  std::int64_t width = -1, rows_seen = 0;
   // Data that fits in one block is not streamed: it gets the in-memory
   // shapes and the full output (softmax, grad), like a JSON array.
+  read::RowBlock b, ahead;
   const std::int64_t block_values = std::int64_t{1} << 17;  // ~1 MB of doubles: bounded memory
   if (!rows->next(b, 64)) throw data_error("input", input->origin.label, "empty input: no rows");
   const std::int64_t first_rows = std::max<std::int64_t>(64, block_values / std::max<std::int64_t>(1, b.width));
@@ -577,8 +795,7 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
       b.rows += more.rows;
     }
   }
-  const bool has_more = rows->next(ahead, first_rows);
-  if (!has_more) {
+  if (!rows->next(ahead, first_rows)) {
     Data d = fixed;
     d.input = Tensor{read::row_shape(b.rows, b.width), std::move(b.input)};
     if (rows_have_target) {
@@ -593,201 +810,15 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
     small = std::move(d);
     return std::nullopt;
   }
-  // The next block as the loss's data (its rows, and the target rows that
-  // go with them); false at the end. The first two blocks are read already.
-  const bool flat = elementwise(fn);
-  int read_before = 0;        // blocks of b and ahead handed out
-  std::int64_t handed = 0;    // rows handed out
-  const auto next_block = [&](Data& d, std::int64_t& first_row, std::int64_t& n) {
-    read::RowBlock blk;
-    if (read_before == 0) {
-      blk = std::move(b);
-    } else if (read_before == 1 && ahead.rows > 0) {
-      blk = std::move(ahead);
-    } else if (!rows->next(blk, first_rows)) {
-      return false;
-    }
-    ++read_before;
-    width = blk.width;
-    d = fixed;
-    d.input = as_rows(std::move(blk.input), blk.rows, blk.width, flat);
-    if (rows_have_target) {
-      if (blk.target_width == 0) throw usage_error("target", "missing TARGET: the JSON Lines have no \"target\"");
-      d.target = as_rows(std::move(blk.target), blk.rows, blk.target_width, blk.target_width == 1);
-    } else if (target_rows) {
-      if (!target_rows->next(tb, blk.rows) || tb.rows < blk.rows)
-        throw data_error("target", "", "has fewer rows than INPUT (" + std::to_string(handed + tb.rows) + " against at least " +
-                                           std::to_string(handed + blk.rows) + ")");
-      d.target = as_rows(std::move(tb.input), tb.rows, tb.width, tb.width == 1);
-    } else if (target_whole) {
-      const Tensor& t = *target_whole;
-      const std::int64_t per_row = t.shape.empty() ? 1 : numel(t.shape) / std::max<std::int64_t>(1, t.shape[0]);
-      if (t.shape.empty() || t.shape[0] < handed + blk.rows)
-        throw data_error("target", "", "has fewer rows than INPUT (" + std::to_string(t.shape.empty() ? 1 : t.shape[0]) +
-                                           " against at least " + std::to_string(handed + blk.rows) + ")");
-      Tensor part;
-      part.shape = t.shape;
-      part.shape[0] = blk.rows;
-      part.data.assign(t.data.begin() + handed * per_row, t.data.begin() + (handed + blk.rows) * per_row);
-      d.target = std::move(part);
-    } else {
-      throw usage_error(fn.name.data(), "missing TARGET: " + std::string(fn.name) + " needs INPUT and TARGET (or --target-column)");
-    }
-    first_row = handed;
-    n = blk.rows;
-    handed += blk.rows;
-    return true;
-  };
-  // After the last block: the target must have ended with the input.
-  const auto check_target_end = [&] {
-    if (target_rows && target_rows->next(tb, 1))
-      throw data_error("target", "", "has more rows than INPUT (" + std::to_string(handed) + ")");
-    if (target_whole && !target_whole->shape.empty() && target_whole->shape[0] != handed)
-      throw data_error("target", "", "has " + std::to_string(target_whole->shape[0]) + " rows, INPUT has " + std::to_string(handed));
-  };
-  const auto run = [&](const Data& d) { return s.dtype == DType::Float32 ? fn.run_float(d, s) : fn.run_double(d, s); };
-
-  if (!per_sample && second_thread()) {
-    // A reduced stream: two threads take blocks in turn (reading them one
-    // at a time) and compute their losses side by side; the exact sums
-    // merge. The first error in the input is the one reported.
-    std::mutex m;
-    bool reading = true;
-    std::int64_t error_row = INT64_MAX;  // the first row of the block that failed
-    std::exception_ptr error;
-    std::atomic<std::int64_t> bytes{0}, rows_done{0};
-    Totals part[2];
-    const auto fail = [&](std::int64_t row) {  // under m
-      reading = false;
-      if (row < error_row) {
-        error_row = row;
-        error = std::current_exception();
-      }
-    };
-    const auto work = [&](int who) {
-      for (;;) {
-        Data d;
-        std::int64_t first_row = 0, n = 0;
-        {
-          std::lock_guard<std::mutex> lock(m);
-          if (!reading) return;
-          try {
-            if (!next_block(d, first_row, n)) {
-              reading = false;
-              return;
-            }
-          } catch (...) {
-            fail(handed);
-            return;
-          }
-          bytes = rows->bytes_read();
-        }
-        try {
-          try {
-            part[who].add(run(d));
-          } catch (const Error& e) {
-            if (e.kind() == ErrorKind::Data) rethrow_in_rows(e, first_row);
-            throw;
-          }
-        } catch (...) {
-          std::lock_guard<std::mutex> lock(m);
-          fail(first_row);
-          return;
-        }
-        rows_done += n;
-        if (who == 0) progress.tick(bytes, rows_done);
-      }
-    };
-    std::thread second(work, 1);
-    work(0);
-    second.join();
-    progress.done();
-    if (error) std::rethrow_exception(error);
-    check_target_end();
-    totals = part[0];
-    totals.merge(part[1]);
-    rows_seen = handed;
-  } else {
-    // Per-sample output keeps the order: one thread computes, and a second
-    // (if any) reads ahead.
-    if (second_thread()) rows = std::make_unique<AheadReader>(std::move(rows), first_rows);
-    // The lines of `n` rows' losses `l`, the first of them row `first`.
-    const auto append_losses = [&](const Tensor& l, std::int64_t first, std::int64_t n) {
-      const std::size_t per = l.data.size() / static_cast<std::size_t>(std::max<std::int64_t>(1, n));
-      if (csv_header) {
-        pending += per > 1 ? "index0,index1,loss\n" : "index,loss\n";
-        csv_header = false;
-      }
-      for (std::size_t k = 0; k < l.data.size(); ++k) {
-        const double v = l.data[k];
-        if (o.format == Format::Json) {
-          print::append_shortest(pending, v, true);
-        } else if (o.format == Format::Csv && !o.quiet) {
-          pending += std::to_string(first + static_cast<std::int64_t>(k / std::max<std::size_t>(1, per)));
-          if (per > 1) pending += "," + std::to_string(k % per);
-          pending += ',';
-          print::append_shortest(pending, v);
-        } else if (o.precision) {
-          pending += print::fixed(v, *o.precision);
-        } else {
-          print::append_shortest(pending, v);
-        }
-        pending += '\n';
-      }
-    };
-    try {
-      Data d;
-      std::int64_t first_row = 0, n = 0;
-      while (next_block(d, first_row, n)) {
-        Result r;
-        try {
-          r = run(d);
-        } catch (const Error& e) {
-          if (e.kind() != ErrorKind::Data) throw;
-          if (per_sample) {
-            // Find the bad row one row at a time, writing the good ones before it.
-            for (std::int64_t k = 0; k < n; ++k) {
-              Data one = fixed;
-              one.input = row_of(d.input, k);
-              one.target = row_of(*d.target, k);
-              try {
-                const Result rk = run(one);
-                append_losses(*rk.find("loss"), first_row + k, 1);
-              } catch (const Error& ek) {
-                if (ek.kind() == ErrorKind::Data) rethrow_in_rows(ek, first_row + k);
-                throw;
-              }
-            }
-          }
-          rethrow_in_rows(e, first_row);
-        }
-        if (per_sample) {
-          append_losses(*r.find("loss"), first_row, n);
-          if (pending.size() > (1 << 16)) {
-            out << pending;
-            pending.clear();
-          }
-          totals.count += r.count;
-        } else {
-          totals.add(r);
-        }
-        rows_seen = handed;
-        progress.tick(rows->bytes_read(), rows_seen);
-      }
-      check_target_end();
-    } catch (...) {
-      progress.done();
-      if (per_sample) out << pending << std::flush;  // whole lines only: the output ends cleanly before the bad row
-      throw;
-    }
-    progress.done();
-  }
-  if (per_sample) {
-    out << pending << std::flush;
+  Blocks blocks(std::move(rows), std::move(b), std::move(ahead), first_rows, std::move(target_rows), std::move(target_whole),
+                rows_have_target, fixed, fn);
+  if (reduction == Reduction::None) {
+    write_per_sample(blocks, fn, s, o, out, progress);
     return 0;
   }
-  const std::string what = "streamed " + std::to_string(rows_seen) + " rows of " + std::to_string(width) + " values from " +
-                           (input->origin.label.empty() ? std::string("inline text") : input->origin.label);
+  const Totals totals = reduce_blocks(blocks, fn, s, progress);
+  const std::string what = "streamed " + std::to_string(blocks.rows_handed()) + " rows of " + std::to_string(blocks.width()) +
+                           " values from " + (input->origin.label.empty() ? std::string("inline text") : input->origin.label);
   out << reduced_output(rq.function, reduction, s.dtype, totals, o, what) << std::flush;
   return 0;
 }
