@@ -422,12 +422,33 @@ TEST_CASE("two threads: CRLF, blank lines, ';' rows, quoted names and lines long
   auto b = two_and_one({"ce", "-q", "-", "--target-column", "label"}, odd);
   CHECK(b.two.status == 0);
   CHECK(b.two.out == run_cli({"ce", "-q", "-", "--target-column", "label"}, r.csv).out);
-  // 14 rows of 40000 logits: every line longer than a chunk.
+  // 14 rows of 40000 logits: lines longer than the 64 KB head (one stream).
   Rows wide = make_rows(14, 40000, 24);
   REQUIRE(wide.csv.size() > (std::size_t{4} << 20));
   b = two_and_one({"ce", "-q", "-", "--target-column", "-1"}, wide.csv);
   CHECK(b.two.status == 0);
   CHECK(b.two.out == run_cli({"ce", "-q", wide.json, wide.labels}).out);
+  // Short lines first, then lines of 20000 rows joined by ';', longer than a
+  // chunk (256 KB): a chunk reads on to the end of its line. Then a bad row
+  // in one of them.
+  std::string joined;
+  at = r.csv.find('\n') + 1;
+  k = 0;
+  while (at < r.csv.size()) {
+    const std::size_t end = r.csv.find('\n', at);
+    joined += r.csv.substr(at, end - at) + (k < 1000 || k % 20000 == 19999 ? "\n" : ";");
+    at = end + 1;
+    ++k;
+  }
+  joined = "a,x1,x2,x3,label\n" + joined;
+  b = two_and_one({"ce", "-q", "-", "--target-column", "label"}, joined);
+  CHECK(b.two.status == 0);
+  CHECK(b.two.out == run_cli({"ce", "-q", "-", "--target-column", "label"}, r.csv).out);
+  CHECK(run_cli({"ce", "-", "--target-column", "label"}, joined).out.find("(two threads)") != std::string::npos);
+  const std::size_t bad_at = joined.find(';', joined.size() / 2) + 1;
+  b = two_and_one({"ce", "-q", "-", "--target-column", "label"}, joined.substr(0, bad_at) + "x" + joined.substr(bad_at));
+  CHECK(b.two.status == 1);
+  CHECK(b.two.err.find("expected a number, found 'x") != std::string::npos);
 }
 
 TEST_CASE("a streamed INPUT with its TARGET in another file: rows must match, on two threads and one") {
