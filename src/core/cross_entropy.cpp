@@ -11,7 +11,7 @@ Forward<T> cross_entropy_index_forward(const Layout& layout, const Vec<T>& log_p
 }
 
 template <class T>
-Forward<T> cross_entropy_index_loss(const Layout& layout, const Vec<T>& x, const Index& target, const Vec<T>& weight,
+Forward<T> cross_entropy_index_loss(const Layout& layout, const VecViewOf<T>& x, const Index& target, const Vec<T>& weight,
                                     std::int64_t ignore_index, T label_smoothing) {
   // log_softmax(x)[c] = (x[c] - max) - log_sum, as softmax_forward forms it.
   Vec<T> max, log_sums;
@@ -85,7 +85,7 @@ Vec<T> cross_entropy_prob_backward(const Layout& layout, const Vec<T>& log_probs
 #define LOSSCALC_INSTANTIATE(T)                                                                                  \
   template Forward<T> cross_entropy_index_forward(const Layout&, const Vec<T>&, const Index&, const Vec<T>&,     \
                                                   std::int64_t, T);                                              \
-  template Forward<T> cross_entropy_index_loss(const Layout&, const Vec<T>&, const Index&, const Vec<T>&,        \
+  template Forward<T> cross_entropy_index_loss(const Layout&, const VecViewOf<T>&, const Index&, const Vec<T>&,    \
                                                std::int64_t, T);                                                 \
   template Vec<T> cross_entropy_index_backward(const Layout&, const Vec<T>&, const Index&, const Vec<T>&,        \
                                                std::int64_t, T, const Vec<T>&);                                  \

@@ -11,6 +11,7 @@
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <type_traits>
 
 #include "core/exact_sum.h"
 #include "core/layout.h"
@@ -20,6 +21,13 @@ namespace losscalc::core {
 
 template <class T>
 using Vec = Eigen::Array<T, Eigen::Dynamic, 1>;
+// Read-only values in place: a Vec, or a Map over memory held elsewhere.
+template <class T>
+using VecView = Eigen::Ref<const Vec<T>>;
+// The same as a parameter whose T comes from the others (so a Vec or a Map
+// converts to it).
+template <class T>
+using VecViewOf = std::type_identity_t<VecView<T>>;
 using Index = Vec<std::int64_t>;
 
 template <class T>
@@ -46,7 +54,7 @@ struct Reduced {
 // softmax = exp(x - m) / sum exp(x - m). A NaN anywhere in a slice makes the
 // slice NaN, as in torch.
 template <class T>
-void softmax_forward(const Layout& layout, const Vec<T>& x, Vec<T>& probs, Vec<T>& log_probs);
+void softmax_forward(const Layout& layout, const VecViewOf<T>& x, Vec<T>& probs, Vec<T>& log_probs);
 
 // Backward of log_softmax, in place: g <- g - exp(log_probs) * sum_c g (per slice).
 template <class T>
@@ -63,7 +71,7 @@ Forward<T> cross_entropy_index_forward(const Layout& layout, const Vec<T>& log_p
 // (the loss-only path: streaming, and any run that prints only the loss):
 // the same operations in the same order, so the same doubles.
 template <class T>
-Forward<T> cross_entropy_index_loss(const Layout& layout, const Vec<T>& x, const Index& target, const Vec<T>& weight,
+Forward<T> cross_entropy_index_loss(const Layout& layout, const VecViewOf<T>& x, const Index& target, const Vec<T>& weight,
                                     std::int64_t ignore_index, T label_smoothing);
 // grad = G - p sum(G), G[c] = -upstream_i ((1 - eps) w[y] [c == y] + (eps/C) w[c]).
 template <class T>

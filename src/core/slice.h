@@ -21,6 +21,10 @@ ConstSlice<T> slice(const Layout& l, const Vec<T>& v, std::int64_t p) {
   return ConstSlice<T>(v.data() + l.base(p), l.classes, Eigen::InnerStride<>(l.inner));
 }
 template <class T>
+ConstSlice<T> slice(const Layout& l, const VecView<T>& v, std::int64_t p) {
+  return ConstSlice<T>(v.data() + l.base(p), l.classes, Eigen::InnerStride<>(l.inner));
+}
+template <class T>
 Slice<T> slice(const Layout& l, Vec<T>& v, std::int64_t p) {
   return Slice<T>(v.data() + l.base(p), l.classes, Eigen::InnerStride<>(l.inner));
 }
@@ -76,7 +80,7 @@ SliceSum<T> sum_and_log(const T* e, std::int64_t n, std::int64_t stride) {
 
 // e = exp(x - the max of the value's slice) for every value, and the maxes.
 template <class T>
-Vec<T> shifted_exps(const Layout& layout, const Vec<T>& x, Vec<T>& max) {
+Vec<T> shifted_exps(const Layout& layout, const VecViewOf<T>& x, Vec<T>& max) {
   max.resize(layout.positions());
   Vec<T> e(x.size());
   for (std::int64_t p = 0; p < layout.positions(); ++p) {
@@ -93,7 +97,7 @@ Vec<T> shifted_exps(const Layout& layout, const Vec<T>& x, Vec<T>& max) {
 // same numbers as shifted_exps and sum_and_log give, for rows a few at a
 // time, so that their exps stay in the cache.
 template <class T>
-void max_and_log_sums(const Layout& layout, const Vec<T>& x, Vec<T>& max, Vec<T>& log_sum) {
+void max_and_log_sums(const Layout& layout, const VecViewOf<T>& x, Vec<T>& max, Vec<T>& log_sum) {
   const std::int64_t n = layout.positions(), C = layout.classes;
   log_sum.resize(n);
   if (layout.inner != 1) {

@@ -6,7 +6,7 @@
 namespace losscalc::core {
 
 template <class T>
-void softmax_forward(const Layout& layout, const Vec<T>& x, Vec<T>& probs, Vec<T>& log_probs) {
+void softmax_forward(const Layout& layout, const VecViewOf<T>& x, Vec<T>& probs, Vec<T>& log_probs) {
   // Subtracting the max keeps exp() finite; a NaN poisons the whole slice
   // as in torch, and an all -inf or any +inf slice gives -inf - -inf or
   // inf - inf = NaN, also as in torch.
@@ -31,8 +31,8 @@ void log_softmax_backward(const Layout& layout, const Vec<T>& log_probs, Vec<T>&
   }
 }
 
-template void softmax_forward<float>(const Layout&, const Vec<float>&, Vec<float>&, Vec<float>&);
-template void softmax_forward<double>(const Layout&, const Vec<double>&, Vec<double>&, Vec<double>&);
+template void softmax_forward<float>(const Layout&, const VecViewOf<float>&, Vec<float>&, Vec<float>&);
+template void softmax_forward<double>(const Layout&, const VecViewOf<double>&, Vec<double>&, Vec<double>&);
 template void log_softmax_backward<float>(const Layout&, const Vec<float>&, Vec<float>&);
 template void log_softmax_backward<double>(const Layout&, const Vec<double>&, Vec<double>&);
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <type_traits>
 
 #include "core/losses.h"
 #include "request.h"
@@ -56,6 +57,17 @@ core::Vec<T> to_vec(const Tensor& t) {
 template <class T>
 core::Vec<T> to_vec(const std::optional<Tensor>& t) {
   return t ? to_vec<T>(*t) : core::Vec<T>();
+}
+// The values of `t` as T, read in place when T is double (no copy), else
+// converted into `store`.
+template <class T>
+Eigen::Map<const core::Vec<T>> view_of(const Tensor& t, core::Vec<T>& store) {
+  if constexpr (std::is_same_v<T, double>) {
+    return {t.data.data(), static_cast<Eigen::Index>(t.data.size())};
+  } else {
+    store = to_vec<T>(t);
+    return {store.data(), store.size()};
+  }
 }
 template <class T>
 Tensor to_tensor(Shape shape, const core::Vec<T>& v) {

@@ -14,7 +14,8 @@ Result cross_entropy(const Data& data, const Settings& s) {
   check_class_weight(data.weight, c.layout.classes);
   const bool prob = is_prob_target(target, data.input, s.target_type);
   const auto eps = static_cast<T>(s.label_smoothing);
-  const auto x = to_vec<T>(data.input);
+  core::Vec<T> stored;
+  const auto x = view_of<T>(data.input, stored);  // (the loss-only path reads the logits in place)
   const auto w = to_vec<T>(data.weight);
   core::Vec<T> probs, log_probs;
 
@@ -86,7 +87,8 @@ template <class T>
 static Result activation(const char* name, bool log, const Data& data, const Settings& s) {
   auto c = class_layout(data, s, false);
   core::Vec<T> probs, log_probs;
-  core::softmax_forward(c.layout, to_vec<T>(data.input), probs, log_probs);
+  core::Vec<T> stored;
+  core::softmax_forward(c.layout, view_of<T>(data.input, stored), probs, log_probs);
   Result r = start(name, s, false);
   r.summary = describe(data.input, nullptr, "", c.dim);
   r.class_dim = c.dim;
