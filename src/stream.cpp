@@ -252,11 +252,22 @@ struct Progress {
   bool on = false;
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now(), last = start;
   std::ostream* err = nullptr;
+  // A part read by another thread: its counts go to `into`, which shows them
+  // with its own.
+  Progress* into = nullptr;
+  std::atomic<std::int64_t> other_bytes{0}, other_rows{0};
   void tick(std::int64_t bytes, std::int64_t rows) {
+    if (into) {
+      into->other_bytes.store(bytes, std::memory_order_relaxed);
+      into->other_rows.store(rows, std::memory_order_relaxed);
+      return;
+    }
     if (!on) return;
     const auto now = std::chrono::steady_clock::now();
     if (now - last < std::chrono::milliseconds(500)) return;
     last = now;
+    bytes += other_bytes.load(std::memory_order_relaxed);
+    rows += other_rows.load(std::memory_order_relaxed);
     const double s = std::chrono::duration<double>(now - start).count();
     char buf[160];
     std::snprintf(buf, sizeof buf, "\rlosscalc: %.0f MB, %lld rows, %.2fM rows/s, %.0f MB/s ", static_cast<double>(bytes) / 1e6,
@@ -486,14 +497,14 @@ std::optional<Totals> reduce_in_chunks(const Request& rq, const FunctionSpec& fn
 // rows themselves, a row source of their own, or a whole array).
 class Blocks {
  public:
-  Blocks(std::unique_ptr<read::RowReader> rows, read::RowBlock first, read::RowBlock second, std::int64_t block_rows,
+  // `read`: blocks read already (to see whether the input is a stream);
+  // `first_row`: the number of the first row (a part of the input).
+  Blocks(std::unique_ptr<read::RowReader> rows, std::deque<read::RowBlock> read, std::int64_t block_rows,
          std::unique_ptr<read::RowReader> target_rows, std::optional<Tensor> target_whole, bool rows_have_target, const Data& fixed,
-         const FunctionSpec& fn)
+         const FunctionSpec& fn, std::int64_t first_row = 0)
       : rows_(std::move(rows)), target_rows_(std::move(target_rows)), target_whole_(std::move(target_whole)), fixed_(fixed), fn_(fn),
-        block_rows_(block_rows), rows_have_target_(rows_have_target), flat_(elementwise(fn)) {
-    read_.push_back(std::move(first));
-    read_.push_back(std::move(second));
-  }
+        block_rows_(block_rows), rows_have_target_(rows_have_target), flat_(elementwise(fn)), read_(std::move(read)),
+        handed_(first_row) {}
 
   // The next block into `d`, its first row and its number of rows; false at the end.
   bool next(Data& d, std::int64_t& first_row, std::int64_t& n) {
@@ -566,7 +577,7 @@ class Blocks {
 // A reduced stream's blocks: with two threads, each takes the next block
 // (reading is one at a time) and they compute side by side; the exact
 // sums merge. The first error in the input is the one reported.
-Totals reduce_blocks(Blocks& blocks, const FunctionSpec& fn, const Settings& s, Progress& progress) {
+Totals reduce_blocks(Blocks& blocks, const FunctionSpec& fn, const Settings& s, Progress& progress, bool two = second_thread()) {
   std::mutex m;
   bool reading = true;
   std::int64_t error_row = INT64_MAX;  // the first row of the block that failed
@@ -614,7 +625,7 @@ Totals reduce_blocks(Blocks& blocks, const FunctionSpec& fn, const Settings& s, 
       if (who == 0) progress.tick(bytes, rows_done);
     }
   };
-  if (second_thread()) {
+  if (two) {
     std::thread second(work, 1);
     work(0);
     second.join();
@@ -701,6 +712,64 @@ void write_per_sample(Blocks& blocks, const FunctionSpec& fn, const Settings& s,
   out << pending << std::flush;
 }
 
+// --weight and --pos-weight, read whole: the data every block shares.
+Data weights(const Request& rq, std::istream& in) {
+  Data d;
+  if (rq.weight) d.weight = read::load(*rq.weight, in).array;
+  if (rq.pos_weight) d.pos_weight = read::load(*rq.pos_weight, in).array;
+  return d;
+}
+
+// A .npy file of 4 MB or more with its TARGET in a .npy file of as many
+// rows: two threads, each reading and reducing half the rows of both (no
+// lock between them); the exact sums merge, and the first half's error is
+// the one reported. Nothing when that does not hold (the one-stream path
+// then reads or reports it).
+std::optional<Totals> reduce_npy_in_two(const Request& rq, const FunctionSpec& fn, const Settings& s, const Data& fixed,
+                                        const Opened& input, std::int64_t& rows_seen, std::int64_t& width, Progress& progress) {
+  if (!rq.target || rq.input->spec == "-" || rq.target->spec == "-") return std::nullopt;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(rq.input->spec, ec) || !std::filesystem::is_regular_file(rq.target->spec, ec) ||
+      std::filesystem::file_size(rq.input->spec, ec) < kTwoThreadsFrom || ec)
+    return std::nullopt;
+  const read::Origin target_origin{"target", "file " + in_quotes(rq.target->spec)};
+  Shape x, y;
+  try {
+    x = read::npy_shape(input.head, input.origin);
+    auto t = read::file_bytes(rq.target->spec, "target");
+    y = read::npy_shape(read_head(*t, 1 << 16), target_origin);
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+  if (x.empty() || x.size() > 2 || y.empty() || y.size() > 2 || x[0] != y[0] || x[0] < 2) return std::nullopt;
+  Totals part[2];
+  std::exception_ptr error[2];
+  Progress second_progress;
+  second_progress.into = &progress;
+  const auto work = [&](int k) {
+    try {
+      auto rows = read::npy_rows(read::file_bytes(rq.input->spec, "input"), input.origin, k, 2);
+      auto target = read::npy_rows(read::file_bytes(rq.target->spec, "target"), target_origin, k, 2);
+      const std::int64_t first = read::part_start(x[0], k, 2);
+      const std::int64_t block_rows = std::max<std::int64_t>(64, (std::int64_t{1} << 17) / std::max<std::int64_t>(1, x.size() == 2 ? x[1] : 1));
+      Blocks blocks(std::move(rows), {}, block_rows, std::move(target), std::nullopt, false, fixed, fn, first);
+      part[k] = reduce_blocks(blocks, fn, s, k == 0 ? progress : second_progress, false);
+    } catch (...) {
+      error[k] = std::current_exception();
+    }
+  };
+  std::thread second(work, 1);
+  work(0);
+  second.join();
+  progress.done();
+  for (const auto& e : error)
+    if (e) std::rethrow_exception(e);
+  part[0].merge(part[1]);
+  rows_seen = x[0];
+  width = x.size() == 2 ? x[1] : 1;
+  return part[0];
+}
+
 }  // namespace
 
 std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostream& out, std::ostream& err,
@@ -743,14 +812,18 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
   progress.on = &err == &std::cerr && isatty(STDERR_FILENO);
   progress.err = &err;
 
-  // Large CSV with the target in a column, or JSON Lines: both cores parse.
-  if (reduction != Reduction::None && !rq.target && !read::looks_inline(rq.input->spec) &&
-      ((input->format == read::RowFormat::Csv && !rq.rows.target_columns.empty()) || input->format == read::RowFormat::JsonLines)) {
-    Data fixed2;
-    if (rq.weight) fixed2.weight = read::load(*rq.weight, in).array;
-    if (rq.pos_weight) fixed2.pos_weight = read::load(*rq.pos_weight, in).array;
+  const Data fixed = weights(rq, in);
+  // Large CSV with the target in a column, or JSON Lines: both cores parse;
+  // large .npy files: each core reads half.
+  if (reduction != Reduction::None && !read::looks_inline(rq.input->spec) && second_thread()) {
+    std::optional<Totals> totals;
     std::int64_t rows_seen = 0, width = 0;
-    if (auto totals = reduce_in_chunks(rq, fn, s, fixed2, *input, rows_seen, width, progress)) {
+    if (!rq.target && ((input->format == read::RowFormat::Csv && !rq.rows.target_columns.empty()) ||
+                       input->format == read::RowFormat::JsonLines))
+      totals = reduce_in_chunks(rq, fn, s, fixed, *input, rows_seen, width, progress);
+    else if (input->format == read::RowFormat::Npy)
+      totals = reduce_npy_in_two(rq, fn, s, fixed, *input, rows_seen, width, progress);
+    if (totals) {
       const std::string what = "streamed " + std::to_string(rows_seen) + " rows of " + std::to_string(width) +
                                " values from " + input->origin.label + " (two threads)";
       out << reduced_output(rq.function, reduction, s.dtype, *totals, o, what) << std::flush;
@@ -777,9 +850,6 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
       target_whole = read::load(*rq.target, in).array;
     }
   }
-  Data fixed;
-  if (rq.weight) fixed.weight = read::load(*rq.weight, in).array;
-  if (rq.pos_weight) fixed.pos_weight = read::load(*rq.pos_weight, in).array;
 
   // Data that fits in one block is not streamed: it gets the in-memory
   // shapes and the full output (softmax, grad), like a JSON array.
@@ -810,8 +880,11 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
     small = std::move(d);
     return std::nullopt;
   }
-  Blocks blocks(std::move(rows), std::move(b), std::move(ahead), first_rows, std::move(target_rows), std::move(target_whole),
-                rows_have_target, fixed, fn);
+  std::deque<read::RowBlock> read;
+  read.push_back(std::move(b));
+  read.push_back(std::move(ahead));
+  Blocks blocks(std::move(rows), std::move(read), first_rows, std::move(target_rows), std::move(target_whole), rows_have_target,
+                fixed, fn);
   if (reduction == Reduction::None) {
     write_per_sample(blocks, fn, s, o, out, progress);
     return 0;

@@ -552,3 +552,55 @@ TEST_CASE("per-sample output with a bad row in a later block: the rows before it
     CHECK(b.two.err == "losscalc: target: data row 40000: Target 9 is out of bounds.\n");
   }
 }
+
+TEST_CASE(".npy files of 4 MB or more with a .npy TARGET: two threads read half each; the same bits and messages as one") {
+  const std::int64_t n = 90000, c = 8;  // 5.76 MB of float64
+  std::string f8, f4, labels, labels4;
+  std::mt19937 gen(28);
+  std::normal_distribution<double> normal;
+  for (std::int64_t i = 0; i < n; ++i) {
+    for (std::int64_t k = 0; k < c; ++k) {
+      const double d = normal(gen);
+      const auto f = static_cast<float>(d);
+      f8.append(reinterpret_cast<const char*>(&d), 8);
+      f4.append(reinterpret_cast<const char*>(&f), 4);
+    }
+    const std::int64_t y = (i * 7) % c;
+    const auto y4 = static_cast<std::int32_t>(y);
+    labels.append(reinterpret_cast<const char*>(&y), 8);
+    labels4.append(reinterpret_cast<const char*>(&y4), 4);
+  }
+  const std::string shape = "(" + std::to_string(n) + ", " + std::to_string(c) + ")", rows = "(" + std::to_string(n) + ",)";
+  const std::string x = write("big_x.npy", npy("<f8", shape, f8)), y = write("big_y.npy", npy("<i8", rows, labels));
+  auto b = two_and_one({"ce", "-q", x, y}, "");
+  CHECK(b.two.status == 0);
+  CHECK(b.two.out.size() > 10);
+  two_and_one({"ce", "--partial", x, y}, "");
+  two_and_one({"ce", "-q", "--label-smoothing", "0.2", "--weight", "[1,2,3,4,5,6,7,8]", x, y}, "");
+  two_and_one({"nll_loss", "-q", "-r", "sum", x, y}, "");
+  // float32 logits (2.9 MB, one stream) and twice as many rows (5.8 MB, two threads).
+  two_and_one({"ce", "-q", write("big_x4.npy", npy("<f4", shape, f4)), write("big_y4.npy", npy("<i4", rows, labels4))}, "");
+  const std::string rows2 = "(" + std::to_string(2 * n) + ",)", shape2 = "(" + std::to_string(2 * n) + ", " + std::to_string(c) + ")";
+  b = two_and_one({"ce", "-q", write("big2_x4.npy", npy("<f4", shape2, f4 + f4)), write("big2_y4.npy", npy("<i4", rows2, labels4 + labels4))}, "");
+  CHECK(b.two.status == 0);
+  // Cut short, in the input or in the target.
+  b = two_and_one({"ce", "-q", write("cut_x.npy", npy("<f8", shape, f8.substr(0, f8.size() - 800))), y}, "");
+  CHECK(b.two.status == 1);
+  CHECK(b.two.err.find(".npy is truncated: expected 720000 values of 8 bytes") != std::string::npos);
+  b = two_and_one({"ce", "-q", x, write("cut_y.npy", npy("<i8", rows, labels.substr(0, labels.size() - 8)))}, "");
+  CHECK(b.two.err.find("losscalc: target: file '") == 0);
+  CHECK(b.two.err.find(".npy is truncated: expected 90000 values of 8 bytes") != std::string::npos);
+  // Bad labels: in the second half alone, and in both halves (the first wins).
+  const std::int64_t nine = 9;
+  std::string bad = labels;
+  std::memcpy(bad.data() + 8 * 70000, &nine, 8);
+  b = two_and_one({"ce", "-q", x, write("bad_y.npy", npy("<i8", rows, bad))}, "");
+  CHECK(b.two.err == "losscalc: target: data row 70001: Target 9 is out of bounds.\n");
+  std::memcpy(bad.data() + 8 * 10, &nine, 8);
+  b = two_and_one({"ce", "-q", x, write("bad2_y.npy", npy("<i8", rows, bad))}, "");
+  CHECK(b.two.err == "losscalc: target: data row 11: Target 9 is out of bounds.\n");
+  // A TARGET with other rows: one stream reads it, and says so.
+  b = two_and_one({"ce", "-q", x, write("short_y.npy", npy("<i8", "(89999,)", labels.substr(8)))}, "");
+  CHECK(b.two.status == 1);
+  CHECK(b.two.err.find("has fewer rows than INPUT") != std::string::npos);
+}

@@ -72,7 +72,7 @@ else
   echo "ok   a bad target while the reader is ahead (stdin)"
 fi
 # The stream tests of the suite that run two threads (chunks, blocks, .npy).
-if "$out/tests/losscalc_tests" -tc="*two threads*,*.npy streamed*,*TARGET in another file*,*LOSSCALC_THREADS*,chunks*,two threads taking*,JSON Lines of 4 MB*" >"$dir/suite.log" 2>&1; then
+if "$out/tests/losscalc_tests" -tc="*two threads*,*.npy streamed*,*TARGET in another file*,*LOSSCALC_THREADS*,chunks*,two threads taking*,JSON Lines of 4 MB*,.npy files of 4 MB*" >"$dir/suite.log" 2>&1; then
   echo "ok   stream tests of the suite"
 else
   echo "FAIL stream tests of the suite under TSan"; tail -40 "$dir/suite.log"; fail=1

@@ -53,6 +53,11 @@ class FileBytes : public ByteReader {
   FileBytes(std::FILE* f, std::int64_t size) : f_(f), size_(size) {}
   ~FileBytes() override { std::fclose(f_); }
   std::size_t read(char* buf, std::size_t n) override { return std::fread(buf, 1, n, f_); }
+  bool skip(std::int64_t n) override {
+    if (size_ < 0) return ByteReader::skip(n);  // not a regular file: read past
+    const off_t at = ftello(f_);
+    return at >= 0 && n <= size_ - at && fseeko(f_, static_cast<off_t>(n), SEEK_CUR) == 0;
+  }
   std::int64_t size() const override { return size_; }
   bool failed() const override { return std::ferror(f_) != 0; }
 
@@ -771,7 +776,7 @@ void npy_values(const char* p, std::size_t n, const NpyHeader& h, double* out) {
 
 class NpyReader : public RowReader {
  public:
-  NpyReader(std::unique_ptr<ByteReader> in, Origin origin) : in_(std::move(in)), origin_(std::move(origin)) {
+  NpyReader(std::unique_ptr<ByteReader> in, Origin origin, int part, int parts) : in_(std::move(in)), origin_(std::move(origin)) {
     std::string head(4096, '\0');
     std::size_t got = 0, n;
     while (got < head.size() && (n = in_->read(head.data() + got, head.size() - got)) > 0) got += n;
@@ -800,6 +805,16 @@ class NpyReader : public RowReader {
     if (width_ == 0 && rows_ > 0)
       throw data_error(origin_.subject, origin_.label, "empty input: no elements (.npy of shape " + shape_str(h_.shape) + ")");
     pending_ = head.substr(h_.data_offset);
+    end_ = rows_;
+    if (parts > 1) {
+      // Rows [R part / parts, R (part + 1) / parts): skip the bytes before.
+      done_ = part_start(rows_, part, parts);
+      end_ = part + 1 == parts ? rows_ : part_start(rows_, part + 1, parts);
+      const std::int64_t skip = done_ * width_ * h_.bytes;
+      const std::int64_t early = std::min<std::int64_t>(skip, static_cast<std::int64_t>(pending_.size()));
+      pending_.erase(0, static_cast<std::size_t>(early));
+      if (!in_->skip(skip - early)) throw truncated();
+    }
   }
 
   bool next(RowBlock& b, std::int64_t max_rows) override {
@@ -807,7 +822,7 @@ class NpyReader : public RowReader {
     b.first_row = done_;
     b.width = width_;
     b.target_width = 0;
-    const std::int64_t want = std::min({max_rows, rows_ - done_, std::max<std::int64_t>(1, (std::int64_t{1} << 20) / std::max<std::int64_t>(1, width_))});
+    const std::int64_t want = std::min({max_rows, end_ - done_, std::max<std::int64_t>(1, (std::int64_t{1} << 20) / std::max<std::int64_t>(1, width_))});
     if (want <= 0) return false;
     // rows * width * bytes stays below 2^63 (the header caps elements at 2^58).
     const auto count = static_cast<std::size_t>(want * width_);
@@ -834,9 +849,7 @@ class NpyReader : public RowReader {
       have += early;
       while (have < upto) {
         const std::size_t n = in_->read(to + have, upto - have);
-        if (n == 0)
-          throw data_error(origin_.subject, origin_.label,
-                           ".npy is truncated: expected " + std::to_string(rows_ * width_) + " values of " + std::to_string(h_.bytes) + " bytes");
+        if (n == 0) throw truncated();
         have += n;
       }
     }
@@ -855,11 +868,26 @@ class NpyReader : public RowReader {
   std::unique_ptr<ByteReader> in_;
   Origin origin_;
   NpyHeader h_;
+  Error truncated() const {
+    return data_error(origin_.subject, origin_.label,
+                      ".npy is truncated: expected " + std::to_string(rows_ * width_) + " values of " + std::to_string(h_.bytes) + " bytes");
+  }
+
   std::string pending_, raw_;
-  std::int64_t rows_ = 0, width_ = 1, done_ = 0, read_ = 0;
+  std::int64_t rows_ = 0, width_ = 1, done_ = 0, end_ = 0, read_ = 0;
 };
 
 }  // namespace
+
+bool ByteReader::skip(std::int64_t n) {
+  char buf[1 << 16];
+  while (n > 0) {
+    const std::size_t got = read(buf, static_cast<std::size_t>(std::min<std::int64_t>(n, sizeof buf)));
+    if (got == 0) return false;
+    n -= static_cast<std::int64_t>(got);
+  }
+  return true;
+}
 
 std::unique_ptr<ByteReader> string_bytes(std::string_view text) { return std::make_unique<StringBytes>(text); }
 std::unique_ptr<ByteReader> stream_bytes(std::istream& in) { return std::make_unique<StreamBytes>(in); }
@@ -897,9 +925,11 @@ std::unique_ptr<RowReader> csv_rows(std::unique_ptr<ByteReader> bytes, Origin or
 std::unique_ptr<RowReader> jsonl_rows(std::unique_ptr<ByteReader> bytes, Origin origin) {
   return std::make_unique<JsonlReader>(std::move(bytes), std::move(origin));
 }
-std::unique_ptr<RowReader> npy_rows(std::unique_ptr<ByteReader> bytes, Origin origin) {
-  return std::make_unique<NpyReader>(std::move(bytes), std::move(origin));
+std::unique_ptr<RowReader> npy_rows(std::unique_ptr<ByteReader> bytes, Origin origin, int part, int parts) {
+  return std::make_unique<NpyReader>(std::move(bytes), std::move(origin), part, parts);
 }
+
+Shape npy_shape(std::string_view head, const Origin& origin) { return npy_header(head, origin).shape; }
 
 RowBlock read_all(RowReader& rows) {
   RowBlock all, b;

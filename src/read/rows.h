@@ -4,6 +4,7 @@
 // the same CSV reader, so both paths accept and reject the same text.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <istream>
@@ -23,6 +24,8 @@ class ByteReader {
   virtual std::size_t read(char* buf, std::size_t n) = 0;  // 0 at the end
   virtual std::int64_t size() const { return -1; }           // total bytes if known
   virtual bool failed() const { return false; }              // a read error (not the end)
+  // Skips n bytes (reads them, unless it can seek); false if fewer were left.
+  virtual bool skip(std::int64_t n);
 };
 
 std::unique_ptr<ByteReader> string_bytes(std::string_view text);
@@ -90,8 +93,14 @@ class RowReader {
 std::unique_ptr<RowReader> csv_rows(std::unique_ptr<ByteReader> bytes, Origin origin, CsvOptions options);
 // {"input": [...], "target": ...} per line (keys as in JSON objects).
 std::unique_ptr<RowReader> jsonl_rows(std::unique_ptr<ByteReader> bytes, Origin origin);
-// A C-order .npy of 1 or 2 dims (float64, float32, int64, int32): rows of it.
-std::unique_ptr<RowReader> npy_rows(std::unique_ptr<ByteReader> bytes, Origin origin);
+// A C-order .npy of 1 or 2 dims (float64, float32, int64, int32): rows of it;
+// with parts > 1, only part `part` of `parts` (rows R*part/parts up to
+// R*(part+1)/parts, numbered as in the whole; the bytes before are skipped).
+std::unique_ptr<RowReader> npy_rows(std::unique_ptr<ByteReader> bytes, Origin origin, int part = 0, int parts = 1);
+// The first of `rows` rows in part `part` of `parts` (the last part ends at `rows`).
+inline std::int64_t part_start(std::int64_t rows, int part, int parts) {
+  return rows / parts * part + std::min<std::int64_t>(part, rows % parts);
+}
 
 // Every remaining row of a reader, in one block (the in-memory paths).
 RowBlock read_all(RowReader& rows);
@@ -102,6 +111,8 @@ Shape row_shape(std::int64_t rows, std::int64_t width);
 
 // A whole .npy (any number of dims) as a tensor.
 Tensor npy_tensor(std::string_view bytes, const Origin& origin);
+// The shape in a .npy's header (`head`: its first bytes, the header whole).
+Shape npy_shape(std::string_view head, const Origin& origin);
 
 // The sniffed format of data text or bytes.
 enum class RowFormat { Json, JsonLines, Npy, Csv };
