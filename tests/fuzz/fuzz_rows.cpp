@@ -122,6 +122,36 @@ void check_split(std::string_view data, Make make) {
     fail("split read gives other rows", std::to_string(whole.rows) + " vs " + std::to_string(split.rows));
 }
 
+// A .npy read in two halves (as two threads read a large file) gives the
+// rows of the whole, numbered as in the whole, and fails where it fails.
+void check_npy_halves(std::string_view data, std::size_t step) {
+  using namespace losscalc::read;
+  const Origin origin{"input", "stdin"};
+  AllRows whole, halves;
+  bool whole_ok = true, halves_ok = true;
+  try {
+    read_all_rows(*npy_rows(std::make_unique<SlowBytes>(data, step), origin), whole);
+  } catch (const losscalc::Error&) {
+    whole_ok = false;
+  }
+  try {
+    for (int part = 0; part < 2; ++part) {
+      auto r = npy_rows(std::make_unique<SlowBytes>(data, step), origin, part, 2);
+      RowBlock b;
+      while (r->next(b, 5)) {
+        if (b.first_row != halves.rows) fail("npy half: first_row", std::to_string(b.first_row) + " vs " + std::to_string(halves.rows));
+        halves.input.append(reinterpret_cast<const char*>(b.input.data()), b.input.size() * sizeof(double));
+        halves.rows += b.rows;
+      }
+    }
+  } catch (const losscalc::Error&) {
+    halves_ok = false;
+  }
+  if (whole_ok != halves_ok) fail(whole_ok ? "npy halves fail where the whole reads" : "npy halves read where the whole fails", "");
+  if (whole_ok && (whole.rows != halves.rows || whole.input != halves.input))
+    fail("npy halves give other rows", std::to_string(whole.rows) + " vs " + std::to_string(halves.rows));
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t size) {
@@ -157,6 +187,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
         break;
       }
       case 2: {
+        check_npy_halves(data, step);
         auto r = npy_rows(std::make_unique<SlowBytes>(data, step), origin);
         drain(*r, max_rows);
         break;
