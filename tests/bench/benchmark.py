@@ -10,6 +10,7 @@ Lines and .npy), then runs, side by side in one run:
     from stdin ("CSV <"), and both on one thread ("1t": LOSSCALC_THREADS=1);
   - the Python route on the same file: numpy.loadtxt (or the json module, or
     numpy.load), then torch cross_entropy with backward (when torch imports);
+  - the .npy files read by cat alone (the floor: reading, nothing else);
   - the classic 2x4 one-liner: losscalc vs python3 -c 'import torch; ...'.
 It prints MB/s, rows/s, peak RSS (of the child process) and the ratio.
 Timings are wall-clock medians of --repeat runs; the machine is shared, so
@@ -144,6 +145,11 @@ def main():
         else:
             line += f"{'(no torch)':>11} {'':>7} | {'':>6}"
         print(line, flush=True)
+
+    # The floor for .npy: reading its bytes and nothing else.
+    tc, _, _ = measured(["sh", "-c", 'cat "$0" "$1" > /dev/null', px, py_], args.repeat, rss=False)
+    tn = measured(cases[-1][4], args.repeat)[0]
+    print(f".npy files read by cat alone: {os.path.getsize(px) / 1e6 / tc:.1f} MB/s; losscalc takes {tn / tc:.2f}x that time")
 
     one = [args.binary, "cross_entropy", "-q", "[[0.1,0.2,0.3,0.4],[0.1,0.1,0.1,0.1]]", "[2,3]"]
     t1, _, _ = measured(one, 20, rss=False)
