@@ -8,7 +8,6 @@
 #include <condition_variable>
 #include <deque>
 #include <exception>
-#include <functional>
 #include <cstdio>
 #include <cmath>
 #include <cstdlib>
@@ -342,31 +341,16 @@ std::string reduced_output(const std::string& function, Reduction reduction, DTy
 }
 
 
+// Rows a block holds: about 1 MB of values (131072), and at least 64 rows,
+// so that memory stays bounded whatever the number of rows.
+std::int64_t block_rows(std::int64_t width) {
+  constexpr std::int64_t kBlockValues = std::int64_t{1} << 17;
+  return std::max<std::int64_t>(64, kBlockValues / std::max<std::int64_t>(1, width));
+}
+
 // The loss of a block's data.
 Result run_block(const FunctionSpec& fn, const Settings& s, const Data& d) {
   return s.dtype == DType::Float32 ? fn.run_float(d, s) : fn.run_double(d, s);
-}
-
-// Reduces every block of `rows` into `t` (the target in the rows' columns).
-void reduce_rows(read::RowReader& rows, const FunctionSpec& fn, const Settings& s, const Data& fixed, Totals& t,
-                 std::int64_t& rows_seen, std::int64_t& width) {
-  read::RowBlock b;
-  const std::int64_t block_values = std::int64_t{1} << 17;
-  std::int64_t max_rows = 64;
-  while (rows.next(b, max_rows)) {
-    width = b.width;
-    max_rows = std::max<std::int64_t>(64, block_values / std::max<std::int64_t>(1, b.width));
-    Data d = fixed;
-    d.input = as_rows(std::move(b.input), b.rows, b.width, elementwise(fn));
-    d.target = as_rows(std::move(b.target), b.rows, b.target_width, b.target_width == 1);
-    try {
-      t.add(run_block(fn, s, d));
-    } catch (const Error& e) {
-      if (e.kind() == ErrorKind::Data) rethrow_in_rows(e, rows_seen);
-      throw;
-    }
-    rows_seen += b.rows;
-  }
 }
 
 // "line N" -> "line N + lines", "data row N" -> "data row N + rows" in a
@@ -383,113 +367,6 @@ std::string shift_place(const std::string& where, const std::string& label, std:
     out.replace(i, j - i, std::to_string(std::stoll(out.substr(i, j - i)) + by));
   }
   return out;
-}
-
-// Lines of rows (CSV with the target in its columns, JSON Lines) of this many
-// bytes or more, for a reduced loss, are parsed by two threads; smaller
-// input is one stream.
-constexpr std::size_t kTwoThreadsFrom = std::size_t{4} << 20;
-// Their chunks: small enough that a chunk's text, values and exps stay in
-// the cache (256 KB measured fastest against 64 KB to 4 MB).
-constexpr std::size_t kChunkBytes = std::size_t{256} << 10;
-
-// Two threads parse and reduce chunks of whole lines side by side (CSV with
-// the target in its columns or JSON Lines, from a file or stdin); the exact sums merge to
-// the same double one thread gives, and an error names the same line and
-// data row as one thread would (the first in the input wins). Nothing, with
-// `input` as it was, when the input is smaller or its first lines do not
-// settle the columns (the one-stream path then reads or reports them).
-std::optional<Totals> reduce_in_chunks(const Request& rq, const FunctionSpec& fn, const Settings& s, const Data& fixed, Opened& input,
-                                    std::int64_t& rows_seen, std::int64_t& width, Progress& progress) {
-  if (!second_thread()) return std::nullopt;
-  // The first chunk is read as the user said; the others as its first data
-  // row settles (delimiter, columns, targets, widths), probed in the head.
-  const auto first = [&](std::unique_ptr<read::ByteReader> bytes) { return rows_from(input.format, std::move(bytes), input.origin, rq.rows); };
-  const auto last_break = input.head.rfind('\n');
-  if (last_break == std::string::npos) return std::nullopt;
-  read::RowReader::Continuation rest;
-  try {
-    auto probe = first(read::string_bytes(std::string_view(input.head).substr(0, last_break + 1)));
-    read::RowBlock b;
-    // (JSON Lines without "target": the one-stream path says so.)
-    if (probe->next(b, 1) && b.target_width > 0) rest = probe->continuation();
-  } catch (const Error&) {
-  }
-  if (!rest) return std::nullopt;
-  // A file says its size; stdin is read ahead that far to know.
-  if (const std::int64_t size = input.bytes->size(); size >= 0) {
-    if (size < static_cast<std::int64_t>(kTwoThreadsFrom)) return std::nullopt;
-  } else {
-    std::string start = read_head(*input.bytes, kTwoThreadsFrom);
-    const bool small = start.size() < kTwoThreadsFrom;
-    input.bytes = std::make_unique<ChainBytes>(std::move(start), std::move(input.bytes));
-    if (small) return std::nullopt;
-  }
-  read::LineChunks chunks(std::move(input.bytes), input.origin, kChunkBytes);
-
-  std::mutex m;
-  std::atomic<std::int64_t> error_seq{INT64_MAX}, rows_done{0};
-  std::exception_ptr error;
-  // Chunks done, settled in order: the lines and rows before the next one.
-  std::int64_t settled = 0, lines_before = 0, rows_before = 0;
-  std::map<std::int64_t, std::pair<std::int64_t, std::int64_t>> done;
-  Totals totals[2];
-  std::int64_t widths[2] = {-1, -1};
-  const auto fail = [&](std::int64_t seq) {
-    std::lock_guard<std::mutex> lock(m);
-    if (seq < error_seq) {
-      error_seq = seq;
-      error = std::current_exception();
-    }
-  };
-  const auto work = [&](int who) {
-    read::LineChunks::Chunk c;
-    for (;;) {
-      try {
-        if (!chunks.next(c)) return;
-      } catch (...) {
-        fail(c.seq);
-        return;
-      }
-      if (c.seq > error_seq) return;  // an earlier chunk failed: its error is the one
-      std::int64_t rows = 0, lines = 0;
-      std::int64_t& w = widths[who];
-      try {
-        auto reader = c.seq == 0 ? first(read::string_bytes(c.text)) : rest(read::string_bytes(c.text));
-        reduce_rows(*reader, fn, s, fixed, totals[who], rows, w);
-        lines = reader->lines_read();
-      } catch (...) {
-        fail(c.seq);
-        return;
-      }
-      {
-        std::lock_guard<std::mutex> lock(m);
-        done[c.seq] = {lines, rows};
-        for (auto it = done.begin(); it != done.end() && it->first == settled; it = done.erase(it), ++settled) {
-          lines_before += it->second.first;
-          rows_before += it->second.second;
-        }
-      }
-      rows_done += rows;
-      if (who == 0) progress.tick(chunks.bytes(), rows_done);
-    }
-  };
-  std::thread second(work, 1);
-  work(0);
-  second.join();
-  progress.done();
-  if (error) {
-    // Every chunk before the failed one is done: places count from its start.
-    try {
-      std::rethrow_exception(error);
-    } catch (const Error& e) {
-      throw Error(e.kind(), e.subject(), shift_place(e.where(), input.origin.label, lines_before, rows_before), e.message());
-    }
-  }
-  totals[0].merge(totals[1]);
-  rows_seen = rows_before;
-  width = widths[0] >= 0 ? widths[0] : widths[1];
-  return totals[0];
 }
 
 // The blocks of a stream after its first two (read already), each as the
@@ -561,6 +438,7 @@ class Blocks {
   std::int64_t rows_handed() const { return handed_; }
   std::int64_t width() const { return width_; }
   std::int64_t bytes_read() const { return rows_->bytes_read(); }
+  std::int64_t lines_read() const { return rows_->lines_read(); }
 
  private:
   std::unique_ptr<read::RowReader> rows_, target_rows_;
@@ -712,6 +590,115 @@ void write_per_sample(Blocks& blocks, const FunctionSpec& fn, const Settings& s,
   out << pending << std::flush;
 }
 
+// Lines of rows (CSV with the target in its columns, JSON Lines) of this many
+// bytes or more, for a reduced loss, are parsed by two threads; smaller
+// input is one stream.
+constexpr std::size_t kTwoThreadsFrom = std::size_t{4} << 20;
+// Their chunks: small enough that a chunk's text, values and exps stay in
+// the cache (256 KB measured fastest against 64 KB to 4 MB).
+constexpr std::size_t kChunkBytes = std::size_t{256} << 10;
+
+// Two threads parse and reduce chunks of whole lines side by side (CSV with
+// the target in its columns or JSON Lines, from a file or stdin); the exact sums merge to
+// the same double one thread gives, and an error names the same line and
+// data row as one thread would (the first in the input wins). Nothing, with
+// `input` as it was, when the input is smaller or its first lines do not
+// settle the columns (the one-stream path then reads or reports them).
+std::optional<Totals> reduce_in_chunks(const Request& rq, const FunctionSpec& fn, const Settings& s, const Data& fixed, Opened& input,
+                                    std::int64_t& rows_seen, std::int64_t& width, Progress& progress) {
+  // The first chunk is read as the user said; the others as its first data
+  // row settles (delimiter, columns, targets, widths), probed in the head.
+  const auto first = [&](std::unique_ptr<read::ByteReader> bytes) { return rows_from(input.format, std::move(bytes), input.origin, rq.rows); };
+  const auto last_break = input.head.rfind('\n');
+  if (last_break == std::string::npos) return std::nullopt;
+  read::RowReader::Continuation rest;
+  try {
+    auto probe = first(read::string_bytes(std::string_view(input.head).substr(0, last_break + 1)));
+    read::RowBlock b;
+    // (JSON Lines without "target": the one-stream path says so.)
+    if (probe->next(b, 1) && b.target_width > 0) {
+      rest = probe->continuation();
+      width = b.width;
+    }
+  } catch (const Error&) {
+  }
+  if (!rest) return std::nullopt;
+  // A file says its size; stdin is read ahead that far to know.
+  if (const std::int64_t size = input.bytes->size(); size >= 0) {
+    if (size < static_cast<std::int64_t>(kTwoThreadsFrom)) return std::nullopt;
+  } else {
+    std::string start = read_head(*input.bytes, kTwoThreadsFrom);
+    const bool small = start.size() < kTwoThreadsFrom;
+    input.bytes = std::make_unique<ChainBytes>(std::move(start), std::move(input.bytes));
+    if (small) return std::nullopt;
+  }
+  read::LineChunks chunks(std::move(input.bytes), input.origin, kChunkBytes);
+
+  std::mutex m;
+  std::atomic<std::int64_t> error_seq{INT64_MAX}, rows_done{0};
+  std::exception_ptr error;
+  // Chunks done, settled in order: the lines and rows before the next one.
+  std::int64_t settled = 0, lines_before = 0, rows_before = 0;
+  std::map<std::int64_t, std::pair<std::int64_t, std::int64_t>> done;
+  Totals totals[2];
+  const auto fail = [&](std::int64_t seq) {
+    std::lock_guard<std::mutex> lock(m);
+    if (seq < error_seq) {
+      error_seq = seq;
+      error = std::current_exception();
+    }
+  };
+  const auto work = [&](int who) {
+    read::LineChunks::Chunk c;
+    for (;;) {
+      try {
+        if (!chunks.next(c)) return;
+      } catch (...) {
+        fail(c.seq);
+        return;
+      }
+      if (c.seq > error_seq) return;  // an earlier chunk failed: its error is the one
+      std::int64_t rows = 0, lines = 0;
+      try {
+        Blocks blocks(c.seq == 0 ? first(read::string_bytes(c.text)) : rest(read::string_bytes(c.text)), {}, block_rows(width),
+                      nullptr, std::nullopt, true, fixed, fn);
+        Progress none;
+        totals[who].merge(reduce_blocks(blocks, fn, s, none, false));
+        rows = blocks.rows_handed();
+        lines = blocks.lines_read();
+      } catch (...) {
+        fail(c.seq);
+        return;
+      }
+      {
+        std::lock_guard<std::mutex> lock(m);
+        done[c.seq] = {lines, rows};
+        for (auto it = done.begin(); it != done.end() && it->first == settled; it = done.erase(it), ++settled) {
+          lines_before += it->second.first;
+          rows_before += it->second.second;
+        }
+      }
+      rows_done += rows;
+      if (who == 0) progress.tick(chunks.bytes(), rows_done);
+    }
+  };
+  std::thread second(work, 1);
+  work(0);
+  second.join();
+  progress.done();
+  if (error) {
+    // Every chunk before the failed one is done: places count from its start.
+    try {
+      std::rethrow_exception(error);
+    } catch (const Error& e) {
+      throw Error(e.kind(), e.subject(), shift_place(e.where(), input.origin.label, lines_before, rows_before), e.message());
+    }
+  }
+  totals[0].merge(totals[1]);
+  rows_seen = rows_before;
+  return totals[0];
+}
+
 // --weight and --pos-weight, read whole: the data every block shares.
 Data weights(const Request& rq, std::istream& in) {
   Data d;
@@ -751,8 +738,7 @@ std::optional<Totals> reduce_npy_in_two(const Request& rq, const FunctionSpec& f
       auto rows = read::npy_rows(read::file_bytes(rq.input->spec, "input"), input.origin, k, 2);
       auto target = read::npy_rows(read::file_bytes(rq.target->spec, "target"), target_origin, k, 2);
       const std::int64_t first = read::part_start(x[0], k, 2);
-      const std::int64_t block_rows = std::max<std::int64_t>(64, (std::int64_t{1} << 17) / std::max<std::int64_t>(1, x.size() == 2 ? x[1] : 1));
-      Blocks blocks(std::move(rows), {}, block_rows, std::move(target), std::nullopt, false, fixed, fn, first);
+      Blocks blocks(std::move(rows), {}, block_rows(x.size() == 2 ? x[1] : 1), std::move(target), std::nullopt, false, fixed, fn, first);
       part[k] = reduce_blocks(blocks, fn, s, k == 0 ? progress : second_progress, false);
     } catch (...) {
       error[k] = std::current_exception();
@@ -854,9 +840,8 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
   // Data that fits in one block is not streamed: it gets the in-memory
   // shapes and the full output (softmax, grad), like a JSON array.
   read::RowBlock b, ahead;
-  const std::int64_t block_values = std::int64_t{1} << 17;  // ~1 MB of doubles: bounded memory
   if (!rows->next(b, 64)) throw data_error("input", input->origin.label, "empty input: no rows");
-  const std::int64_t first_rows = std::max<std::int64_t>(64, block_values / std::max<std::int64_t>(1, b.width));
+  const std::int64_t first_rows = block_rows(b.width);
   if (b.rows < first_rows) {
     read::RowBlock more;
     while (b.rows < first_rows && rows->next(more, first_rows - b.rows)) {

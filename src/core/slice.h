@@ -16,13 +16,10 @@ using Slice = Eigen::Map<Vec<T>, 0, Eigen::InnerStride<>>;
 template <class T>
 using ConstSlice = Eigen::Map<const Vec<T>, 0, Eigen::InnerStride<>>;
 
-template <class T>
-ConstSlice<T> slice(const Layout& l, const Vec<T>& v, std::int64_t p) {
-  return ConstSlice<T>(v.data() + l.base(p), l.classes, Eigen::InnerStride<>(l.inner));
-}
-template <class T>
-ConstSlice<T> slice(const Layout& l, const VecView<T>& v, std::int64_t p) {
-  return ConstSlice<T>(v.data() + l.base(p), l.classes, Eigen::InnerStride<>(l.inner));
+// (V: a Vec or a VecView.)
+template <class V>
+ConstSlice<typename V::Scalar> slice(const Layout& l, const V& v, std::int64_t p) {
+  return ConstSlice<typename V::Scalar>(v.data() + l.base(p), l.classes, Eigen::InnerStride<>(l.inner));
 }
 template <class T>
 Slice<T> slice(const Layout& l, Vec<T>& v, std::int64_t p) {
