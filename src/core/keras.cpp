@@ -1,4 +1,5 @@
 #include <cmath>
+#include <type_traits>
 
 #include "core/losses.h"
 #include "core/slice.h"
@@ -6,12 +7,32 @@
 namespace losscalc::core {
 
 template <class T>
-Vec<T> tf_softmax_cross_entropy_backward(const Layout& layout, const Vec<T>& log_probs, const Vec<T>& labels,
+Vec<T> tf_softmax_cross_entropy_backward(const Layout& layout, const Vec<T>& logits, const Vec<T>& labels,
                                          const Vec<T>& upstream) {
-  Vec<T> grad(log_probs.size());
+  Vec<T> grad(logits.size());
+  Vec<T> b(layout.classes);
   for (std::int64_t p = 0; p < layout.positions(); ++p) {
+    const auto x = slice(layout, logits, p);
+    const auto y = slice(layout, labels, p);
     auto g = slice(layout, grad, p);
-    g = (slice(layout, log_probs, p).unaryExpr([](T v) { return std::exp(v); }) - slice(layout, labels, p)) * upstream[p];
+    // TF's XentEigenImpl: b = logits - max, S = sum exp(b), backprop = exp(b) / S - labels.
+    b = x - x.maxCoeff();
+    const Vec<T> e = b.exp();
+    const T total = e.sum();
+    g = e / total - y;
+    if constexpr (std::is_same_v<T, double>) {
+      // In float64 TF keeps the tail: where the max's probability rounds to
+      // one and its label is exactly 1, the gradient is -tail / (tail + 1),
+      // tail the sum of the other exps (xent_op.h, "dominant unit label").
+      if (total < T(2)) {
+        T tail = 0;
+        for (std::int64_t c = 0; c < layout.classes; ++c)
+          if (b[c] != T(0)) tail += e[c];
+        for (std::int64_t c = 0; c < layout.classes; ++c)
+          if (b[c] == T(0) && y[c] == T(1)) g[c] = -tail / (tail + T(1));
+      }
+    }
+    g *= upstream[p];
   }
   return grad;
 }

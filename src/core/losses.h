@@ -150,10 +150,12 @@ template <class T>
 Vec<T> mean_over_classes_backward(const Layout& layout, const Vec<T>& upstream, const Vec<T>& slope);
 
 // ---- tf.nn and keras pieces (keras.cpp) ---------------------------------------
-// TF's softmax cross-entropy gradient: upstream (softmax - labels), which
-// differs from autograd's p sum(labels) - labels when labels do not sum to 1.
+// TF's softmax cross-entropy gradient from the logits: upstream (softmax -
+// labels), which differs from autograd's p sum(labels) - labels when labels do
+// not sum to 1; in float64 a unit label on a probability that rounds to 1 gets
+// -(sum of the other probabilities), as TF's kernel (xent_op.h) gives.
 template <class T>
-Vec<T> tf_softmax_cross_entropy_backward(const Layout& layout, const Vec<T>& log_probs, const Vec<T>& labels,
+Vec<T> tf_softmax_cross_entropy_backward(const Layout& layout, const Vec<T>& logits, const Vec<T>& labels,
                                          const Vec<T>& upstream);
 
 // keras categorical_crossentropy on probabilities: q = clip(x / sum_c x, eps, 1 - eps),

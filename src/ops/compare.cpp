@@ -1,6 +1,7 @@
 // compare: the same data through torch's, tf.nn's and Keras's conventions,
 // side by side, with the reasons their numbers differ.
 #include <cmath>
+#include <type_traits>
 
 #include "error.h"
 #include "ops/common.h"
@@ -24,6 +25,25 @@ Row run_row(const char* framework, std::string call, OpFn op, const Data& d, Set
     row.error = e.message();
   }
   return row;
+}
+
+// Marks the row of a Keras call computed in float32, Keras's default floatx.
+constexpr const char* kFloat32Mark = "  # in float32";
+
+// A Keras call: its row, and when float64 is asked for and Keras's own
+// float32 differs by more than 1e-4 relative, the float32 row below it.
+template <class T>
+void keras_rows(std::vector<Row>& rows, std::string call, OpFn op, OpFn op32, const Data& d, const Settings& st) {
+  rows.push_back(run_row("keras", call, op, d, st));
+  if (!std::is_same_v<T, double> || st.dtype != DType::Float64) return;
+  Settings s32 = st;
+  s32.dtype = DType::Float32;
+  Row row = run_row("keras", call + kFloat32Mark, op32, d, s32);
+  const double a = rows.back().loss, b = row.loss;
+  if (!row.error.empty() || !rows.back().error.empty()) return;
+  const bool differs = std::isfinite(a) != std::isfinite(b) ||
+                       (std::isfinite(a) && std::fabs(a - b) > 1e-4 * std::max(std::fabs(a), std::fabs(b)));
+  if (differs) rows.push_back(std::move(row));
 }
 
 Settings base(const Settings& s, Reduction r, std::int64_t dim) {
@@ -78,6 +98,7 @@ Result compare(const Data& data, const Settings& s) {
               " (--input-kind to change), target " + shape_str(target.shape) + (index ? " class indices" : "");
   auto& rows = r.rows;
   auto& notes = r.notes;
+  std::string misuse_note;
   const std::string xs = probs ? "p" : "x";
 
   Data log_p = data;  // torch on probabilities: log first
@@ -100,8 +121,8 @@ Result compare(const Data& data, const Settings& s) {
       Settings ks = base(s, Reduction::SumOverBatchSize, last_dim);
       ks.from_logits = true;
       ks.ignore_index = s.ignore_index;
-      rows.push_back(run_row("keras", "SparseCategoricalCrossentropy(from_logits=True" + args_of(s, false, true, false, "ignore_class") + ")(y, x)",
-                             &sparse_categorical_crossentropy<T>, no_weight, ks));
+      keras_rows<T>(rows, "SparseCategoricalCrossentropy(from_logits=True" + args_of(s, false, true, false, "ignore_class") + ")(y, x)",
+                    &sparse_categorical_crossentropy<T>, &sparse_categorical_crossentropy<float>, no_weight, ks);
     } else {
       Settings st = base(s, Reduction::Mean, torch_dim);
       st.ignore_index = s.ignore_index;
@@ -115,9 +136,9 @@ Result compare(const Data& data, const Settings& s) {
       no_weight.weight.reset();
       Settings ks = base(s, Reduction::SumOverBatchSize, last_dim);
       ks.ignore_index = s.ignore_index;
-      rows.push_back(run_row("keras", "SparseCategoricalCrossentropy(" + args_of(s, false, true, false, "ignore_class").substr(index && s.ignore_index ? 2 : 0) + ")(y, p)",
-                             &sparse_categorical_crossentropy<T>, no_weight, ks));
-      notes.push_back("F.cross_entropy applies softmax to its input: given probabilities it applies softmax twice, "
+      keras_rows<T>(rows, "SparseCategoricalCrossentropy(" + args_of(s, false, true, false, "ignore_class").substr(index && s.ignore_index ? 2 : 0) + ")(y, p)",
+                    &sparse_categorical_crossentropy<T>, &sparse_categorical_crossentropy<float>, no_weight, ks);
+      misuse_note = ("F.cross_entropy applies softmax to its input: given probabilities it applies softmax twice, "
                       "which flattens them and pulls the loss toward log C whatever the predictions. "
                       "Use F.nll_loss(torch.log(p), y) for probabilities.");
     }
@@ -138,12 +159,13 @@ Result compare(const Data& data, const Settings& s) {
         rows.push_back(run_row("tf.nn", "tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(t, x))",
                                &softmax_cross_entropy_with_logits<T>, no_weight, base(s, Reduction::Mean, last_dim)));
         ks.from_logits = true;
-        rows.push_back(run_row("keras", "CategoricalCrossentropy(from_logits=True" + (smooth.empty() ? "" : ", " + smooth) + ")(t, x)",
-                               &categorical_crossentropy<T>, no_weight, ks));
+        keras_rows<T>(rows, "CategoricalCrossentropy(from_logits=True" + (smooth.empty() ? "" : ", " + smooth) + ")(t, x)",
+                      &categorical_crossentropy<T>, &categorical_crossentropy<float>, no_weight, ks);
       } else {
         rows.push_back(run_row("torch", "F.cross_entropy(torch.log(p), t" + args_of(s, weight, false, true, "") + ")",
                                &cross_entropy<T>, log_p, st));
-        rows.push_back(run_row("keras", "CategoricalCrossentropy(" + smooth + ")(t, p)", &categorical_crossentropy<T>, no_weight, ks));
+        keras_rows<T>(rows, "CategoricalCrossentropy(" + smooth + ")(t, p)",
+                      &categorical_crossentropy<T>, &categorical_crossentropy<float>, no_weight, ks);
       }
     }
     current_group = "binary";
@@ -165,74 +187,150 @@ Result compare(const Data& data, const Settings& s) {
           rows.push_back(run_row("tf.nn", "tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(t, x))",
                                  &sigmoid_cross_entropy_with_logits<T>, tf_data, base(s, Reduction::Mean, last_dim)));
         ks.from_logits = true;
-        rows.push_back(run_row("keras", "BinaryCrossentropy(from_logits=True" + (smooth.empty() ? "" : ", " + smooth) + ")(t, x)",
-                               &binary_crossentropy<T>, no_weight, ks));
+        keras_rows<T>(rows, "BinaryCrossentropy(from_logits=True" + (smooth.empty() ? "" : ", " + smooth) + ")(t, x)",
+                      &binary_crossentropy<T>, &binary_crossentropy<float>, no_weight, ks);
       } else {
         rows.push_back(run_row("torch", "F.binary_cross_entropy(p, t" + std::string(weight ? ", weight=w" : "") + ")",
                                &binary_cross_entropy<T>, data, st));
-        rows.push_back(run_row("keras", "BinaryCrossentropy(" + smooth + ")(t, p)", &binary_crossentropy<T>, no_weight, ks));
+        keras_rows<T>(rows, "BinaryCrossentropy(" + smooth + ")(t, p)",
+                      &binary_crossentropy<T>, &binary_crossentropy<float>, no_weight, ks);
       }
     }
   }
 
-  // Why the numbers differ, for the conditions this data meets.
-  if (weight)
-    notes.push_back(index ? "Class weights: torch's mean divides the weighted sum by the sum of the targets' weights; "
+  // The notes are derived from the rows shown: each group says whether its
+  // numbers agree (NaN and inf never agree with a finite number), and when
+  // they differ, the reasons that apply to this data and to its rows.
+  std::vector<std::string> multi, binary;
+  auto has_row = [&](const char* group, const char* framework) {
+    for (auto& row : rows)
+      if (row.group == group && row.framework == framework && row.error.empty()) return true;
+    return false;
+  };
+  const bool tf_multi = has_row("multi-class", "tf.nn");
+  if (weight) {
+    multi.push_back(index ? "Class weights: torch's mean divides the weighted sum by the sum of the targets' weights; "
                             "tf.nn and Keras losses take no class weights (Keras's sample_weight is per sample)."
                           : "Class weights: torch's mean with probability targets divides by the number of samples, "
                             "not by the weights; tf.nn and Keras take no class weights.");
-  if (s.label_smoothing > 0)
-    notes.push_back("Label smoothing: torch and Keras's categorical losses mix in s/C per class; Keras's binary loss "
-                    "mixes in s/2 (labels toward 0.5); tf.nn has none.");
+    binary.push_back("Weights: torch multiplies each element's loss by w; Keras's BinaryCrossentropy takes no weights "
+                     "(its sample_weight is per sample).");
+  }
+  if (data.pos_weight)
+    binary.push_back("pos_weight: torch and tf.nn weigh the positive term by it; Keras has no pos_weight.");
+  if (s.label_smoothing > 0) {
+    if (index)
+      multi.push_back("Label smoothing: torch's F.cross_entropy mixes in s/C per class; F.nll_loss, tf.nn and Keras's "
+                      "SparseCategoricalCrossentropy take none, so their rows are unsmoothed.");
+    else if (tf_multi)
+      multi.push_back("Label smoothing: torch and Keras's categorical losses mix in s/C per class; tf.nn has none, "
+                      "so its row is unsmoothed.");
+    binary.push_back("Label smoothing: Keras's binary loss mixes in s/2 (labels toward 0.5); torch's binary losses "
+                     "and tf.nn have none, so their rows are unsmoothed.");
+  }
   if (index && s.ignore_index) {
     const auto classes = x.shape[static_cast<std::size_t>(last_dim)];
     const bool out_of_range = *s.ignore_index < 0 || *s.ignore_index >= classes;
-    notes.push_back("ignore_index: torch leaves those targets out of the mean; Keras's ignore_class divides by "
+    multi.push_back("ignore_index: torch leaves those targets out of the mean; Keras's ignore_class divides by "
                     "(valid + epsilon), a relative difference of about epsilon / valid; tf.nn has no ignore index" +
                     std::string(out_of_range ? " and rejects the label." : " and counts those targets as class " + std::to_string(*s.ignore_index) + "."));
   }
   if (index && !s.ignore_index) {
     for (double v : target.data)
       if (v == -100) {
-        notes.push_back("A target of -100 is torch's default ignore_index: torch leaves it out; tf.nn and Keras reject it.");
+        multi.push_back("A target of -100 is torch's default ignore_index: torch leaves it out; tf.nn and Keras reject it.");
         break;
       }
   }
+  bool data_non_finite = false;
+  for (double v : x.data) data_non_finite = data_non_finite || !std::isfinite(v);
+  for (double v : target.data) data_non_finite = data_non_finite || !std::isfinite(v);
+  std::int64_t zeros = 0;
+  if (probs)
+    for (double v : x.data) zeros += v == 0;
+  // Each row whose loss is NaN or infinite, with the cause this data shows.
+  for (auto& row : rows) {
+    if (!row.error.empty() || std::isfinite(row.loss)) continue;
+    std::string why = row.framework + " gives " + print::shortest(row.loss) + " (" + row.call + "): ";
+    if (data_non_finite)
+      why += "the data holds nan or inf, and it propagates.";
+    else if (row.call.find("torch.log(p)") != std::string::npos && zeros > 0)
+      why += "torch.log(p) is -inf where p is 0 (" + std::to_string(zeros) + (zeros == 1 ? " value" : " values") +
+             " here); a target of 0 there gives 0 * -inf = nan, a positive target inf. Keras clips p to [" +
+             print::shortest(s.epsilon) + ", 1 - " + print::shortest(s.epsilon) + "] first, so its loss stays finite.";
+    else
+      why += "an exp or a log overflows on this data.";
+    (row.group == "binary" ? binary : multi).push_back(why);
+  }
   if (probs) {
-    bool extreme = false, unnormalised = !slices_are_distributions(x, last_dim);
+    bool extreme = false;
+    const bool unnormalised = !slices_are_distributions(x, last_dim);
     for (double v : x.data) extreme = extreme || v < s.epsilon || v > 1 - s.epsilon;
-    if (extreme)
-      notes.push_back("Clipping vs clamping: Keras clips probabilities to [" + print::shortest(s.epsilon) + ", 1 - " +
-                      print::shortest(s.epsilon) + "], so a certain wrong prediction costs " +
-                      print::shortest(-std::log(s.epsilon)) + "; torch clamps the log at -100, so it costs 100.");
+    if (extreme) {
+      multi.push_back("Clipping: Keras clips probabilities to [" + print::shortest(s.epsilon) + ", 1 - " + print::shortest(s.epsilon) +
+                      "], so a certain wrong prediction costs " + print::shortest(-std::log(s.epsilon)) +
+                      "; torch.log(p) takes them as they are (-inf at 0).");
+      binary.push_back("Clipping vs clamping: Keras clips probabilities to [" + print::shortest(s.epsilon) + ", 1 - " +
+                       print::shortest(s.epsilon) + "], so a certain wrong prediction costs " +
+                       print::shortest(-std::log(s.epsilon)) + "; torch's F.binary_cross_entropy clamps each log at -100, so it costs 100.");
+    }
     bool categorical = false;
     for (auto& row : rows) categorical = categorical || row.call.rfind("CategoricalCrossentropy", 0) == 0;
     if (unnormalised && !index && categorical)
-      notes.push_back("Keras's categorical loss divides each row of p by its sum first; torch does not.");
+      multi.push_back("Keras's categorical loss divides each row of p by its sum first; torch does not.");
   }
+  if (nd >= 3 && !s.dim)
+    multi.push_back("Class axis: torch reads classes from dim 1 ((N, C, L)); tf.nn and Keras from the last axis "
+                    "((N, L, C)); --dim makes them all read the same one.");
+  for (auto& row : rows)
+    if (row.call.find(kFloat32Mark) != std::string::npos)
+      (row.group == "binary" ? binary : multi)
+          .push_back("Keras computes in float32 (its default floatx), where the clip at 1 - " + print::shortest(s.epsilon) +
+                     " rounds differently: the float32 row is the number Keras prints; --dtype float32 computes everything so.");
+
+  // Agreement within each group (the misuse row and the float32 rows left out).
+  const double tolerance = s.dtype == DType::Float32 ? 1e-5 : 1e-12;
+  for (const char* group : {"multi-class", "binary"}) {
+    std::vector<double> losses;
+    std::vector<std::string> failed;
+    for (auto& row : rows) {
+      if (row.group != group || row.call.find("taken as logits") != std::string::npos ||
+          row.call.find(kFloat32Mark) != std::string::npos)
+        continue;
+      if (row.error.empty())
+        losses.push_back(row.loss);
+      else
+        failed.push_back(row.framework);
+    }
+    if (losses.size() + failed.size() < 2) continue;
+    auto& reasons = group == std::string("binary") ? binary : multi;
+    bool all_finite = true, same = true;
+    for (double v : losses) all_finite = all_finite && std::isfinite(v);
+    for (double v : losses) {
+      const double l0 = losses[0];
+      const bool close = std::isfinite(v) && std::isfinite(l0) ? std::fabs(v - l0) <= tolerance * std::max(1.0, std::fabs(l0))
+                                                               : (std::isnan(v) && std::isnan(l0)) || v == l0;
+      same = same && close;
+    }
+    std::string head = std::string("The ") + group + " losses ";
+    const std::string where = failed.empty() ? "" : " where they apply";
+    if (losses.size() >= 2 && same && all_finite) {
+      notes.push_back(head + "agree on this data" + where + ".");
+      continue;
+    }
+    if (losses.size() >= 2 && same)
+      head += "are all " + print::shortest(losses[0]) + " on this data" + where;
+    else if (losses.size() < 2)
+      head += "cannot be compared on this data: only one applies";
+    else
+      head += "differ on this data";
+    notes.push_back(head + (reasons.empty() ? "." : "; the reasons that apply:"));
+    for (auto& reason : reasons) notes.push_back(reason);
+  }
+  if (!misuse_note.empty()) notes.push_back(misuse_note);
   if (!rows.empty() && rows.back().group == std::string("binary"))
     notes.push_back("Keras's binary loss is the mean over the last axis per sample, then the mean over samples: "
                     "the same as torch's mean over all elements when every row has the same length.");
-  if (nd >= 3 && !s.dim)
-    notes.push_back("Class axis: torch reads classes from dim 1 ((N, C, L)); tf.nn and Keras from the last axis "
-                    "((N, L, C)); --dim makes them all read the same one.");
-  // Agreement within each group (the misuse row is left out).
-  for (const char* group : {"binary", "multi-class"}) {  // inserted at the front: multi-class first
-    double lo = INFINITY, hi = -INFINITY;
-    std::size_t ok = 0, all = 0;
-    for (auto& row : rows) {
-      if (row.group != group || row.call.find("taken as logits") != std::string::npos) continue;
-      ++all;
-      if (!row.error.empty()) continue;
-      lo = std::min(lo, row.loss);
-      hi = std::max(hi, row.loss);
-      ++ok;
-    }
-    if (all < 2) continue;
-    const bool agree = ok == all && std::isfinite(hi) && std::isfinite(lo) && hi - lo <= 1e-12 * std::max(1.0, std::fabs(hi));
-    notes.insert(notes.begin(), std::string("The ") + group + " losses " +
-                                    (agree ? "agree on this data." : "differ on this data; the reasons that apply:"));
-  }
   return r;
 }
 

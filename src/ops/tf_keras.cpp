@@ -37,12 +37,14 @@ void softmax_xent(Result& r, const ClassLayout& c, const Tensor& input, const co
   const auto x = to_vec<T>(input);
   core::Vec<T> probs, log_probs;
   core::softmax_forward(c.layout, x, probs, log_probs);
-  const auto f = core::cross_entropy_prob_forward(c.layout, log_probs, t, core::Vec<T>(), T(0));
+  auto f = core::cross_entropy_prob_forward(c.layout, log_probs, t, core::Vec<T>(), T(0));
+  // TF sums labels * (log S - b): a certain prediction's loss is +0, not -0.
+  f.loss += T(0);
   const auto red = core::reduce(reduction, f);
   add_loss(r, c.positions, f, red, reduction);
   if (s.loss_only) return;
   add_softmax(r, input.shape, probs, log_probs);
-  r.entries.push_back({"grad", to_tensor(input.shape, core::tf_softmax_cross_entropy_backward(c.layout, log_probs, t, red.upstream))});
+  r.entries.push_back({"grad", to_tensor(input.shape, core::tf_softmax_cross_entropy_backward(c.layout, x, t, red.upstream))});
 }
 
 // Sparse softmax cross-entropy of logits `z` (tf.nn's, also keras's after its
@@ -96,11 +98,11 @@ Result categorical_crossentropy(const Data& data, const Settings& s) {
   const auto c = class_layout(data, s, true);
   const Tensor& target = require_target(data.target);
   require_same_shape(target, data.input, same_shape_message(target, data.input));
-  // Keras: y * (1 - s) + s / C, with C the size of the LAST axis whatever
-  // the axis (keras/src/losses/losses.py reads shape(y_true)[-1]).
+  // Keras: y * (1 - s) + s / C, with C the size of the class axis
+  // (keras/src/losses/losses.py 3.16: ops.shape(y_pred)[axis]).
   core::Vec<T> t = to_vec<T>(target);
   const auto smoothing = static_cast<T>(s.label_smoothing);
-  if (smoothing > 0) t = t * (T(1) - smoothing) + smoothing / static_cast<T>(data.input.shape.back());
+  if (smoothing > 0) t = t * (T(1) - smoothing) + smoothing / static_cast<T>(c.layout.classes);
   Result r = start("categorical_crossentropy", s, true);
   r.summary = describe(data.input, &target, s.from_logits ? "class probabilities, from logits" : "class probabilities, from probabilities", c.dim);
   r.class_dim = c.dim;

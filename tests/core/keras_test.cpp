@@ -43,12 +43,28 @@ TEST_CASE("keras clip + log passes no gradient where it clips") {
 TEST_CASE("TF's softmax cross-entropy gradient is softmax - labels, even when labels do not sum to 1") {
   Vec<double> p, lp;
   softmax_forward({1, 2, 1}, vec({0, 0}), p, lp);
-  auto g = tf_softmax_cross_entropy_backward({1, 2, 1}, lp, vec({1, 1}), vec({1}));
+  auto g = tf_softmax_cross_entropy_backward({1, 2, 1}, vec({0, 0}), vec({1, 1}), vec({1}));
   CHECK(close(g[0], -0.5));
   CHECK(close(g[1], -0.5));
   // autograd would give p * sum(t) - t = 0
   auto autograd = cross_entropy_prob_backward({1, 2, 1}, lp, vec({1, 1}), {}, 0.0, vec({1}));
   CHECK(close(autograd[0], 0.0));
+}
+
+TEST_CASE("TF's float64 softmax cross-entropy gradient keeps the tail a rounded probability loses") {
+  // tensorflow xent_op test: logits [ln 2^54, 0], labels [1, 0].
+  auto g = tf_softmax_cross_entropy_backward({1, 2, 1}, vec({37.42994775023705, 0.0}), vec({1, 0}), vec({1}));
+  CHECK(g[0] == -5.551115123125776e-17);
+  CHECK(g[1] == 5.551115123125776e-17);
+  // A label below 1 keeps prob - label; float32 keeps TF's plain form.
+  auto h = tf_softmax_cross_entropy_backward({1, 2, 1}, vec({37.42994775023705, 0.0}), vec({0.5, 0.5}), vec({1}));
+  CHECK(h[0] == 0.5);
+  Vec<float> xf(2), yf(2), uf(1);
+  xf << 37.42994775023705f, 0.0f;
+  yf << 1, 0;
+  uf << 1;
+  auto gf = tf_softmax_cross_entropy_backward<float>({1, 2, 1}, xf, yf, uf);
+  CHECK(gf[0] == 0.0f);
 }
 
 TEST_CASE("a masked mean adds epsilon to the denominator (keras ignore_class)") {

@@ -179,7 +179,15 @@ class TfXent(torch.autograd.Function):
         s = logits - m
         sumexp = s.exp().sum(1, keepdim=True)
         loss = (labels * (sumexp.log() - s)).sum(1)
-        ctx.save_for_backward(s.exp() / sumexp - labels)
+        backprop = s.exp() / sumexp - labels
+        if logits.dtype == torch.float64:
+            # xent_op.h keeps the tail in float64: where the max's probability
+            # rounds to 1 and its label is exactly 1, -tail / (tail + 1), tail
+            # the sum of the other exps.
+            tail = torch.where(s == 0, torch.zeros_like(s), s.exp()).sum(1, keepdim=True)
+            dominant = (s == 0) & (sumexp < 2) & (labels == 1)
+            backprop = torch.where(dominant, (-tail / (tail + 1)).expand_as(s), backprop)
+        ctx.save_for_backward(backprop)
         return loss
 
     @staticmethod
@@ -301,8 +309,9 @@ def keras_loss(spec, x, t, dt, clip_f32=False):
     if func == "categorical_crossentropy":
         y = t
         if ls:
-            # num_classes = shape(y_true)[-1]: the LAST axis, whatever `axis` is.
-            y = y * (1.0 - ls) + torch.tensor(ls, dtype=dt) / torch.tensor(float(y.shape[-1]), dtype=dt)
+            # num_classes = shape(y_pred)[axis], the class axis (Keras 3.16,
+            # keras-team/keras#23437; 3.12 read shape(y_true)[-1]).
+            y = y * (1.0 - ls) + torch.tensor(ls, dtype=dt) / torch.tensor(float(x.shape[axis]), dtype=dt)
         if logits:
             return tf_softmax_xent(y, x, axis), None
         out = x / x.sum(axis, keepdim=True)
@@ -496,7 +505,7 @@ def alt_evaluate(spec, pre_round):
     mask = None
     if func == "categorical_crossentropy":
         a = class_axis(spec, x.dim())
-        y = t * (1 - ls) + ls / t.shape[-1] if ls else t
+        y = t * (1 - ls) + ls / x.shape[a] if ls else t
         if logits:
             li = -(y * F.log_softmax(x, a)).sum(a)
             gi = F.softmax(x, a) - y
@@ -866,6 +875,11 @@ def tf_cases():
     name = "tf softmax_ce one-hot labels (N,C) none float64"
     rng = random.Random(name)
     add(c, name, {"func": f, "x": rand_logits(rng, (4, 5)), "target": rand_onehot(rng, (4, 5))})
+    # TensorFlow's xent_op test: logits [ln 2^54, 0], labels [1, 0]; TF's
+    # float64 kernel gives [-2^-54, 2^-54], not [0, 2^-54] (the exact values
+    # are checked by tests/cli/ok_tf_softmax_grad_tail.case: atol is 1e-12 here).
+    add(c, "tf softmax_ce float64 gradient tail of a probability that rounds to 1 none float64",
+        {"func": f, "x": [[37.42994775023705, 0.0], [0.5, 40.0]], "target": [[1.0, 0.0], [0.0, 1.0]]})
     # TF's registered gradient is softmax - labels: for labels that do not sum
     # to 1 it is not the derivative of the loss (which is softmax*sum(labels) - labels).
     add(c, "tf softmax_ce labels not summing to 1: TF gradient softmax - labels none float64",
@@ -1005,12 +1019,24 @@ def keras_cases():
     rng = random.Random(name)
     add(c, name, {"func": f, "x": rand_logits(rng, (2, 3, 4)), "target": rand_dist(rng, (2, 3, 4), 1), "dim": 1,
                   "from_logits": True})
-    # Keras smooths with num_classes = y_true.shape[-1] (the last axis) even
-    # when `axis` names another one: here s/4 is added, not s/3.
-    name = "keras cce label smoothing 0.2 with --axis 0: num_classes from the last axis none float64"
+    # Keras smooths with num_classes = y_pred.shape[axis] (3.16; before
+    # keras-team/keras#23437 it read the last axis): here s/3 is added, not s/4.
+    name = "keras cce label smoothing 0.2 with --axis 0: num_classes from the class axis none float64"
     rng = random.Random(name)
     add(c, name, {"func": f, "x": rand_dist(rng, (3, 4), 0), "target": [[1, 0, 0, 1], [0, 1, 0, 0], [0, 0, 1, 0]],
                   "dim": 0, "label_smoothing": 0.2, "reduction": "none"})
+    # keras/src/losses/losses_test.py test_label_smoothing_with_axis (3.16):
+    # 0.361773 in float32.
+    kx = [[[0.8, 0.1], [0.1, 0.8], [0.1, 0.1]], [[0.1, 0.8], [0.8, 0.1], [0.1, 0.1]]]
+    ky = [[[1, 0], [0, 1], [0, 0]], [[0, 1], [1, 0], [0, 0]]]
+    add(c, "keras cce label smoothing 0.1 --axis 1 (Keras's test) float32",
+        {"func": f, "x": kx, "target": ky, "dim": 1, "label_smoothing": 0.1, "dtype": "float32"})
+    add(c, "keras cce label smoothing 0.1 --axis 1 (Keras's test) float64",
+        {"func": f, "x": kx, "target": ky, "dim": 1, "label_smoothing": 0.1})
+    name = "keras cce logits label smoothing 0.3 --axis 1 (N,C,L) float64"
+    rng = random.Random(name)
+    add(c, name, {"func": f, "x": rand_logits(rng, (2, 3, 4)), "target": rand_dist(rng, (2, 3, 4), 1), "dim": 1,
+                  "from_logits": True, "label_smoothing": 0.3})
     add(c, "keras cce logits labels not summing to 1: TF gradient softmax - labels none float64",
         {"func": f, "x": [[0.5, -1.0, 2.0], [0.0, 0.25, -0.5]], "target": [[1, 1, 0], [0.5, 0, 0]],
          "from_logits": True, "reduction": "none"})
