@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "error.h"
 #include "explain/explain.h"
+#include "output.h"
 #include "print/printers.h"
 #include "read/source.h"
 #include "registry.h"
@@ -84,7 +85,7 @@ int run_main(const std::vector<std::string>& args, std::istream& in, std::ostrea
   try {
     CommandLine cl = parse_command_line(args);
     if (cl.done) {
-      out << cl.text;
+      write_out(out, cl.text);
       return 0;
     }
     if (cl.request.function == "merge") {
@@ -96,10 +97,11 @@ int run_main(const std::vector<std::string>& args, std::istream& in, std::ostrea
     if (auto status = run_streamed(cl.request, in, out, err, replay, small)) return *status;
     const Data data = small ? std::move(*small) : read_data(cl.request, replay ? *replay : in);
     const Result result = compute(cl.request, data);
-    out << print::render(result, cl.request.output);  // one write: nothing on stdout before this
-    out.flush();
+    write_out(out, print::render(result, cl.request.output));  // one write: nothing on stdout before this
     for (auto& w : result.warnings) err << "losscalc: warning: " << w << "\n";
     return 0;
+  } catch (const BrokenPipe&) {
+    return 141;  // as a shell reports a run ended by SIGPIPE
   } catch (const Error& e) {
     err << e.what() << "\n";
     return e.exit_status();

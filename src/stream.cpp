@@ -22,6 +22,7 @@
 
 #include "core/exact_sum.h"
 #include "error.h"
+#include "output.h"
 #include "ops/checks.h"
 #include "print/number.h"
 #include "print/printers.h"
@@ -575,19 +576,24 @@ void write_per_sample(Blocks& blocks, const FunctionSpec& fn, const Settings& s,
       }
       append_losses(*r.find("loss"), first_row, n);
       if (pending.size() > (1 << 16)) {
-        out << pending;
+        write_out(out, pending);
         pending.clear();
       }
       progress.tick(blocks.bytes_read(), blocks.rows_handed());
     }
     blocks.check_end();
-  } catch (...) {
+  } catch (const BrokenPipe&) {
     progress.done();
-    out << pending << std::flush;  // whole lines only: the output ends cleanly before the bad row
+    throw;
+  } catch (const Error& e) {
+    progress.done();
+    // Whole lines only: the output ends cleanly before the bad row. (A write
+    // error then is reported in place of the row's; both exit 1.)
+    if (e.subject() != "standard output") write_out(out, pending);
     throw;
   }
   progress.done();
-  out << pending << std::flush;
+  write_out(out, pending);
 }
 
 // Lines of rows (CSV with the target in its columns, JSON Lines) of this many
@@ -812,7 +818,7 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
     if (totals) {
       const std::string what = "streamed " + std::to_string(rows_seen) + " rows of " + std::to_string(width) +
                                " values from " + input->origin.label + " (two threads)";
-      out << reduced_output(rq.function, reduction, s.dtype, *totals, o, what) << std::flush;
+      write_out(out, reduced_output(rq.function, reduction, s.dtype, *totals, o, what));
       return 0;
     }
   }
@@ -877,7 +883,7 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
   const Totals totals = reduce_blocks(blocks, fn, s, progress);
   const std::string what = "streamed " + std::to_string(blocks.rows_handed()) + " rows of " + std::to_string(blocks.width()) +
                            " values from " + (input->origin.label.empty() ? std::string("inline text") : input->origin.label);
-  out << reduced_output(rq.function, reduction, s.dtype, totals, o, what) << std::flush;
+  write_out(out, reduced_output(rq.function, reduction, s.dtype, totals, o, what));
   return 0;
 }
 
@@ -983,9 +989,8 @@ void run_merge(const Request& rq, std::istream& in, std::ostream& out) {
   }
   if (parts == 0) throw data_error("input", "", "empty input: no --partial results");
   const Reduction red = reduction == "sum" ? Reduction::Sum : reduction == "sum_over_batch_size" ? Reduction::SumOverBatchSize : Reduction::Mean;
-  out << reduced_output(function, red, dtype == "float32" ? DType::Float32 : DType::Float64, t, rq.output,
-                        "merged " + std::to_string(parts) + " partial results")
-      << std::flush;
+  write_out(out, reduced_output(function, red, dtype == "float32" ? DType::Float32 : DType::Float64, t, rq.output,
+                                "merged " + std::to_string(parts) + " partial results"));
 }
 
 }  // namespace losscalc

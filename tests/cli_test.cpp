@@ -1,6 +1,9 @@
 // The whole program in-process: argv, stdin -> status, stdout, stderr.
 #include <doctest/doctest.h>
 
+#include <cerrno>
+#include <streambuf>
+
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
@@ -106,4 +109,42 @@ TEST_CASE("on every error stdout stays empty and stderr has one losscalc line") 
     CHECK(o.err.rfind("losscalc: ", 0) == 0);
     CHECK(o.err.find('\n') == o.err.size() - 1);
   }
+}
+
+namespace {
+// A standard output whose writes fail with `errno_value` (a full disk, a
+// closed pipe with SIGPIPE ignored).
+struct FailingBuf : std::streambuf {
+  int errno_value;
+  explicit FailingBuf(int e) : errno_value(e) {}
+  int_type overflow(int_type) override {
+    errno = errno_value;
+    return traits_type::eof();
+  }
+  std::streamsize xsputn(const char*, std::streamsize) override {
+    errno = errno_value;
+    return 0;
+  }
+};
+
+losscalc::testing::Outcome run_failing(int e, const std::vector<std::string>& args) {
+  FailingBuf buf(e);
+  std::ostream out(&buf);
+  std::istringstream in;
+  std::ostringstream err;
+  const int status = losscalc::run_main(args, in, out, err);
+  return {status, "", err.str()};
+}
+}  // namespace
+
+TEST_CASE("a failed write to stdout is exit 1 with the system's reason; a closed pipe ends quietly") {
+  auto full = run_failing(ENOSPC, {"ce", "-q", kX, "[2,3]"});
+  CHECK(full.status == 1);
+  CHECK(full.err == "losscalc: standard output: write error: No space left on device\n");
+  auto io = run_failing(EIO, {"ce", "--help"});
+  CHECK(io.status == 1);
+  CHECK(io.err == "losscalc: standard output: write error: Input/output error\n");
+  auto pipe = run_failing(EPIPE, {"ce", "-r", "none", "-q", kX, "[2,3]"});
+  CHECK(pipe.status == 141);
+  CHECK(pipe.err.empty());
 }

@@ -3,6 +3,7 @@
 #   args=(...)        the arguments after "losscalc"
 #   stdin='...'       (optional) text on standard input; else /dev/null
 #   stdin_file=PATH   (optional) a file or device as standard input
+#   stdout_file=PATH  (optional) a file or device as standard output (/dev/full)
 #   status=N          expected exit status
 #   stdout='...'      (optional) exact expected stdout (a final newline is added)
 #   stdout_contains='...'  (optional) a substring of stdout
@@ -14,18 +15,20 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}exitcode=86"
 bin=$1
 case_file=$2
-unset stdin stdin_file stdout stdout_contains stderr
+unset stdin stdin_file stdout_file stdout stdout_contains stderr
 # shellcheck disable=SC1090
 source "$case_file"
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 cd "$(dirname "$case_file")" || exit 1
+out_to="$dir/out"
+if [ -n "${stdout_file+set}" ]; then out_to=$stdout_file; : >"$dir/out"; fi
 if [ -n "${stdin_file+set}" ]; then
-  "$bin" "${args[@]}" <"$stdin_file" >"$dir/out" 2>"$dir/err"
+  "$bin" "${args[@]}" <"$stdin_file" >"$out_to" 2>"$dir/err"
 elif [ -n "${stdin+set}" ]; then
-  printf '%s' "$stdin" | "$bin" "${args[@]}" >"$dir/out" 2>"$dir/err"
+  printf '%s' "$stdin" | "$bin" "${args[@]}" >"$out_to" 2>"$dir/err"
 else
-  "$bin" "${args[@]}" </dev/null >"$dir/out" 2>"$dir/err"
+  "$bin" "${args[@]}" </dev/null >"$out_to" 2>"$dir/err"
 fi
 got=$?
 fail=0
