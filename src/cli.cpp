@@ -55,7 +55,12 @@ const std::vector<OptionDef>& option_defs() {
        {"auto", "logits", "probs"}},
       {"target-column", 0, "", kRows, Kind::Text,
        "row data: the target is this column of INPUT (a header name or an index, negative from the end); "
-       "several, comma-separated, for soft targets"},
+       "several, comma-separated, for soft targets; a:b is a range, both ends included (same as --column target=SPEC)"},
+      {"column", 0, "", kRows, Kind::Text,
+       "row data: NAME=SPEC, the columns of data argument NAME (input or target): header names or indices, comma-separated, "
+       "a:b a range; with input=, columns not named are left out"},
+      {"ignore-column", 0, "", kRows, Kind::Text,
+       "row data: leave these columns out (an id, a file name): header names or indices, comma-separated, a:b a range"},
       {"header", 0, "", kRows, Kind::Choice, "row data: is the first line a header? auto (default), yes or no",
        {"auto", "yes", "no"}},
       {"delimiter", 0, "", kRows, Kind::Text, "row data: the cell delimiter: , tab ; | or space (default: detected)"},
@@ -69,7 +74,7 @@ const std::vector<OptionDef>& option_defs() {
       {"full", 0, "", kAll, Kind::Flag, "print long tensors in full instead of summarising them"},
       {"explain", 0, "", kAll, Kind::Flag, "show the calculation step by step, with the numbers (text or json)"},
       {"explain-samples", 0, "", kAll, Kind::Text, "with --explain: which samples, e.g. 0,5,7 (default: the first 3)"},
-      {"no-warnings", 0, "", kAll, Kind::Flag, "do not warn on stderr about likely mistakes in the data"},
+      {"no-warnings", 0, "", kAll, Kind::Flag, "do not warn on stderr about likely mistakes in the data, nor note what was guessed (a pandas index left out)"},
   };
   return defs;
 }
@@ -318,7 +323,7 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
   CLI::App app(std::string(fn->summary), "losscalc " + fname);
   app.set_help_flag("-h,--help", "print this help and exit");
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // -r sum -r none: the last wins
-  std::vector<std::string> target_columns;
+  std::vector<std::string> target_columns, columns, ignore_columns;
   std::string header = "auto", delimiter, explain_samples, input_kind = "auto", input, target, weight, pos_weight, reduction, target_type = "auto", dtype = "float64", format = "text";
   std::string help_input, help_target;
   bool json_flag = false, no_warnings = false;
@@ -356,6 +361,9 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
     else if (n == "no-warnings") app.add_flag(names, no_warnings, help_text);
     else if (n == "target-column")  // given again, its columns add up (soft targets), unlike other options
       app.add_option(names, target_columns, help_text)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    else if (n == "column") app.add_option(names, columns, help_text)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    else if (n == "ignore-column")
+      app.add_option(names, ignore_columns, help_text)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     else if (n == "header") app.add_option(names, header, help_text);
     else if (n == "delimiter") app.add_option(names, delimiter, help_text);
     else if (n == "partial") app.add_flag(names, rq.output.partial, help_text);
@@ -423,17 +431,34 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
     throw usage_error("--json", "conflicts with --format " + format);
   if (given("precision")) rq.output.precision = precision;
   rq.output.warnings = !no_warnings;
-  if (given("target-column")) {
-    for (const std::string& target_column : target_columns)
-      for (std::size_t at = 0; at <= target_column.size();) {
-        const std::size_t comma = std::min(target_column.find(',', at), target_column.size());
-        const std::string item = target_column.substr(at, comma - at);
-        if (item.empty()) throw usage_error("--target-column", "invalid value " + in_quotes(target_column) + ": an empty column name");
-        rq.rows.target_columns.push_back(item);
-        at = comma + 1;
-      }
-    if (rq.target) throw usage_error("--target-column", "the target is given twice: as a column of INPUT and as TARGET");
+  // Column specs, comma-separated: each item a name, an index or a range.
+  auto add_specs = [](const std::string& option, const std::string& value, std::vector<std::string>& out) {
+    for (std::size_t at = 0; at <= value.size();) {
+      const std::size_t comma = std::min(value.find(',', at), value.size());
+      const std::string item = value.substr(at, comma - at);
+      if (item.empty()) throw usage_error(option, "invalid value " + in_quotes(value) + ": an empty column name");
+      out.push_back(item);
+      at = comma + 1;
+    }
+  };
+  for (const std::string& v : target_columns) add_specs("--target-column", v, rq.rows.target_columns);
+  for (const std::string& v : columns) {
+    const std::size_t eq = v.find('=');
+    const std::string name = v.substr(0, std::min(eq, v.size()));
+    if (eq == std::string::npos || eq + 1 == v.size())
+      throw usage_error("--column", "invalid value " + in_quotes(v) + ": expected NAME=SPEC, such as input=0:9 or target=label");
+    if (name == "target")
+      add_specs("--column", v.substr(eq + 1), rq.rows.target_columns);
+    else if (name == "input")
+      add_specs("--column", v.substr(eq + 1), rq.rows.input_columns);
+    else
+      throw usage_error("--column", fname + " has no data argument " + in_quotes(name) + " in rows (its row data arguments: input" +
+                                        (fn->takes_target ? ", target)" : ")"));
+    if (name == "target" && !fn->takes_target) throw usage_error("--column", fname + " takes no target");
   }
+  for (const std::string& v : ignore_columns) add_specs("--ignore-column", v, rq.rows.ignore_columns);
+  if (!rq.rows.target_columns.empty() && rq.target)
+    throw usage_error("--target-column", "the target is given twice: as a column of INPUT and as TARGET");
   rq.rows.header = header[0];
   if (given("delimiter")) {
     const std::string& d = delimiter;
@@ -460,6 +485,10 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
       (*src)->header = rq.rows.header;
       (*src)->delimiter = rq.rows.delimiter;
     }
+  if (rq.input) {  // the columns are INPUT's
+    rq.input->input_columns = rq.rows.input_columns;
+    rq.input->ignore_columns = rq.rows.ignore_columns;
+  }
   if (rq.output.explain && rq.output.quiet) throw usage_error("--explain", "shows every step; it does not combine with -q");
   if (rq.output.partial && rq.output.explain) throw usage_error("--partial", "prints the mergeable sums; it does not combine with --explain");
   // --partial needs a reduced loss: checked here once, for every path (streamed or not).

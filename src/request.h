@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +23,8 @@ struct Source {
   std::string spec;  // what the user typed
   char header = 'a';   // CSV: --header ('a'uto, 'y'es, 'n'o)
   char delimiter = 0;  // CSV: --delimiter; 0 = detect
+  std::vector<std::string> input_columns{}, ignore_columns{};  // CSV (INPUT only): --column input=, --ignore-column
+  std::function<void(const std::string&)> note{};          // where reading notes go (stderr); none: nowhere
 };
 
 // Options that shape the computation; unset ones take the function's default.
@@ -52,7 +55,13 @@ struct OutputOptions {
 
 // How row data (CSV / TSV) is read.
 struct RowOptions {
-  std::vector<std::string> target_columns;  // --target-column: names or indices
+  std::vector<std::string> target_columns;  // --target-column, --column target=: names, indices or ranges
+  std::vector<std::string> input_columns;   // --column input=: the input's columns (else every other one)
+  std::vector<std::string> ignore_columns;  // --ignore-column: columns left out
+  // The first column option given (for messages), or "" if none.
+  std::string column_option() const {
+    return !target_columns.empty() ? "--target-column" : !input_columns.empty() ? "--column" : !ignore_columns.empty() ? "--ignore-column" : "";
+  }
   char header = 'a';                        // --header: 'a'uto, 'y'es, 'n'o
   char delimiter = 0;                       // --delimiter; 0 = detect
 };

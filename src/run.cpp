@@ -2,6 +2,7 @@
 
 #include <iostream>
 #include <new>
+#include <set>
 
 #include "cli.h"
 #include "error.h"
@@ -88,6 +89,15 @@ int run_main(const std::vector<std::string>& args, std::istream& in, std::ostrea
       write_out(out, cl.text);
       return 0;
     }
+    // What reading guessed (a pandas index left out) is said at once, and
+    // once: a source may be opened twice (a probe, then the rows).
+    std::set<std::string> said;
+    if (cl.request.output.warnings)
+      for (auto* src : {&cl.request.input, &cl.request.target, &cl.request.weight, &cl.request.pos_weight})
+        if (*src)
+          (*src)->note = [&err, &said](const std::string& note) {
+            if (said.insert(note).second) err << "losscalc: note: " << note << "\n" << std::flush;
+          };
     if (cl.request.function == "merge") {
       run_merge(cl.request, in, out);
       return 0;

@@ -102,6 +102,7 @@ std::optional<Opened> open_source(const Source& src, std::istream& in) {
       o.origin = {src.name, "file " + in_quotes(src.spec)};
     }
   }
+  o.origin.note = src.note;
   o.head = read_head(*raw, 1 << 16);
   o.format = read::sniff(o.head);
   o.bytes = std::make_unique<ChainBytes>(o.head, std::move(raw));
@@ -124,6 +125,8 @@ std::unique_ptr<read::RowReader> rows_from(read::RowFormat format, std::unique_p
       co.header = read::CsvOptions::header_from(ro.header);
       co.delimiter = ro.delimiter;
       co.target_columns = ro.target_columns;
+      co.input_columns = ro.input_columns;
+      co.ignore_columns = ro.ignore_columns;
       return read::csv_rows(std::move(bytes), origin, co);
     }
   }
@@ -134,6 +137,14 @@ std::unique_ptr<read::RowReader> rows_of(Opened& o, const RowOptions& ro) { retu
 bool elementwise(const FunctionSpec& fn) {
   return fn.name == "binary_cross_entropy" || fn.name == "binary_cross_entropy_with_logits" ||
          fn.name == "sigmoid_cross_entropy_with_logits" || fn.name == "weighted_cross_entropy_with_logits";
+}
+
+// The input of rows read whole, each row one sample: as a block's (below),
+// but one row is one unbatched sample (width) (a scalar for a single column
+// of an elementwise loss).
+Shape sample_rows_shape(std::int64_t rows, std::int64_t width, bool flat_single) {
+  if (rows == 1) return (width == 1 && flat_single) ? Shape{} : Shape{width};
+  return (width == 1 && flat_single) ? Shape{rows} : Shape{rows, width};
 }
 
 // Tensors for a block: the input as (rows, width) (or (rows) for a single
@@ -774,8 +785,8 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
 
   std::optional<Opened> input = open_source(*rq.input, in);
   if (!input) {
-    if (!rq.rows.target_columns.empty() && read::looks_inline(rq.input->spec))
-      throw usage_error("--target-column", "needs row data (CSV or TSV), not a JSON array");
+    if (!rq.rows.column_option().empty() && read::looks_inline(rq.input->spec))
+      throw usage_error(rq.rows.column_option(), "needs row data (CSV or TSV), not a JSON array");
     return std::nullopt;
   }
   if (input->format == read::RowFormat::Json) {
@@ -783,13 +794,13 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
       // Not row data after all: hand everything read to the in-memory path.
       replay = std::make_unique<std::istringstream>(read_all(*input));
     }
-    if (!rq.rows.target_columns.empty())
-      throw usage_error("--target-column", "needs row data (CSV or TSV), not a JSON array");
+    if (!rq.rows.column_option().empty())
+      throw usage_error(rq.rows.column_option(), "needs row data (CSV or TSV), not a JSON array");
     return std::nullopt;
   }
 
-  if (!rq.rows.target_columns.empty() && input->format != read::RowFormat::Csv)
-    throw usage_error("--target-column", std::string("needs CSV or TSV rows; INPUT is ") +
+  if (!rq.rows.column_option().empty() && input->format != read::RowFormat::Csv)
+    throw usage_error(rq.rows.column_option(), std::string("needs CSV or TSV rows; INPUT is ") +
                                              (input->format == read::RowFormat::Npy ? "a .npy file (give TARGET as a second .npy)"
                                                                                     : "JSON Lines (put the target in each line)"));
   // Resolved settings, as compute() resolves them; rows put classes last.
@@ -858,7 +869,10 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
   }
   if (!rows->next(ahead, first_rows)) {
     Data d = fixed;
-    d.input = Tensor{read::row_shape(b.rows, b.width), std::move(b.input)};
+    // Rows with their target: each row a sample, even a single column of
+    // class scores; rows alone keep the shape a CSV matrix reads as.
+    d.input = Tensor{rows_have_target ? sample_rows_shape(b.rows, b.width, elementwise(fn)) : read::row_shape(b.rows, b.width),
+                     std::move(b.input)};
     if (rows_have_target) {
       if (b.target_width > 0) d.target = Tensor{read::row_shape(b.rows, b.target_width), std::move(b.target)};
     } else if (target_rows) {
@@ -895,7 +909,7 @@ Data read_rows_whole(const Request& rq, std::istream& in) {
   auto rows = rows_of(*input, rq.rows);
   read::RowBlock all = read::read_all(*rows);
   Data d;
-  d.input = Tensor{read::row_shape(all.rows, all.width), std::move(all.input)};
+  d.input = Tensor{sample_rows_shape(all.rows, all.width, elementwise(*find_function(rq.function))), std::move(all.input)};
   d.target = Tensor{read::row_shape(all.rows, all.target_width), std::move(all.target)};
   if (rq.weight) d.weight = read::load(*rq.weight, in).array;
   if (rq.pos_weight) d.pos_weight = read::load(*rq.pos_weight, in).array;

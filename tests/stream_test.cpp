@@ -277,16 +277,17 @@ TEST_CASE(".npy streamed in many blocks, every dtype, on two threads and one: th
 
 TEST_CASE("row data errors: header only, a wrong row width, unknown target column") {
   CHECK(run_cli({"ce", "-q", "-", "--target-column", "label"}, "a,b,label\n").err ==
-        "losscalc: input: stdin, line 1, column 1: expected a number, found 'a'\n");
+        "losscalc: input: stdin: no data rows after the header\n");
+  CHECK(run_cli({"ce", "-q", "-"}, "1,x,3\n").err == "losscalc: input: stdin, line 1, column 3: expected a number, found 'x'\n");
   CHECK(run_cli({"ce", "-q", "--header", "yes", "-", "--target-column", "label"}, "a,b,label\n").err ==
-        "losscalc: input: stdin: no data rows after the header line\n");
+        "losscalc: input: stdin: no data rows after the header\n");
   CHECK(run_cli({"ce", "-q", "-", "--target-column", "label"}, "a,b,label\n1,2,0\n1,2\n").err ==
         "losscalc: input: stdin, line 3, column 1: this row has 2 cells, the first data row has 3\n");
   auto unknown = run_cli({"ce", "-q", "-", "--target-column", "lbl"}, "a,b,label\n1,2,0\n");
   CHECK(unknown.status == 2);
-  CHECK(unknown.err == "losscalc: --target-column: no column named 'lbl' (columns: a, b, label)\n");
+  CHECK(unknown.err == "losscalc: --target-column: no column named 'lbl' (columns: 'a', 'b', 'label')\n");
   CHECK(run_cli({"ce", "-q", "-", "--target-column", "5"}, "1,2,0\n").err ==
-        "losscalc: --target-column: column 5 is out of range: the rows have 3 columns\n");
+        "losscalc: --target-column: column 5 is out of range: the rows have 3 columns (0 to 2)\n");
   CHECK(run_cli({"ce", "-q", "--target-column", "0", "[[1,2]]"}).err ==
         "losscalc: --target-column: needs row data (CSV or TSV), not a JSON array\n");
 }

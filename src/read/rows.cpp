@@ -164,6 +164,14 @@ class LineBuffer {
         line_start_ = pos_;
         ++line_no_;
         line = std::string_view(buf_.get() + pos_, end - pos_);
+        if (line_no_ == 1 && origin_.first_line <= 1) {
+          if (line.starts_with("\xEF\xBB\xBF")) {  // a UTF-8 byte-order mark: not part of the text
+            line.remove_prefix(3);
+            line_start_ += 3;
+          } else if (line.starts_with("\xFF\xFE") || line.starts_with("\xFE\xFF")) {
+            fail_plain(kUtf16Message);
+          }
+        }
         pos_ = scan_ = nl ? end + 1 : end;
         return true;
       }
@@ -231,7 +239,7 @@ class CsvReader : public RowReader {
       started_ = true;
       delim_ = opt_.delimiter;
       width_ = opt_.columns;
-      resolve_targets();
+      resolve_columns();
     }
   }
 
@@ -242,8 +250,11 @@ class CsvReader : public RowReader {
     c.delimiter = delim_;
     c.columns = width_;
     c.target_columns.resize(target_slots_);
-    for (std::size_t col = 0; col < slot_.size(); ++col)
-      if (slot_[col] >= 0) c.target_columns[static_cast<std::size_t>(slot_[col])] = std::to_string(col);
+    c.input_columns.resize(input_slots_);
+    for (std::size_t col = 0; col < cols_.size(); ++col) {
+      if (cols_[col].target >= 0) c.target_columns[static_cast<std::size_t>(cols_[col].target)] = std::to_string(col);
+      if (cols_[col].input >= 0) c.input_columns[static_cast<std::size_t>(cols_[col].input)] = std::to_string(col);
+    }
     return [origin = lines_.origin(), c](std::unique_ptr<ByteReader> in) { return csv_rows(std::move(in), origin, c); };
   }
 
@@ -253,7 +264,7 @@ class CsvReader : public RowReader {
     b.first_row = rows_done_;
     // The caller may have taken the vectors' memory: room for a whole block
     // up front, not a doubling (and a copy) every few rows.
-    if (width_ > 0) reserve_block(b, max_rows, width_ - static_cast<std::int64_t>(target_slots_), static_cast<std::int64_t>(target_slots_));
+    if (width_ > 0) reserve_block(b, max_rows, static_cast<std::int64_t>(input_slots_), static_cast<std::int64_t>(target_slots_));
     std::string_view row;
     try {
       while (b.rows < max_rows) {
@@ -275,19 +286,20 @@ class CsvReader : public RowReader {
       // output then ends cleanly before it); the error comes next call.
       if (b.rows == 0) throw;
       deferred_ = std::current_exception();
-      b.input.resize(static_cast<std::size_t>(b.rows * (width_ - static_cast<std::int64_t>(target_slots_))));
+      b.input.resize(static_cast<std::size_t>(b.rows) * input_slots_);
       b.target.resize(static_cast<std::size_t>(b.rows) * target_slots_);
     }
     if (!started_ || width_ < 0) {
-      if (header_row_ && opt_.header != CsvOptions::Header::Yes && !header_error_.empty()) {
-        // A lone non-numeric line is bad data, not a header.
+      // A lone line with a non-numeric cell is bad data, unless it is all
+      // names (two or more): a header over no rows.
+      if (header_row_ && opt_.header != CsvOptions::Header::Yes && !header_error_.empty() && !header_all_text_) {
         const auto& label = lines_.origin().label;
         throw data_error(lines_.origin().subject, (label.empty() ? "" : label + ", ") + header_where_, header_error_);
       }
-      if (header_row_) lines_.fail_plain("no data rows after the header line");
+      if (header_row_) lines_.fail_plain("no data rows after the header");
       lines_.fail_plain("empty input: no numbers");
     }
-    b.width = width_ - static_cast<std::int64_t>(target_slots_);
+    b.width = static_cast<std::int64_t>(input_slots_);
     b.target_width = static_cast<std::int64_t>(target_slots_);
     rows_done_ += b.rows;
     return b.rows > 0;
@@ -347,8 +359,11 @@ class CsvReader : public RowReader {
     split(row, cells);
     double x;
     bool non_numeric = false;
+    header_all_text_ = cells.size() >= 2;
     for (auto c : cells)
-      if (!number(c, x)) {
+      if (number(c, x))
+        header_all_text_ = false;
+      else {
         non_numeric = true;
         if (header_error_.empty()) {
           header_where_ = "line 1, column " + std::to_string(c.data() - row.data() + 1);
@@ -364,37 +379,116 @@ class CsvReader : public RowReader {
       }
   }
 
-  void resolve_targets() {
-    slot_.assign(static_cast<std::size_t>(width_), -1);
-    for (std::size_t k = 0; k < opt_.target_columns.size(); ++k) {
-      const std::string& spec = opt_.target_columns[k];
-      std::int64_t col = -1;
-      auto it = std::find(names_.begin(), names_.end(), spec);
-      if (it != names_.end()) {
-        col = it - names_.begin();
-        if (col >= width_)
-          throw data_error(lines_.origin().subject, lines_.origin().label,
-                           "the header names " + std::to_string(names_.size()) + " columns, the data rows have " +
-                               std::to_string(width_) + ": column " + in_quotes(spec) + " is past their end");
-      } else {
-        std::int64_t v = 0;
-        auto [p, ec] = std::from_chars(spec.data(), spec.data() + spec.size(), v);
-        if (ec != std::errc() || p != spec.data() + spec.size()) {
-          std::string known;
-          for (auto& n : names_) known += (known.empty() ? "" : ", ") + n;
-          throw usage_error("--target-column", "no column named " + in_quotes(spec) +
-                                                   (names_.empty() ? " (the data has no header line)" : " (columns: " + known + ")"));
-        }
-        col = v < 0 ? v + width_ : v;
-        if (col < 0 || col >= width_)
-          throw usage_error("--target-column", "column " + spec + " is out of range: the rows have " + std::to_string(width_) + " columns");
-      }
-      if (slot_[static_cast<std::size_t>(col)] >= 0) throw usage_error("--target-column", "column " + spec + " is named twice");
-      slot_[static_cast<std::size_t>(col)] = static_cast<int>(k);
+  // The index of one column (a header name, or an index from 0, negative
+  // from the end); `option` names the option in messages.
+  std::int64_t column_of(const std::string& option, const std::string& spec) const {
+    auto it = std::find(names_.begin(), names_.end(), spec);
+    if (it != names_.end()) {
+      const std::int64_t col = it - names_.begin();
+      if (col >= width_)
+        throw data_error(lines_.origin().subject, lines_.origin().label,
+                         "the header names " + std::to_string(names_.size()) + " columns, the data rows have " +
+                             std::to_string(width_) + ": column " + in_quotes(spec) + " is past their end");
+      return col;
     }
-    target_slots_ = opt_.target_columns.size();
-    if (static_cast<std::int64_t>(target_slots_) >= width_)
-      throw usage_error("--target-column", "every column is a target: no input values left");
+    std::int64_t v = 0;
+    auto [p, ec] = std::from_chars(spec.data(), spec.data() + spec.size(), v);
+    if (ec != std::errc() || p != spec.data() + spec.size()) {
+      std::string known;
+      for (auto& n : names_) known += (known.empty() ? "" : ", ") + quote_token(n);
+      throw usage_error(option, "no column named " + in_quotes(spec) +
+                                    (names_.empty() ? " (the data has no header line)" : " (columns: " + known + ")"));
+    }
+    const std::int64_t col = v < 0 ? v + width_ : v;
+    if (col < 0 || col >= width_)
+      throw usage_error(option, "column " + spec + " is out of range: the rows have " + std::to_string(width_) + " columns (0 to " +
+                                    std::to_string(width_ - 1) + ")");
+    return col;
+  }
+
+  // The columns of a spec: one column, or a range a:b (both ends included).
+  std::vector<std::int64_t> columns_of(const std::string& option, const std::string& spec) const {
+    const auto colon = spec.find(':');
+    if (colon == std::string::npos || std::find(names_.begin(), names_.end(), spec) != names_.end()) return {column_of(option, spec)};
+    const std::string a = spec.substr(0, colon), b = spec.substr(colon + 1);
+    const std::int64_t first = a.empty() ? 0 : column_of(option, a);
+    const std::int64_t last = b.empty() ? width_ - 1 : column_of(option, b);
+    if (first > last)
+      throw usage_error(option, "the range " + in_quotes(spec) + " runs backwards (columns " + std::to_string(first) + " to " +
+                                    std::to_string(last) + ")");
+    std::vector<std::int64_t> out;
+    for (std::int64_t c = first; c <= last; ++c) out.push_back(c);
+    return out;
+  }
+
+  // Which column goes where, from the options (and, on the first data row
+  // `cells`, a pandas index column left out).
+  void resolve_columns(const std::vector<std::string_view>* cells = nullptr) {
+    cols_.assign(static_cast<std::size_t>(width_), Column{});
+    target_slots_ = input_slots_ = 0;
+    for (const std::string& spec : opt_.target_columns)
+      for (std::int64_t col : columns_of("--target-column", spec)) {
+        Column& c = cols_[static_cast<std::size_t>(col)];
+        if (c.target >= 0) throw usage_error("--target-column", "column " + spec + " is named twice");
+        c.target = static_cast<int>(target_slots_++);
+      }
+    for (const std::string& spec : opt_.ignore_columns)
+      for (std::int64_t col : columns_of("--ignore-column", spec)) {
+        Column& c = cols_[static_cast<std::size_t>(col)];
+        if (c.target >= 0) throw usage_error("--ignore-column", "column " + spec + " is also a target column");
+        c.skip = true;
+      }
+    if (cells && opt_.input_columns.empty() && opt_.ignore_columns.empty() && pandas_index(*cells)) {
+      cols_[0].skip = true;
+      if (const auto& note = lines_.origin().note) {
+        const auto& o = lines_.origin();
+        note(o.subject + (o.label.empty() ? "" : ": " + o.label) + ": column 0 (header " + quote_token(names_[0]) +
+             ", values 0, 1, 2, ...) looks like a pandas index: left out (--column input=SPEC or --ignore-column SPEC "
+             "choose the columns yourself)");
+      }
+    }
+    if (!opt_.input_columns.empty()) {
+      for (const std::string& spec : opt_.input_columns)
+        for (std::int64_t col : columns_of("--column", spec)) {
+          Column& c = cols_[static_cast<std::size_t>(col)];
+          // A range (2:, 1:-1) passes over target and ignored columns.
+          const bool range = spec.find(':') != std::string::npos && std::find(names_.begin(), names_.end(), spec) == names_.end();
+          if (range && (c.target >= 0 || c.skip)) continue;
+          if (c.target >= 0) throw usage_error("--column", "column " + spec + " is both an input and a target column");
+          if (c.skip) throw usage_error("--column", "column " + spec + " is both an input column and ignored");
+          if (c.input >= 0) throw usage_error("--column", "input column " + spec + " is named twice");
+          c.input = static_cast<int>(input_slots_++);
+        }
+      // Columns named nowhere are left out, and (once, not again for a later
+      // part of the text) said so.
+      std::string unnamed;
+      for (std::size_t k = 0; k < cols_.size(); ++k) {
+        Column& c = cols_[k];
+        if (c.input >= 0 || c.target >= 0 || c.skip) continue;
+        c.skip = true;
+        unnamed += (unnamed.empty() ? "" : ", ") + (k < names_.size() && !names_[k].empty() ? quote_token(names_[k]) : std::to_string(k));
+      }
+      if (!unnamed.empty() && opt_.columns < 0)
+        if (const auto& note = lines_.origin().note) {
+          const auto& o = lines_.origin();
+          note(o.subject + (o.label.empty() ? "" : ": " + o.label) + ": column" + (unnamed.find(", ") == std::string::npos ? " " : "s ") +
+               unnamed + " in no --column, --target-column or --ignore-column: left out");
+        }
+    } else {
+      for (Column& c : cols_)
+        if (c.target < 0 && !c.skip) c.input = static_cast<int>(input_slots_++);
+    }
+    if (input_slots_ == 0)
+      throw usage_error(opt_.target_columns.empty() ? "--ignore-column" : "--target-column",
+                        "every column is a target or left out: no input values left");
+  }
+
+  // pandas' to_csv writes its index first: an empty (or, read and written
+  // again, "Unnamed: 0") header name over integers counting from 0 or 1.
+  bool pandas_index(const std::vector<std::string_view>& cells) const {
+    if (!header_row_ || names_.empty() || (!names_[0].empty() && names_[0] != "Unnamed: 0") || cells.empty()) return false;
+    if (cols_[0].target >= 0) return false;
+    return cells[0] == "0" || cells[0] == "1";
   }
 
   // Common rows: plain numbers, each right up to the delimiter, as many as
@@ -404,7 +498,7 @@ class CsvReader : public RowReader {
   // in rest_ for next_row and parse_data_row, which read it from its start or
   // report it. False at the end of the input.
   bool plain_rows(RowBlock& b, std::int64_t max_rows) {
-    const auto w = static_cast<std::size_t>(width_) - target_slots_;
+    const std::size_t w = input_slots_;
     const std::size_t batch = static_cast<std::size_t>(std::min<std::int64_t>(max_rows - b.rows, 256));
     const std::size_t in_at = b.input.size(), tgt_at = b.target.size();
     b.input.resize(in_at + batch * w);
@@ -430,18 +524,24 @@ class CsvReader : public RowReader {
   }
 
   bool plain_row(std::string_view row, double* in, double* tg) const {
-    const int* slot = slot_.data();
+    const Column* col = cols_.data();
     const char* p = row.data();
     const char* const end = p + row.size();
     for (std::int64_t n = 0; n < width_; ++n) {
-      double v;
-      const char* q = fast_decimal(p, v);
-      if (!q) return false;
-      const int s = slot[n];
-      if (s < 0)
-        *in++ = v;
-      else
-        tg[s] = v;
+      const Column& c = col[n];
+      const char* q;
+      if (c.skip) {
+        q = static_cast<const char*>(std::memchr(p, delim_, static_cast<std::size_t>(end - p)));
+        if (!q) q = end;
+      } else {
+        double v;
+        q = fast_decimal(p, v);
+        if (!q) return false;
+        if (c.input >= 0)
+          in[c.input] = v;
+        else
+          tg[c.target] = v;
+      }
       if (q == end || (*q == '\r' && q + 1 == end)) return n + 1 == width_;  // CRLF lines too
       if (*q != delim_) return false;
       p = q + 1;
@@ -449,40 +549,59 @@ class CsvReader : public RowReader {
     return false;
   }
 
+  // "in column 'file' (--ignore-column file leaves it out)" for a cell of
+  // column n that is not a number, on the first data row (a column of text
+  // such as an id or a file name fails there; a later bad cell is a typo).
+  std::string ignore_hint(std::int64_t n, bool first_row) const {
+    if (!first_row || n >= width_ || width_ < 2) return "";
+    const auto col = static_cast<std::size_t>(n);
+    const bool named = col < names_.size() && !names_[col].empty() &&
+                       names_[col].find_first_of(" ,:\"'") == std::string::npos;
+    const std::string spec = named ? names_[col] : std::to_string(n);
+    return " in column " + (named ? quote_token(names_[col]) : spec) + " (--ignore-column " + spec + " leaves it out)";
+  }
+
   void parse_data_row(std::string_view row, RowBlock& b) {
     // The first data row fixes the width.
-    if (width_ < 0) {
+    const bool first_row = width_ < 0;
+    if (first_row) {
       std::vector<std::string_view> cells;
       split(row, cells);
       width_ = static_cast<std::int64_t>(cells.size());
-      resolve_targets();
-      b.input.reserve(static_cast<std::size_t>(width_) * 1024);
+      resolve_columns(&cells);
+      b.input.reserve(input_slots_ * 1024);
     }
     std::int64_t n = 0;
     std::size_t i = 0;
     const std::size_t size = row.size();
     const char* base = row.data();
-    std::size_t tgt_at = b.target.size();
-    if (target_slots_) b.target.resize(tgt_at + target_slots_);
-    // Cell n's value into the input, or into its target slot.
+    const std::size_t in_at = b.input.size(), tgt_at = b.target.size();
+    b.input.resize(in_at + input_slots_);
+    b.target.resize(tgt_at + target_slots_);
+    // Cell n's value into its input or target slot.
     auto store = [&](double v) {
-      const int slot = target_slots_ ? slot_[static_cast<std::size_t>(n)] : -1;
-      if (slot < 0)
-        b.input.push_back(v);
-      else
-        b.target[tgt_at + static_cast<std::size_t>(slot)] = v;
+      const Column& c = cols_[static_cast<std::size_t>(n)];
+      if (c.input >= 0)
+        b.input[in_at + static_cast<std::size_t>(c.input)] = v;
+      else if (c.target >= 0)
+        b.target[tgt_at + static_cast<std::size_t>(c.target)] = v;
       ++n;
     };
+    auto too_many = [&] {
+      std::vector<std::string_view> cells;
+      split(row, cells);
+      lines_.fail(cells.empty() ? base : cells[0].data(),
+                  "this row has " + std::to_string(cells.size()) + " cells, the first data row has " + std::to_string(width_));
+    };
     auto put = [&](const char* at, std::string_view cell) {
-      double v;
-      if (cell.empty()) lines_.fail(at, "empty cell");
-      if (!number(cell, v)) lines_.fail(at, "expected a number, found " + quote_token(cell));
-      if (n >= width_) {
-        std::vector<std::string_view> cells;
-        split(row, cells);
-        lines_.fail(cells.empty() ? base : cells[0].data(), "this row has " + std::to_string(cells.size()) +
-                                                                 " cells, the first data row has " + std::to_string(width_));
+      if (n >= width_) too_many();
+      if (cols_[static_cast<std::size_t>(n)].skip) {  // left out: anything goes
+        ++n;
+        return;
       }
+      double v;
+      if (cell.empty()) lines_.fail(at, "empty cell" + ignore_hint(n, first_row));
+      if (!number(cell, v)) lines_.fail(at, "expected a number, found " + quote_token(cell) + ignore_hint(n, first_row));
       store(v);
     };
     if (delim_ == ' ') {
@@ -500,15 +619,18 @@ class CsvReader : public RowReader {
         // Fast path: a plain number right up to the delimiter (or the end).
         const char* p = base + i;
         double v;
-        const char* q = fast_decimal(p, v);
-        if (!q) {
-          // NaN: the lenient path below checks its spelling. (Only here: the
-          // fast path never gives one, and testing its quotient would wait
-          // for the division.)
-          auto [q2, ec] = std::from_chars(p, end, v);
-          q = (ec == std::errc() && *p != 'n' && *p != 'N' && !std::isnan(v)) ? q2 : nullptr;
+        const char* q = nullptr;
+        if (n < width_ && !cols_[static_cast<std::size_t>(n)].skip) {
+          q = fast_decimal(p, v);
+          if (!q) {
+            // NaN: the lenient path below checks its spelling. (Only here: the
+            // fast path never gives one, and testing its quotient would wait
+            // for the division.)
+            auto [q2, ec] = std::from_chars(p, end, v);
+            q = (ec == std::errc() && *p != 'n' && *p != 'N' && !std::isnan(v)) ? q2 : nullptr;
+          }
         }
-        if (q && q > p && (q == end || *q == delim_) && n < width_) {
+        if (q && q > p && (q == end || *q == delim_)) {
           store(v);
           if (q == end) break;
           i = static_cast<std::size_t>(q - base) + 1;
@@ -537,13 +659,17 @@ class CsvReader : public RowReader {
   CsvOptions opt_;
   std::exception_ptr deferred_;
   std::string_view rest_;
-  bool started_ = false, header_row_ = false;
+  bool started_ = false, header_row_ = false, header_all_text_ = false;
   std::string header_where_, header_error_;
   char delim_ = 0;
   std::int64_t width_ = -1, rows_done_ = 0;
   std::vector<std::string> names_;
-  std::vector<int> slot_;
-  std::size_t target_slots_ = 0;
+  struct Column {
+    int input = -1, target = -1;  // its position in the input or the target
+    bool skip = false;            // left out (not even parsed)
+  };
+  std::vector<Column> cols_;
+  std::size_t target_slots_ = 0, input_slots_ = 0;
 };
 
 // ---- JSON Lines --------------------------------------------------------------

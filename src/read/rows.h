@@ -50,7 +50,13 @@ struct CsvOptions {
   // --header's letter ('y'es, 'n'o, else auto) as a Header.
   static Header header_from(char flag) { return flag == 'y' ? Header::Yes : flag == 'n' ? Header::No : Header::Auto; }
   char delimiter = 0;  // 0: detect from the first row: ',' if it has one, else tab, else spaces
-  std::vector<std::string> target_columns;  // names or indices (negative from the end)
+  // Column specs: a header name, an index (from 0; negative from the end) or
+  // a range a:b of them (both ends included; an end left out is the first or
+  // last column). The input is input_columns in their order if given, else
+  // every column that is not a target or ignored, in file order. A pandas
+  // index column (first header name empty or "Unnamed: 0", first value 0 or
+  // 1) is left out, with a note, unless input or ignored columns are given.
+  std::vector<std::string> target_columns, input_columns, ignore_columns;
   // A later part of a CSV (see RowReader::continuation): every row has this
   // many cells, the delimiter and target column indices are given, no
   // header, and no rows at all is no error. -1: the first data row decides.

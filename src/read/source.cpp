@@ -18,8 +18,17 @@ bool looks_inline(const std::string& spec) {
 
 namespace {
 
+// --column input= and --ignore-column read CSV text only.
+void check_columns(RowFormat format, const Origin& origin) {
+  if (format == RowFormat::Csv || (origin.input_columns.empty() && origin.ignore_columns.empty())) return;
+  const std::string what = format == RowFormat::Npy ? "a .npy file" : format == RowFormat::JsonLines ? "JSON Lines" : "JSON";
+  throw usage_error(origin.input_columns.empty() ? "--ignore-column" : "--column",
+                    "needs row data (CSV or TSV); " + origin.subject + " is " + what);
+}
+
 // Text, JSON Lines or .npy, by what the bytes hold.
 Parsed parse_any(std::string_view text, const Origin& origin) {
+  check_columns(sniff(text), origin);
   switch (sniff(text)) {
     case RowFormat::Npy: {
       Parsed p;
@@ -42,6 +51,15 @@ Parsed parse_any(std::string_view text, const Origin& origin) {
   }
 }
 
+// The Origin of text read for `source`, with its CSV options.
+Origin origin_of(const Source& source, std::string label) {
+  Origin o{source.name, std::move(label), 1, source.header, source.delimiter};
+  o.input_columns = source.input_columns;
+  o.ignore_columns = source.ignore_columns;
+  o.note = source.note;
+  return o;
+}
+
 }  // namespace
 
 Parsed load(const Source& source, std::istream& stdin_stream) {
@@ -49,19 +67,22 @@ Parsed load(const Source& source, std::istream& stdin_stream) {
   const std::string& spec = source.spec;
   if (spec == "-") {
     std::string text = read_text(*stream_bytes(stdin_stream), subject, "stdin");
-    return parse_any(text, {subject, "stdin", 1, source.header, source.delimiter});
+    return parse_any(text, origin_of(source, "stdin"));
   }
-  if (looks_inline(spec)) return parse_text(spec, {subject, "", 1, source.header, source.delimiter});
+  if (looks_inline(spec)) {
+    check_columns(sniff(spec), origin_of(source, ""));
+    return parse_text(spec, origin_of(source, ""));
+  }
 
   std::error_code ec;
   if (std::filesystem::exists(spec, ec)) {
     std::string label = "file " + in_quotes(spec);
     std::string text = read_text(*file_bytes(spec, subject), subject, label);
-    return parse_any(text, {subject, label, 1, source.header, source.delimiter});
+    return parse_any(text, origin_of(source, label));
   }
   // Not a file: inline compact text ("0.1 0.2; 0.3 0.4"), or else both reasons.
   try {
-    return parse_text(spec, {subject, "", 1, source.header, source.delimiter});
+    return parse_text(spec, origin_of(source, ""));
   } catch (const Error& e) {
     std::string detail = e.where().empty() ? e.message() : e.where() + ": " + e.message();
     throw data_error(subject, "", "no such file " + in_quotes(spec) + ", and not valid inline data: " + detail);

@@ -222,6 +222,8 @@ Parsed matrix_document(std::string_view text, const Origin& origin) {
   CsvOptions opts;
   opts.header = CsvOptions::header_from(origin.header);
   opts.delimiter = origin.delimiter;
+  opts.input_columns = origin.input_columns;
+  opts.ignore_columns = origin.ignore_columns;
   auto rows = csv_rows(string_bytes(text), origin, opts);
   RowBlock all = read_all(*rows);
   Parsed out;
@@ -279,6 +281,8 @@ std::string line_column(std::string_view text, std::size_t offset, std::size_t f
 
 Parsed parse_text(std::string_view text, const Origin& origin) {
   if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // UTF-8 BOM
+  if (text.starts_with("\xFF\xFE") || text.starts_with("\xFE\xFF"))
+    throw data_error(origin.subject, origin.label, kUtf16Message);
   std::size_t first = text.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos) {
     std::string where = origin.label;

@@ -3,6 +3,7 @@
 // text arrives as a string_view, and errors name its line and column.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -20,6 +21,11 @@ struct Origin {
   std::size_t first_line = 1;  // line number of the text's first line (JSON Lines)
   char header = 'a';            // CSV text: --header ('a'uto, 'y'es, 'n'o)
   char delimiter = 0;           // CSV text: --delimiter; 0 = detect
+  // CSV text: --column input=SPEC and --ignore-column SPEC, one column spec
+  // (a name, an index, or a range a:b) each.
+  std::vector<std::string> input_columns{}, ignore_columns{};
+  // Where a note goes (a column left out on a guess); none: said nowhere.
+  std::function<void(const std::string&)> note{};
 };
 
 // One data argument: either a single array, or (JSON objects) named arrays
@@ -47,6 +53,10 @@ Parsed parse_text(std::string_view text, const Origin& origin);
 std::string quote_token(std::string_view token);
 
 // "line L, column C" of a byte offset (columns count bytes, from 1).
+// The message for text that starts with a UTF-16 byte-order mark.
+inline constexpr const char* kUtf16Message =
+    "UTF-16 text (it starts with a UTF-16 byte-order mark): losscalc reads UTF-8 (iconv -f UTF-16 -t UTF-8 converts it)";
+
 std::string line_column(std::string_view text, std::size_t offset, std::size_t first_line = 1);
 
 }  // namespace losscalc::read

@@ -164,11 +164,16 @@ TEST_CASE("invalid UTF-8 is an error that shows the bytes escaped") {
   CHECK(error_of("[[1,\xff]]") == "losscalc: input: line 1, column 5: expected a number, found '\\xff'");
   CHECK(error_of("1,\xc3\x28") == "losscalc: input: line 1, column 3: expected a number, found '\\xc3('");
   CHECK(error_of("[\xc0\xaf]") == "losscalc: input: line 1, column 2: expected a number, found '\\xc0\\xaf'");
-  // UTF-16 (a byte-order mark, then a NUL after every ASCII byte) is not text losscalc reads.
+  // UTF-16 (a byte-order mark, then a NUL after every ASCII byte) is not text
+  // losscalc reads: said so, either byte order, JSON or CSV.
   const std::string utf16("\xff\xfe[\x00" "1\x00]\x00", 8);
-  CHECK(contains(error_of(utf16), "expected a number, found '\\xff\\xfe"));
-  // A UTF-8 byte-order mark is skipped, though.
+  const std::string said = "losscalc: input: UTF-16 text (it starts with a UTF-16 byte-order mark): losscalc reads UTF-8 "
+                           "(iconv -f UTF-16 -t UTF-8 converts it)";
+  CHECK(error_of(utf16) == said);
+  CHECK(error_of(std::string("\xfe\xff\x00" "1\x00,\x00" "2", 7)) == said);
+  // A UTF-8 byte-order mark is skipped, though, before JSON and before CSV.
   CHECK(parse_text("\xef\xbb\xbf[1,2]", {"input", ""}).array.shape == Shape{2});
+  CHECK(parse_text("\xef\xbb\xbf" "1,2\n3,4", {"input", ""}).array.shape == Shape{2, 2});
 }
 
 TEST_CASE("a NUL byte is an error that shows it as \\x00") {
