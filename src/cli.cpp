@@ -330,7 +330,11 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
   std::int64_t ignore_index = 0, dim = 0;
   double label_smoothing = 0, epsilon = 1e-7;
   int precision = 4;
-  app.add_option("INPUT", help_input, std::string(fn->input_is) + " (or -i)");
+  std::vector<std::string> help_files;
+  if (fn->name == "merge")
+    app.add_option("FILE", help_files, std::string(fn->input_is));
+  else
+    app.add_option("INPUT", help_input, std::string(fn->input_is) + " (or -i)");
   if (fn->takes_target) app.add_option("TARGET", help_target, target_help(*fn) + " (or -t)");
   for (auto& d : option_defs()) {
     if (!accepts(*fn, d)) continue;
@@ -373,7 +377,8 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
     cl.text = function_help(*fn, app);
     return cl;
   }
-  const std::size_t max_pos = fn->takes_target ? 2 : 1;
+  // merge takes any number of files (none: standard input).
+  const std::size_t max_pos = fn->name == "merge" ? positionals.size() : fn->takes_target ? 2 : 1;
   if (positionals.size() > max_pos)
     throw usage_error(fname, "unexpected argument " + in_quotes(positionals[max_pos]) +
                                  (fn->takes_target ? " (expected at most INPUT and TARGET)" : " (" + fname + " takes INPUT alone, no TARGET)"));
@@ -399,6 +404,12 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
   else if (!pos.empty()) rq.input = source("input", pos[0]);
   if (given("target")) rq.target = source("target", target);
   else if (pos.size() > 1) rq.target = source("target", pos[1]);
+  if (fn->name == "merge") {
+    rq.merge_files = pos;
+    if (given("input")) rq.merge_files.insert(rq.merge_files.begin(), input);
+    if (std::count(rq.merge_files.begin(), rq.merge_files.end(), "-") > 1)
+      throw usage_error("merge", "standard input ('-') may be given once");
+  }
   if (given("weight")) rq.weight = source("weight", weight);
   if (given("pos-weight")) rq.pos_weight = source("pos_weight", pos_weight);
 

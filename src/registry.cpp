@@ -65,7 +65,7 @@ const std::vector<FunctionSpec>& functions() {
        DimDefault::Unset, &ops::compare<float>, &ops::compare<double>},
       {"merge", {}, Family::Tool,
        "combine --partial results (shards, threads, machines) into one exact loss",
-       "--partial results, one JSON object a line (- for stdin)", 0, false, Reduction::Mean, DimDefault::Unset,
+       "files of --partial results, one JSON object a line (- or none: stdin)", 0, false, Reduction::Mean, DimDefault::Unset,
        &ops::merge_placeholder<float>, &ops::merge_placeholder<double>},
   };
   return table;

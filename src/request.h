@@ -69,6 +69,7 @@ struct RowOptions {
 struct Request {
   std::string function;  // canonical name
   std::optional<Source> input, target, weight, pos_weight;
+  std::vector<std::string> merge_files;  // merge: its files in order ("-": stdin); none: stdin
   RowOptions rows;
   Settings settings;
   OutputOptions output;

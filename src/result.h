@@ -54,7 +54,7 @@ struct Result {
   std::int64_t class_dim = -1;  // of the input, for per-position layouts
   std::vector<Entry> entries;
   std::vector<Row> rows;            // compare only
-  std::vector<std::string> notes;   // compare only: why the numbers differ
+  std::vector<std::string> notes;   // compare: why the numbers differ; a Keras loss: its float32 value
   std::vector<Section> explanation;  // --explain only
   std::string explain_note;          // e.g. "explained 3 of 32 samples (29 left out; ...)"
   std::vector<std::string> warnings;  // likely mistakes, for stderr; never change a number

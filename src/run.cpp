@@ -1,5 +1,6 @@
 #include "run.h"
 
+#include <cmath>
 #include <iostream>
 #include <new>
 #include <set>
@@ -8,6 +9,7 @@
 #include "error.h"
 #include "explain/explain.h"
 #include "output.h"
+#include "print/number.h"
 #include "print/printers.h"
 #include "read/source.h"
 #include "registry.h"
@@ -65,7 +67,7 @@ Data read_data(const Request& rq, std::istream& in) {
   return d;
 }
 
-Result compute(const Request& rq, const Data& data) {
+Result compute(const Request& rq, const Data& data, const std::string& swapped) {
   const FunctionSpec& fn = *find_function(rq.function);
   Settings s = rq.settings;
   if (!s.reduction) s.reduction = fn.default_reduction;
@@ -77,8 +79,28 @@ Result compute(const Request& rq, const Data& data) {
   }
   // float vs double is chosen here, once.
   Result r = s.dtype == DType::Float32 ? fn.run_float(data, s) : fn.run_double(data, s);
+  // Keras computes in float32 (its default floatx): where that number is not
+  // the float64 one to 1e-4, a person reading the text should know it.
+  if (fn.family == Family::Keras && s.dtype == DType::Float64 && !rq.output.quiet) {
+    const Tensor* loss = r.find("loss");
+    if (loss && loss->data.size() == 1 && std::isfinite(loss->data[0])) {
+      Settings f32 = s;
+      f32.dtype = DType::Float32;
+      const Tensor* l32 = nullptr;
+      Result r32;
+      try {
+        r32 = fn.run_float(data, f32);
+        l32 = r32.find("loss");
+      } catch (const Error&) {
+      }
+      const double a = loss->data[0];
+      if (l32 && l32->data.size() == 1 && std::fabs(l32->data[0] - a) > 1e-4 * std::fabs(a))
+        r.notes.push_back("Keras computes in float32 (its default floatx), and there this loss is " +
+                          print::shortest(l32->data[0]) + " (--dtype float32): the clip at 1 - epsilon and the rounding differ");
+    }
+  }
   if (rq.output.explain) explain::explain(rq.function, data, s, rq.output.explain_samples, r);
-  if (rq.output.warnings) r.warnings = likely_mistakes(rq.function, data, s, r);
+  if (rq.output.warnings) r.warnings = likely_mistakes(rq.function, data, s, r, swapped);
   return r;
 }
 
@@ -106,7 +128,9 @@ int run_main(const std::vector<std::string>& args, std::istream& in, std::ostrea
     std::optional<Data> small;
     if (auto status = run_streamed(cl.request, in, out, err, replay, small)) return *status;
     const Data data = small ? std::move(*small) : read_data(cl.request, replay ? *replay : in);
-    const Result result = compute(cl.request, data);
+    const Request& rq = cl.request;
+    const std::string swapped = rq.input && rq.target ? swapped_command(args, rq.input->spec, rq.target->spec) : "";
+    const Result result = compute(rq, data, swapped);
     write_out(out, print::render(result, cl.request.output));  // one write: nothing on stdout before this
     for (auto& w : result.warnings) err << "losscalc: warning: " << w << "\n";
     return 0;

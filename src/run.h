@@ -16,7 +16,8 @@ namespace losscalc {
 Data read_data(const Request& request, std::istream& in);
 
 // Computes a request's result (throws losscalc::Error).
-Result compute(const Request& request, const Data& data);
+// `swapped` is the command with INPUT and TARGET exchanged, for a warning.
+Result compute(const Request& request, const Data& data, const std::string& swapped = "");
 
 // The whole program: stdout gets the output only on success, stderr one
 // "losscalc: ..." line on failure. Returns the exit status.

@@ -917,91 +917,98 @@ Data read_rows_whole(const Request& rq, std::istream& in) {
 }
 
 void run_merge(const Request& rq, std::istream& in, std::ostream& out) {
-  if (!rq.input) throw usage_error("merge", "missing INPUT: the --partial results, one JSON object a line (or - for stdin)");
-  std::string text;
-  if (rq.input->spec == "-") {
-    text = read::read_text(*read::stream_bytes(in), "input", "stdin");
-  } else {
-    std::error_code ec;
-    if (!std::filesystem::exists(rq.input->spec, ec)) throw data_error("input", "", "no such file " + in_quotes(rq.input->spec));
-    text = read::read_text(*read::file_bytes(rq.input->spec, "input"), "input", "file " + in_quotes(rq.input->spec));
-  }
+  // The files in order, or standard input when none is named (as cat does).
+  std::vector<std::string> files = rq.merge_files;
+  if (files.empty()) files.push_back("-");
   Totals t;
   std::string function, reduction, dtype;
-  std::size_t line_no = 0, parts = 0, at = 0;
-  while (at < text.size()) {
-    std::size_t nl = text.find('\n', at);
-    if (nl == std::string::npos) nl = text.size();
-    const std::string line = text.substr(at, nl - at);
-    at = nl + 1;
-    ++line_no;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const std::string where = "line " + std::to_string(line_no);
-    const auto fail = [&](const std::string& message) { throw data_error("input", where, message); };
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::exception&) {
-      fail("not a JSON object (a --partial result)");
+  std::size_t parts = 0;
+  for (const std::string& file : files) {
+    const std::string label = file == "-" ? "stdin" : "file " + in_quotes(file);
+    std::string text;
+    if (file == "-") {
+      text = read::read_text(*read::stream_bytes(in), "input", label);
+    } else {
+      std::error_code ec;
+      if (!std::filesystem::exists(file, ec)) throw data_error("input", "", "no such file " + in_quotes(file));
+      text = read::read_text(*read::file_bytes(file, "input"), "input", label);
     }
-    // Every field checked for its type and value: a partial result written by
-    // hand or damaged in transit is bad data, never an internal error.
-    const auto partial = j.is_object() ? j.find("partial") : j.end();
-    if (!j.is_object() || partial == j.end() || !partial->is_boolean() || !partial->get<bool>() || !j.contains("loss_sum_parts") ||
-        !j.contains("denominator_parts"))
-      fail("not a --partial result (no \"partial\": true with loss_sum_parts)");
-    const auto text_field = [&](const char* key, std::initializer_list<std::string_view> allowed) {
-      const auto it = j.find(key);
-      if (it == j.end() || !it->is_string()) fail(std::string("\"") + key + "\" must be a string");
-      const std::string v = it->get<std::string>();
-      if (allowed.size() && std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
-        std::string list;
-        for (auto x : allowed) list += (list.empty() ? "" : ", ") + std::string(x);
-        fail(std::string("\"") + key + "\" is " + in_quotes(v, 40) + ", expected one of " + list);
+    if (text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3);  // a UTF-8 byte-order mark
+    std::size_t line_no = 0, at = 0;
+    while (at < text.size()) {
+      std::size_t nl = text.find('\n', at);
+      if (nl == std::string::npos) nl = text.size();
+      const std::string line = text.substr(at, nl - at);
+      at = nl + 1;
+      ++line_no;
+      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      const std::string where = (files.size() > 1 || file != "-" ? label + ", " : std::string()) + "line " + std::to_string(line_no);
+      const auto fail = [&](const std::string& message) { throw data_error("input", where, message); };
+      nlohmann::json j;
+      try {
+        j = nlohmann::json::parse(line);
+      } catch (const nlohmann::json::exception&) {
+        fail("not a JSON object (a --partial result)");
       }
-      return v;
-    };
-    const std::string named = text_field("function", {}), r = text_field("reduction", {"mean", "sum", "sum_over_batch_size"}),
-                      d = text_field("dtype", {"float64", "float32"});
-    const FunctionSpec* spec = find_function(named);
-    if (!spec || !spec->takes_target || spec->family == Family::Tool)
-      fail("\"function\" is " + in_quotes(named, 40) + ", not a loss of losscalc");
-    const std::string f(spec->name);
-    const auto sum_field = [&](const char* key, core::ExactSum& sum) {
-      const auto& v = j[key];
-      if (!v.is_array()) fail(std::string("\"") + key + "\" must be an array of numbers");
-      for (const auto& x : v) {
-        if (x.is_number()) {
-          sum.add(x.get<double>());
-        } else if (x.is_string() && (x == "NaN" || x == "Infinity" || x == "-Infinity")) {
-          sum.add(x == "NaN" ? NAN : x == "Infinity" ? INFINITY : -INFINITY);
-        } else {
-          fail(std::string("\"") + key + "\" must hold numbers (or \"NaN\", \"Infinity\", \"-Infinity\")");
+      // Every field checked for its type and value: a partial result written by
+      // hand or damaged in transit is bad data, never an internal error.
+      const auto partial = j.is_object() ? j.find("partial") : j.end();
+      if (!j.is_object() || partial == j.end() || !partial->is_boolean() || !partial->get<bool>() || !j.contains("loss_sum_parts") ||
+          !j.contains("denominator_parts"))
+        fail("not a --partial result (no \"partial\": true with loss_sum_parts)");
+      const auto text_field = [&](const char* key, std::initializer_list<std::string_view> allowed) {
+        const auto it = j.find(key);
+        if (it == j.end() || !it->is_string()) fail(std::string("\"") + key + "\" must be a string");
+        const std::string v = it->get<std::string>();
+        if (allowed.size() && std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
+          std::string list;
+          for (auto x : allowed) list += (list.empty() ? "" : ", ") + std::string(x);
+          fail(std::string("\"") + key + "\" is " + in_quotes(v, 40) + ", expected one of " + list);
         }
+        return v;
+      };
+      const std::string named = text_field("function", {}), r = text_field("reduction", {"mean", "sum", "sum_over_batch_size"}),
+                        d = text_field("dtype", {"float64", "float32"});
+      const FunctionSpec* spec = find_function(named);
+      if (!spec || !spec->takes_target || spec->family == Family::Tool)
+        fail("\"function\" is " + in_quotes(named, 40) + ", not a loss of losscalc");
+      const std::string f(spec->name);
+      const auto sum_field = [&](const char* key, core::ExactSum& sum) {
+        const auto& v = j[key];
+        if (!v.is_array()) fail(std::string("\"") + key + "\" must be an array of numbers");
+        for (const auto& x : v) {
+          if (x.is_number()) {
+            sum.add(x.get<double>());
+          } else if (x.is_string() && (x == "NaN" || x == "Infinity" || x == "-Infinity")) {
+            sum.add(x == "NaN" ? NAN : x == "Infinity" ? INFINITY : -INFINITY);
+          } else {
+            fail(std::string("\"") + key + "\" must hold numbers (or \"NaN\", \"Infinity\", \"-Infinity\")");
+          }
+        }
+      };
+      if (parts == 0) {
+        function = f;
+        reduction = r;
+        dtype = d;
+      } else if (f != function || r != reduction || d != dtype) {
+        fail("this partial is " + f + " / " + r + " / " + d + ", the first is " + function + " / " + reduction + " / " + dtype);
       }
-    };
-    if (parts == 0) {
-      function = f;
-      reduction = r;
-      dtype = d;
-    } else if (f != function || r != reduction || d != dtype) {
-      fail("this partial is " + f + " / " + r + " / " + d + ", the first is " + function + " / " + reduction + " / " + dtype);
+      sum_field("loss_sum_parts", t.loss_sum);
+      sum_field("denominator_parts", t.share_sum);
+      if (const auto e = j.find("extra_denominator"); e != j.end()) {
+        if (!e->is_number() || !std::isfinite(e->get<double>())) fail("\"extra_denominator\" must be a finite number");
+        t.extra = e->get<double>();
+      }
+      if (const auto c = j.find("count"); c != j.end()) {
+        if (!c->is_number_unsigned()) fail("\"count\" must be a whole number of 0 or more");
+        const auto n = c->get<std::uint64_t>();
+        if (n > static_cast<std::uint64_t>(INT64_MAX - t.count)) fail("\"count\" is too large: the counts add past 2^63");
+        t.count += static_cast<std::int64_t>(n);
+      }
+      ++parts;
     }
-    sum_field("loss_sum_parts", t.loss_sum);
-    sum_field("denominator_parts", t.share_sum);
-    if (const auto e = j.find("extra_denominator"); e != j.end()) {
-      if (!e->is_number() || !std::isfinite(e->get<double>())) fail("\"extra_denominator\" must be a finite number");
-      t.extra = e->get<double>();
-    }
-    if (const auto c = j.find("count"); c != j.end()) {
-      if (!c->is_number_unsigned()) fail("\"count\" must be a whole number of 0 or more");
-      const auto n = c->get<std::uint64_t>();
-      if (n > static_cast<std::uint64_t>(INT64_MAX - t.count)) fail("\"count\" is too large: the counts add past 2^63");
-      t.count += static_cast<std::int64_t>(n);
-    }
-    ++parts;
   }
-  if (parts == 0) throw data_error("input", "", "empty input: no --partial results");
+  if (parts == 0) throw data_error("input", files.size() == 1 && files[0] == "-" ? "stdin" : "", "empty input: no --partial results");
   const Reduction red = reduction == "sum" ? Reduction::Sum : reduction == "sum_over_batch_size" ? Reduction::SumOverBatchSize : Reduction::Mean;
   write_out(out, reduced_output(function, red, dtype == "float32" ? DType::Float32 : DType::Float64, t, rq.output,
                                 "merged " + std::to_string(parts) + " partial results"));

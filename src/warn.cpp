@@ -1,5 +1,6 @@
 #include "warn.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/layout.h"
@@ -34,9 +35,40 @@ bool one_hot(const Tensor& t, std::int64_t dim) {
   return true;
 }
 
+// Every value 0 or 1.
+bool zeros_and_ones(const Tensor& t) {
+  for (double v : t.data)
+    if (v != 0 && v != 1) return false;
+  return !t.data.empty();
+}
+
+// Every value strictly between 0 and 1: probabilities, not labels.
+bool strictly_inside_unit(const Tensor& t) {
+  for (double v : t.data)
+    if (!(v > 0 && v < 1)) return false;
+  return !t.data.empty();
+}
+
+// A word as a POSIX shell reads it back.
+std::string shell_word(const std::string& w) {
+  if (!w.empty() && w.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=.,/:+@%") == std::string::npos)
+    return w;
+  std::string out = "'";
+  for (char c : w) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
 }  // namespace
 
-std::vector<std::string> likely_mistakes(const std::string& fn, const Data& d, const Settings& s, const Result& r) {
+std::string swapped_command(const std::vector<std::string>& args, const std::string& a, const std::string& b) {
+  if (a == b || std::count(args.begin(), args.end(), a) != 1 || std::count(args.begin(), args.end(), b) != 1) return "";
+  std::string out = "losscalc";
+  for (const std::string& w : args) out += " " + shell_word(w == a ? b : w == b ? a : w);
+  return out;
+}
+
+std::vector<std::string> likely_mistakes(const std::string& fn, const Data& d, const Settings& s, const Result& r,
+                                         const std::string& swapped) {
   std::vector<std::string> w;
   if (!r.rows.empty() || d.input.data.empty()) return w;
   const std::int64_t nd = d.input.dims();
@@ -46,6 +78,12 @@ std::vector<std::string> likely_mistakes(const std::string& fn, const Data& d, c
     w.push_back("every row of INPUT already sums to 1: probabilities passed as logits? " + fn +
                 " applies softmax to its input; for probabilities use nll_loss on their log" +
                 (fn.find("categorical") != std::string::npos ? " (or drop --from-logits)" : ""));
+  const bool sigmoid_logits = fn == "binary_cross_entropy_with_logits" || fn == "sigmoid_cross_entropy_with_logits" ||
+                              fn == "weighted_cross_entropy_with_logits" || (fn == "binary_crossentropy" && s.from_logits);
+  if (sigmoid_logits && nd >= 1 && distributions(d.input, nd - 1))
+    w.push_back("INPUT looks like probabilities (every value in [0, 1], every row summing to 1): " + fn +
+                " applies sigmoid to its input; for probabilities use " +
+                (fn == "binary_crossentropy" ? "binary_crossentropy without --from-logits" : "binary_cross_entropy"));
   if (keras_probabilities(fn, s)) {
     for (double v : d.input.data)
       if (v < 0 || v > 1) {
@@ -53,6 +91,14 @@ std::vector<std::string> likely_mistakes(const std::string& fn, const Data& d, c
         break;
       }
   }
+  // Keras writes loss(y_true, y_pred); losscalc takes INPUT (y_pred) first.
+  // Labels as INPUT and probabilities as TARGET read as predictions of 0 and 1.
+  const bool probability_input = keras_probabilities(fn, s) || fn == "binary_cross_entropy";
+  if (probability_input && d.target && zeros_and_ones(d.input) && strictly_inside_unit(*d.target) &&
+      (fn != "categorical_crossentropy" || one_hot(d.input, dim)))
+    w.push_back("INPUT holds only 0 and 1, TARGET only values strictly between 0 and 1: the arguments look swapped "
+                "(losscalc takes the prediction first, as torch does; Keras writes loss(y_true, y_pred))" +
+                (swapped.empty() ? std::string("") : "; did you mean: " + swapped));
   if (fn == "nll_loss") {
     for (double v : d.input.data)
       if (v > 0) {

@@ -10,8 +10,14 @@
 
 namespace losscalc {
 
-// `settings` are resolved (dim and reduction set).
+// `settings` are resolved (dim and reduction set); `swapped_command` is the
+// command line with INPUT and TARGET exchanged (empty when not known), shown
+// when they look swapped.
 std::vector<std::string> likely_mistakes(const std::string& function, const Data& data, const Settings& settings,
-                                         const Result& result);
+                                         const Result& result, const std::string& swapped_command = "");
+
+// The command line `args` (after "losscalc") with the words `a` and `b`
+// exchanged, quoted for a POSIX shell; empty unless each occurs once.
+std::string swapped_command(const std::vector<std::string>& args, const std::string& a, const std::string& b);
 
 }  // namespace losscalc

@@ -43,6 +43,18 @@ void check_class_weight(const std::optional<Tensor>& weight, std::int64_t classe
   }
 }
 
+namespace {
+
+// " (targets count from 0; these run from 1 to C)" when every target (but
+// the ignored) is in 1..C: labels counted from 1.
+std::string one_based(const Tensor& target, std::int64_t classes, std::int64_t ignore_index) {
+  for (double v : target.data)
+    if (v != static_cast<double>(ignore_index) && !(v >= 1 && v <= static_cast<double>(classes) && v == std::floor(v))) return "";
+  return " (targets count from 0; these run from 1 to " + std::to_string(classes) + ")";
+}
+
+}  // namespace
+
 core::Index class_indices(const Tensor& target, const Shape& input_shape, std::int64_t dim, std::int64_t classes,
                           std::int64_t ignore_index, Wording wording) {
   auto out_of_range = [&](const std::string& value) {
@@ -56,7 +68,13 @@ core::Index class_indices(const Tensor& target, const Shape& input_shape, std::i
         target.shape.size() + 1 == input_shape.size())
       throw data_error("target", "",
                        "Expected input batch_size (" + std::to_string(input_shape[0]) + ") to match target batch_size (" +
-                           std::to_string(target.shape[0]) + ").");
+                           std::to_string(target.shape[0]) + ")." +
+                           // A (C, N) input: its other dimension has the target's length.
+                           (input_shape.size() == 2 && target.shape.size() == 1 && input_shape[1] == target.shape[0]
+                                ? " INPUT is " + shape_str(input_shape) + ": transposed? each row is a sample, so " +
+                                      std::to_string(target.shape[0]) + " samples need an input of shape (" +
+                                      std::to_string(target.shape[0]) + ", " + std::to_string(input_shape[0]) + ")"
+                                : ""));
     const bool last_axis = input_shape.size() >= 3 && target.shape == core::positions_shape(input_shape, static_cast<std::int64_t>(input_shape.size()) - 1);
     throw data_error("target", "",
                      std::string(last_axis ? "classes on the last axis? pass --dim -1; " : "") +
@@ -78,7 +96,7 @@ core::Index class_indices(const Tensor& target, const Shape& input_shape, std::i
       throw data_error("target", where(), out_of_range(print::fixed(v, 0)));  // integral: all its digits
     const auto y = static_cast<std::int64_t>(v);
     if (y != ignore_index && (y < 0 || y >= classes))
-      throw data_error("target", where(), out_of_range(std::to_string(y)));
+      throw data_error("target", where(), out_of_range(std::to_string(y)) + (y == classes ? one_based(target, classes, ignore_index) : ""));
     out[static_cast<Eigen::Index>(k)] = y;
   }
   return out;

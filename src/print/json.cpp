@@ -99,7 +99,10 @@ std::string json(const Result& r, const OutputOptions& o) {
       s += row.error.empty() ? "\"loss\":" + json_number(row.loss) : "\"error\":" + quoted(row.error);
       s += "}";
     }
-    s += "],\"notes\":[";
+    s += "]";
+  }
+  if (!r.rows.empty() || !r.notes.empty()) {  // compare's always; a function's when it has any
+    s += ",\"notes\":[";
     for (std::size_t i = 0; i < r.notes.size(); ++i) s += (i ? "," : "") + quoted(r.notes[i]);
     s += "]";
   }

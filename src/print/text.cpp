@@ -71,6 +71,10 @@ std::string text(const Result& r, const OutputOptions& o) {
     s += e.key + std::string(label - e.key.size(), ' ');
     s += torch_tensor(e.value, precision, o.full, static_cast<int>(label)) + "\n";
   }
+  if (!r.notes.empty()) {
+    s += "\n";
+    for (auto& n : r.notes) s += "note: " + n + "\n";
+  }
   if (!r.explanation.empty()) s += explanation(r, o);
   return s;
 }

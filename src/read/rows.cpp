@@ -189,6 +189,8 @@ class LineBuffer {
   }
   [[noreturn]] void fail_plain(const std::string& message) const { throw data_error(origin_.subject, origin_.label, message); }
 
+  // Where the last line handed out begins (after a byte-order mark).
+  const char* line_begin() const { return buf_.get() + line_start_; }
   std::int64_t bytes_read() const { return consumed_ + static_cast<std::int64_t>(pos_); }
   std::int64_t lines_read() const { return line_no_; }
   const Origin& origin() const { return origin_; }
@@ -317,10 +319,42 @@ class CsvReader : public RowReader {
         if (rest_.empty()) continue;
       }
       const std::size_t semi = (delim_ ? delim_ : opt_.delimiter) == ';' ? std::string_view::npos : rest_.find(';');
+      if (semi != std::string_view::npos && rest_.data() == lines_.line_begin() && (delim_ ? delim_ : opt_.delimiter) != ' ' &&
+          decimal_commas(rest_)) {
+        // "0,3455;0,1234": the European CSV of decimal commas, not rows of
+        // two cells. Inline text may mean the rows ("1,2;3,4"): said so.
+        const auto& o = lines_.origin();
+        if (!o.label.empty())
+          lines_.fail(rest_.data(), "decimal commas? cells such as " + quote_token(rest_.substr(0, semi)) +
+                                        " with ';' between them: losscalc reads '.' as the decimal point and ';' as the end "
+                                        "of a row (tr , . converts them; then pass --delimiter ';')");
+        if (o.note)
+          o.note(o.subject + ": " + quote_token(rest_) + " is read as rows of two cells split at ';' (" +
+                 "decimal commas would need '.': 0.5 not 0,5)");
+      }
       row = rest_.substr(0, semi);
       rest_ = semi == std::string_view::npos ? std::string_view() : rest_.substr(semi + 1);
       if (!trim(row).empty()) return true;
     }
+  }
+
+  // Every ';'-separated piece of `line` an integer, a comma, digits
+  // ("0,3455;0,1234;1,5"), with at least one ';'.
+  static bool decimal_commas(std::string_view line) {
+    std::size_t pieces = 0;
+    while (!line.empty()) {
+      const std::size_t semi = line.find(';');
+      std::string_view piece = trim(line.substr(0, semi));
+      line = semi == std::string_view::npos ? std::string_view() : line.substr(semi + 1);
+      if (piece.empty() && line.empty()) break;  // a trailing ';'
+      if (!piece.empty() && piece[0] == '-') piece.remove_prefix(1);
+      const std::size_t comma = piece.find(',');
+      if (comma == 0 || comma == std::string_view::npos || comma + 1 == piece.size()) return false;
+      for (std::size_t i = 0; i < piece.size(); ++i)
+        if (i != comma && !(piece[i] >= '0' && piece[i] <= '9')) return false;
+      ++pieces;
+    }
+    return pieces >= 2;
   }
 
   void split(std::string_view row, std::vector<std::string_view>& cells) const {
@@ -601,7 +635,11 @@ class CsvReader : public RowReader {
       }
       double v;
       if (cell.empty()) lines_.fail(at, "empty cell" + ignore_hint(n, first_row));
-      if (!number(cell, v)) lines_.fail(at, "expected a number, found " + quote_token(cell) + ignore_hint(n, first_row));
+      if (!number(cell, v))
+        lines_.fail(at, "expected a number, found " + quote_token(cell) +
+                            (delim_ != ',' && decimal_commas(std::string(cell) + ";0,0")
+                                 ? " (a decimal comma? losscalc reads '.' as the decimal point: tr , . converts them)"
+                                 : ignore_hint(n, first_row)));
       store(v);
     };
     if (delim_ == ' ') {
