@@ -63,6 +63,7 @@ struct Result {
   // mean = loss_sum / (share_sum + extra_denominator), over `count` positions.
   core::ExactSum loss_sum, share_sum;
   double extra_denominator = 0;
+  std::string settings;  // --partial: the settings record (a JSON object), see settings_record.h
   std::int64_t count = 0;
 
   const Tensor* find(const std::string& key) const {

@@ -13,6 +13,7 @@
 #include "print/printers.h"
 #include "read/source.h"
 #include "registry.h"
+#include "settings_record.h"
 #include "stream.h"
 #include "warn.h"
 
@@ -130,7 +131,8 @@ int run_main(const std::vector<std::string>& args, std::istream& in, std::ostrea
     const Data data = small ? std::move(*small) : read_data(cl.request, replay ? *replay : in);
     const Request& rq = cl.request;
     const std::string swapped = rq.input && rq.target ? swapped_command(args, rq.input->spec, rq.target->spec) : "";
-    const Result result = compute(rq, data, swapped);
+    Result result = compute(rq, data, swapped);
+    if (rq.output.partial) result.settings = settings_record(*find_function(rq.function), rq.settings, data);
     write_out(out, print::render(result, cl.request.output));  // one write: nothing on stdout before this
     for (auto& w : result.warnings) err << "losscalc: warning: " << w << "\n";
     return 0;

@@ -30,6 +30,7 @@
 #include "read/rows.h"
 #include "read/source.h"
 #include "registry.h"
+#include "settings_record.h"
 
 namespace losscalc {
 
@@ -311,7 +312,7 @@ struct Totals {
 
 // The final output of a reduced stream (or merge).
 std::string reduced_output(const std::string& function, Reduction reduction, DType dtype, const Totals& t,
-                           const OutputOptions& o, const std::string& what) {
+                           const OutputOptions& o, const std::string& what, const std::string& settings) {
   const bool mean = reduction == Reduction::Mean || reduction == Reduction::SumOverBatchSize;
   const double total = t.loss_sum.value();
   const double denominator = t.share_sum.value() + t.extra;
@@ -331,6 +332,7 @@ std::string reduced_output(const std::string& function, Reduction reduction, DTy
     r.share_sum = t.share_sum;
     r.extra_denominator = t.extra;
     r.count = t.count;
+    r.settings = settings;
     return print::partial(r);
   }
   const auto exact = [&](double v) { return o.precision ? print::fixed(v, *o.precision) : print::shortest(v); };
@@ -829,7 +831,7 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
     if (totals) {
       const std::string what = "streamed " + std::to_string(rows_seen) + " rows of " + std::to_string(width) +
                                " values from " + input->origin.label + " (two threads)";
-      write_out(out, reduced_output(rq.function, reduction, s.dtype, *totals, o, what));
+      write_out(out, reduced_output(rq.function, reduction, s.dtype, *totals, o, what, settings_record(fn, rq.settings, fixed)));
       return 0;
     }
   }
@@ -897,7 +899,7 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
   const Totals totals = reduce_blocks(blocks, fn, s, progress);
   const std::string what = "streamed " + std::to_string(blocks.rows_handed()) + " rows of " + std::to_string(blocks.width()) +
                            " values from " + (input->origin.label.empty() ? std::string("inline text") : input->origin.label);
-  write_out(out, reduced_output(rq.function, reduction, s.dtype, totals, o, what));
+  write_out(out, reduced_output(rq.function, reduction, s.dtype, totals, o, what, settings_record(fn, rq.settings, fixed)));
   return 0;
 }
 
@@ -916,12 +918,33 @@ Data read_rows_whole(const Request& rq, std::istream& in) {
   return d;
 }
 
+namespace {
+
+// "settings differ: \"weight\" is ... here, ... in the first partial", for
+// the first field (in name order) that differs.
+std::string settings_difference(const nlohmann::json& first, const nlohmann::json& these) {
+  const nlohmann::json a = first.is_null() ? nlohmann::json::object() : first, b = these.is_null() ? nlohmann::json::object() : these;
+  std::vector<std::string> keys;
+  for (auto it = a.begin(); it != a.end(); ++it) keys.push_back(it.key());
+  for (auto it = b.begin(); it != b.end(); ++it) keys.push_back(it.key());
+  std::sort(keys.begin(), keys.end());
+  const auto shown = [](const nlohmann::json& j, const std::string& k) { return j.contains(k) ? j[k].dump() : std::string("absent"); };
+  for (const std::string& k : keys)
+    if (shown(a, k) != shown(b, k))
+      return "settings differ from the first partial's: \"" + k + "\" is " + shown(b, k) + " here, " + shown(a, k) +
+             " in the first (shards must be computed with the same options and weights)";
+  return "settings differ from the first partial's";
+}
+
+}  // namespace
+
 void run_merge(const Request& rq, std::istream& in, std::ostream& out) {
   // The files in order, or standard input when none is named (as cat does).
   std::vector<std::string> files = rq.merge_files;
   if (files.empty()) files.push_back("-");
   Totals t;
   std::string function, reduction, dtype;
+  nlohmann::json settings;
   std::size_t parts = 0;
   for (const std::string& file : files) {
     const std::string label = file == "-" ? "stdin" : "file " + in_quotes(file);
@@ -986,12 +1009,20 @@ void run_merge(const Request& rq, std::istream& in, std::ostream& out) {
           }
         }
       };
+      // The settings that change the number (parameters, weight digests):
+      // parts computed differently do not add up to any one loss.
+      const auto st = j.find("settings");
+      if (st != j.end() && !st->is_object()) fail("\"settings\" must be an object");
+      const nlohmann::json these = st == j.end() ? nlohmann::json() : *st;
       if (parts == 0) {
         function = f;
         reduction = r;
         dtype = d;
+        settings = these;
       } else if (f != function || r != reduction || d != dtype) {
         fail("this partial is " + f + " / " + r + " / " + d + ", the first is " + function + " / " + reduction + " / " + dtype);
+      } else if (these != settings) {
+        fail(settings_difference(settings, these));
       }
       sum_field("loss_sum_parts", t.loss_sum);
       sum_field("denominator_parts", t.share_sum);
@@ -1011,7 +1042,7 @@ void run_merge(const Request& rq, std::istream& in, std::ostream& out) {
   if (parts == 0) throw data_error("input", files.size() == 1 && files[0] == "-" ? "stdin" : "", "empty input: no --partial results");
   const Reduction red = reduction == "sum" ? Reduction::Sum : reduction == "sum_over_batch_size" ? Reduction::SumOverBatchSize : Reduction::Mean;
   write_out(out, reduced_output(function, red, dtype == "float32" ? DType::Float32 : DType::Float64, t, rq.output,
-                                "merged " + std::to_string(parts) + " partial results"));
+                                "merged " + std::to_string(parts) + " partial results", settings.is_null() ? "" : settings.dump()));
 }
 
 }  // namespace losscalc

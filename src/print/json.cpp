@@ -57,7 +57,8 @@ std::string parts(const core::ExactSum& sum) {
 
 std::string partial(const Result& r) {
   return "{\"partial\":true,\"function\":" + quoted(r.function) + ",\"reduction\":" + quoted(r.reduction) +
-         ",\"dtype\":" + quoted(r.dtype) + ",\"count\":" + std::to_string(r.count) +
+         ",\"dtype\":" + quoted(r.dtype) + (r.settings.empty() ? "" : ",\"settings\":" + r.settings) +
+         ",\"count\":" + std::to_string(r.count) +
          ",\"loss_sum\":" + json_number(r.loss_sum.value()) + ",\"loss_sum_parts\":" + parts(r.loss_sum) +
          ",\"denominator\":" + json_number(r.share_sum.value() + r.extra_denominator) +
          ",\"denominator_parts\":" + parts(r.share_sum) + ",\"extra_denominator\":" + json_number(r.extra_denominator) + "}\n";
