@@ -71,7 +71,7 @@ const std::vector<OptionDef>& option_defs() {
       {"json", 0, "", kAll, Kind::Flag, "same as --format json"},
       {"quiet", 'q', "", kAll, Kind::Flag, "print the loss (or the activation) alone, every digit (round-trip)"},
       {"precision", 0, "", kAll, Kind::Integer, "decimals in text output, 0 to 17 (default 4; -q default: exact)"},
-      {"full", 0, "", kAll, Kind::Flag, "print long tensors in full instead of summarising them"},
+      {"no-summary", 0, "", kAll, Kind::Flag, "print long tensors whole instead of summarising them (was --full)"},
       {"explain", 0, "", kAll, Kind::Flag, "show the calculation step by step, with the numbers (text or json)"},
       {"explain-samples", 0, "", kAll, Kind::Text, "with --explain: which samples, e.g. 0,5,7 (default: the first 3)"},
       {"no-warnings", 0, "", kAll, Kind::Flag, "do not warn on stderr about likely mistakes in the data, nor note what was guessed (a pandas index left out)"},
@@ -275,6 +275,9 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
         continue;
       }
       def = find_long(name);
+      if (!def && name == "full")  // the old name of --no-summary; torch's `full` belongs to the Poisson and Gaussian NLL losses
+        throw usage_error(fname, fname + " does not take --full: --full is torch's full (the Stirling term) of poisson_nll_loss and "
+                                         "gaussian_nll_loss; to print long tensors whole, use --no-summary");
       if (!def) {
         std::vector<std::string> names;
         for (auto& d : option_defs())
@@ -356,7 +359,7 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
     else if (n == "json") app.add_flag(names, json_flag, help_text);
     else if (n == "quiet") app.add_flag(names, rq.output.quiet, help_text);
     else if (n == "precision") app.add_option(names, precision, help_text);
-    else if (n == "full") app.add_flag(names, rq.output.full, help_text);
+    else if (n == "no-summary") app.add_flag(names, rq.output.full, help_text);
     else if (n == "from-logits") app.add_flag(names, rq.settings.from_logits, help_text);
     else if (n == "epsilon") app.add_option(names, epsilon, help_text);
     else if (n == "input-kind") app.add_option(names, input_kind, help_text);

@@ -46,7 +46,7 @@ struct OutputOptions {
   Format format = Format::Text;
   bool quiet = false;
   std::optional<int> precision;  // decimals; text default 4, -q default exact
-  bool full = false;             // no summarisation of long tensors
+  bool full = false;             // --no-summary: no summarisation of long tensors
   bool explain = false;          // --explain: the calculation step by step
   std::vector<std::int64_t> explain_samples;  // which samples; empty = the first few
   bool warnings = true;          // likely-mistake warnings on stderr

@@ -148,3 +148,21 @@ TEST_CASE("a failed write to stdout is exit 1 with the system's reason; a closed
   CHECK(pipe.status == 141);
   CHECK(pipe.err.empty());
 }
+
+TEST_CASE("--no-summary prints a long tensor whole; --full is now torch's parameter and names --no-summary") {
+  std::string x = "[";
+  for (int i = 0; i < 1001; ++i) x += (i ? "," : "") + std::to_string(i % 7);
+  x += "]";
+  const auto summarised = run_cli({"softmax", x});
+  const auto whole = run_cli({"softmax", "--no-summary", x});
+  CHECK(summarised.status == 0);
+  CHECK(whole.status == 0);
+  CHECK(summarised.out.find("...") != std::string::npos);
+  CHECK(whole.out.find("...") == std::string::npos);
+  CHECK(whole.out.size() > summarised.out.size() + 1000 * 6);
+  const auto old = run_cli({"ce", "--full", "[[1,2]]", "[0]"});
+  CHECK(old.status == 2);
+  CHECK(old.err ==
+        "losscalc: cross_entropy: cross_entropy does not take --full: --full is torch's full (the Stirling term) of "
+        "poisson_nll_loss and gaussian_nll_loss; to print long tensors whole, use --no-summary\n");
+}

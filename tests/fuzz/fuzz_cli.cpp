@@ -43,7 +43,7 @@ const std::vector<std::string> kWords = {
     // options
     "-h", "--help", "--version", "-i", "--input", "-t", "--target", "-w", "--weight", "--pos-weight", "-r", "--reduction",
     "--ignore-index", "--label-smoothing", "--dim", "--axis", "--target-type", "--from-logits", "--epsilon", "--input-kind",
-    "--dtype", "-f", "--format", "--json", "-q", "--quiet", "--precision", "--full", "--explain", "--explain-samples",
+    "--dtype", "-f", "--format", "--json", "-q", "--quiet", "--precision", "--no-summary", "--full", "--explain", "--explain-samples",
     "--no-warnings", "--", "-qr", "--dim=-1", "--reduction=none",
     // option values
     "mean", "sum", "none", "sum_over_batch_size", "auto", "index", "prob", "logits", "probs", "float64", "float32", "text", "json",
