@@ -2,12 +2,15 @@
 #include <doctest/doctest.h>
 
 #include <cerrno>
+#include <set>
+#include <sstream>
 #include <streambuf>
 
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
 #include "helpers.h"
+#include "registry.h"
 
 using losscalc::testing::run_cli;
 
@@ -165,4 +168,28 @@ TEST_CASE("--no-summary prints a long tensor whole; --full is now torch's parame
   CHECK(old.err ==
         "losscalc: cross_entropy: cross_entropy does not take --full: --full is torch's full (the Stirling term) of "
         "poisson_nll_loss and gaussian_nll_loss; to print long tensors whole, use --no-summary\n");
+}
+
+TEST_CASE("no two options of one function share a name (long, alias or short), from each function's --help") {
+  for (const auto& fn : losscalc::functions()) {
+    const auto help = run_cli({std::string(fn.name), "--help"});
+    REQUIRE(help.status == 0);
+    std::set<std::string> seen;
+    std::istringstream lines(help.out);
+    std::string line;
+    int options = 0;
+    while (std::getline(lines, line)) {
+      if (line.rfind("  -", 0) != 0) continue;
+      const std::string names = line.substr(2, line.find(' ', 2) - 2);  // "-w,--weight"
+      std::istringstream parts(names);
+      std::string name;
+      while (std::getline(parts, name, ',')) {
+        INFO(fn.name << ": " << name);
+        CHECK(seen.insert(name).second);
+      }
+      ++options;
+    }
+    INFO(fn.name);
+    CHECK(options >= 2);  // --help and at least one more: the parse above found the list
+  }
 }
