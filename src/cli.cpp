@@ -163,14 +163,6 @@ const OptionDef* find_short(char c) {
 }
 
 // What TARGET holds for a function, for its --help.
-std::string target_help(const FunctionSpec& f) {
-  const std::string n(f.name);
-  if (n == "cross_entropy" || n == "compare") return "class indices, or class probabilities of INPUT's shape";
-  if (n == "nll_loss" || n.find("sparse") != std::string::npos) return "class indices";
-  if (n == "softmax_cross_entropy_with_logits" || n == "categorical_crossentropy") return "class probabilities (or one-hot) of INPUT's shape";
-  return "labels in [0, 1] of INPUT's shape";
-}
-
 std::string function_help(const FunctionSpec& f, CLI::App& app) {
   std::string s = app.help();
   std::string aliases;
@@ -338,7 +330,7 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
     app.add_option("FILE", help_files, std::string(fn->input_is));
   else
     app.add_option("INPUT", help_input, std::string(fn->input_is) + " (or -i)");
-  if (fn->takes_target) app.add_option("TARGET", help_target, target_help(*fn) + " (or -t)");
+  if (fn->takes_target) app.add_option("TARGET", help_target, std::string(fn->target_is) + " (or -t)");
   for (auto& d : option_defs()) {
     if (!accepts(*fn, d)) continue;
     std::string names = (d.short_name ? std::string("-") + d.short_name + ",--" : std::string("--")) + std::string(d.name);

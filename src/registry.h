@@ -35,16 +35,24 @@ enum class DimDefault { TorchClass, Last, Unset };
 
 using OpFn = Result (*)(const Data&, const Settings&);
 
+// The shape of a function's computation, which row data, streaming and
+// --explain follow: over a class axis (a softmax, class indices or
+// probabilities), elementwise (the target has the input's shape, one loss
+// per element), or a tool's own.
+enum class Layout { ClassAxis, Elementwise, Tool };
+
 struct FunctionSpec {
   std::string_view name;
   std::vector<std::string_view> aliases;
   Family family;
   std::string_view summary;
-  std::string_view input_is;  // what INPUT holds, for help: "logits", ...
+  std::string_view input_is;   // what INPUT holds, for help: "logits", ...
+  std::string_view target_is;  // what TARGET holds, for help; "" without one
   unsigned options;
   bool takes_target;
   Reduction default_reduction;
   DimDefault dim_default;
+  Layout layout;
   OpFn run_float, run_double;
 };
 

@@ -135,10 +135,10 @@ std::unique_ptr<read::RowReader> rows_from(read::RowFormat format, std::unique_p
 
 std::unique_ptr<read::RowReader> rows_of(Opened& o, const RowOptions& ro) { return rows_from(o.format, std::move(o.bytes), o.origin, ro); }
 
-bool elementwise(const FunctionSpec& fn) {
-  return fn.name == "binary_cross_entropy" || fn.name == "binary_cross_entropy_with_logits" ||
-         fn.name == "sigmoid_cross_entropy_with_logits" || fn.name == "weighted_cross_entropy_with_logits";
-}
+// A single column of row data is read as (N), not (N, 1), for an elementwise
+// loss: the same numbers. Not for Keras's binary loss, which averages the
+// last axis per sample: there a row stays one sample of one label.
+bool elementwise(const FunctionSpec& fn) { return fn.layout == Layout::Elementwise && fn.family != Family::Keras; }
 
 // The input of rows read whole, each row one sample: as a block's (below),
 // but one row is one unbatched sample (width) (a scalar for a single column

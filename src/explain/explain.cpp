@@ -9,6 +9,7 @@
 #include "ops/checks.h"
 #include "ops/ops.h"
 #include "print/number.h"
+#include "registry.h"
 
 namespace losscalc::explain {
 
@@ -273,10 +274,8 @@ void binary_sample(const Ctx& c, std::int64_t p, Section& sec) {
 void explain(const std::string& function, const Data& data, const Settings& s, const std::vector<std::int64_t>& picks,
              Result& r) {
   if (!r.rows.empty()) return;  // compare explains itself in its notes
-  const bool elementwise = function == "binary_cross_entropy" || function == "binary_cross_entropy_with_logits" ||
-                           function == "sigmoid_cross_entropy_with_logits" ||
-                           function == "weighted_cross_entropy_with_logits" || function == "binary_crossentropy" ||
-                           function == "sigmoid";
+  const FunctionSpec* spec = find_function(function);
+  const bool elementwise = spec && spec->layout == Layout::Elementwise;
   const std::int64_t nd = data.input.dims();
   const std::int64_t dim = elementwise ? std::max<std::int64_t>(nd - 1, 0) : core::normalize_dim(*s.dim, nd);
   Ctx c{function, data, s, r, core::make_layout(data.input.shape, dim), core::positions_shape(data.input.shape, dim), dim};
