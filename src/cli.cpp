@@ -281,7 +281,8 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
         value = a.substr(eq + 1);
         has_value = true;
       }
-    } else if (a.size() >= 2 && a[0] == '-' && !std::isdigit(static_cast<unsigned char>(a[1])) && a[1] != '.') {
+    } else if (double number = 0; a.size() >= 2 && a[0] == '-' && !std::isdigit(static_cast<unsigned char>(a[1])) && a[1] != '.' &&
+                                 !read::parse_number(a, number)) {  // -inf, -Infinity, -nan are numbers, not options
       if (a == "-h") {
         help = true;
         continue;
@@ -295,7 +296,7 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
         has_value = true;
       }
     } else {
-      positionals.push_back(a);  // INPUT / TARGET, "-" (stdin) or a negative number
+      positionals.push_back(a);  // INPUT / TARGET, "-" (stdin) or a negative number (-1.5, -inf)
       continue;
     }
     if (!accepts(*fn, *def)) {

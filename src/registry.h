@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "request.h"
+#include "explain/explain.h"
 #include "result.h"
 
 namespace losscalc {
@@ -54,6 +55,9 @@ struct FunctionSpec {
   DimDefault dim_default;
   Layout layout;
   OpFn run_float, run_double;
+  // --explain's steps for one sample of an elementwise loss; without it the
+  // binary cross-entropy walkthrough (the older functions).
+  explain::ElementwiseSteps explain_steps = nullptr;
 };
 
 const std::vector<FunctionSpec>& functions();

@@ -101,7 +101,9 @@ Result compute(const Request& rq, const Data& data, const std::string& swapped) 
     }
   }
   if (rq.output.explain) explain::explain(rq.function, data, s, rq.output.explain_samples, r);
-  if (rq.output.warnings) r.warnings = likely_mistakes(rq.function, data, s, r, swapped);
+  // The op's own warnings (torch's, such as broadcasting), then likely mistakes.
+  if (rq.output.warnings)
+    for (auto& w : likely_mistakes(rq.function, data, s, r, swapped)) r.warnings.push_back(w);
   return r;
 }
 
@@ -134,7 +136,8 @@ int run_main(const std::vector<std::string>& args, std::istream& in, std::ostrea
     Result result = compute(rq, data, swapped);
     if (rq.output.partial) result.settings = settings_record(*find_function(rq.function), rq.settings, data);
     write_out(out, print::render(result, cl.request.output));  // one write: nothing on stdout before this
-    for (auto& w : result.warnings) err << "losscalc: warning: " << w << "\n";
+    if (rq.output.warnings)
+      for (auto& w : result.warnings) err << "losscalc: warning: " << w << "\n";
     return 0;
   } catch (const BrokenPipe&) {
     return 141;  // as a shell reports a run ended by SIGPIPE

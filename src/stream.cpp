@@ -350,7 +350,7 @@ std::string reduced_output(const std::string& function, Reduction reduction, DTy
   s += "count        " + std::to_string(t.count) + "   (per-sample losses)\n";
   s += "loss_sum     " + print::torch_tensor(Tensor{{}, {total}}, p, false, 13) + "\n";
   if (mean) s += "denominator  " + print::torch_tensor(Tensor{{}, {denominator}}, p, false, 13) + "\n";
-  s += "\n(streamed: softmax and grad are not kept for row data; give the data as a JSON array to see them)\n";
+  s += "\n(streamed: the intermediates and grad are not kept for row data; give the data as a JSON array to see them)\n";
   return s;
 }
 

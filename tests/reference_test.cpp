@@ -2,7 +2,8 @@
 // needed here: tests/torch/reference_cases.json (tests/torch/gen_reference.py,
 // torch 1.13) and tests/torch/binary_reference_cases.json
 // (tests/torch/gen_reference_binary.py: torch 1.13, and Keras 3 / tf.nn
-// emulated from their source, see tests/torch/KERAS_EMULATION.md).
+// emulated from their source, see tests/torch/KERAS_EMULATION.md) and
+// tests/torch/regression_reference_cases.json (gen_reference_regression.py).
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -88,6 +89,10 @@ void run_reference_file(const char* path) {
 
 TEST_CASE("torch 1.13 reference cases: the softmax family") {
   run_reference_file(LOSSCALC_SOURCE_DIR "/tests/torch/reference_cases.json");
+}
+
+TEST_CASE("torch 1.13 reference cases: mse_loss (broadcasting, reductions, float32, NaN and inf)") {
+  run_reference_file(LOSSCALC_SOURCE_DIR "/tests/torch/regression_reference_cases.json");
 }
 
 TEST_CASE("reference cases of the binary family (torch), tf.nn and Keras (emulated)") {

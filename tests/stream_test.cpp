@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "helpers.h"
+#include "print/number.h"
 
 using losscalc::testing::run_cli;
 
@@ -604,4 +605,26 @@ TEST_CASE(".npy files of 4 MB or more with a .npy TARGET: two threads read half 
   b = two_and_one({"ce", "-q", x, write("short_y.npy", npy("<i8", "(89999,)", labels.substr(8)))}, "");
   CHECK(b.two.status == 1);
   CHECK(b.two.err.find("has fewer rows than INPUT") != std::string::npos);
+}
+
+TEST_CASE("mse_loss over 300,000 x,y rows streams (a single input column per row): the exact mean") {
+  // x = (i % 7) / 2 and y = (i % 5) / 4: every square is a multiple of 1/16,
+  // so the sum is exact in a double and the mean is that sum / N.
+  std::string csv = "x,y\n";
+  double sum = 0;
+  const int n = 300000;
+  for (int i = 0; i < n; ++i) {
+    const double x = (i % 7) / 2.0, y = (i % 5) / 4.0;
+    sum += (x - y) * (x - y);
+    csv += losscalc::print::shortest(x) + "," + losscalc::print::shortest(y) + "\n";
+  }
+  const auto mean = run_cli({"mse_loss", "-q", "-", "--target-column", "y"}, csv);
+  CHECK(mean.status == 0);
+  CHECK(mean.err == "");
+  CHECK(mean.out == losscalc::print::shortest(sum / n) + "\n");
+  const auto total = run_cli({"mse_loss", "-q", "-r", "sum", "-", "--target-column", "y"}, csv);
+  CHECK(total.out == losscalc::print::shortest(sum) + "\n");
+  // 300 rows (read whole) give the same kind of answer: rows, not one sample.
+  std::string small = "x,y\n1,0.5\n2,2\n3,5\n";
+  CHECK(run_cli({"mse_loss", "-q", "-", "--target-column", "y"}, small).out == "1.4166666666666667\n");
 }

@@ -35,6 +35,18 @@ Pointwise<T> bce(const Vec<T>& x, const Vec<T>& y, const Vec<T>& w) {
 }
 
 template <class T>
+Pointwise<T> squared_error(const Vec<T>& x, const Vec<T>& y) {
+  const auto n = x.size();
+  Pointwise<T> out{Vec<T>(n), Vec<T>(n)};
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const T d = x[i] - y[i];
+    out.loss[i] = d * d;
+    out.slope[i] = T(2) * d;
+  }
+  return out;
+}
+
+template <class T>
 Pointwise<T> bce_with_logits(const Vec<T>& x, const Vec<T>& y, const Vec<T>& w, const Vec<T>& pos_weight) {
   const auto n = x.size();
   Pointwise<T> out{Vec<T>(n), Vec<T>(n)};
@@ -132,6 +144,7 @@ Vec<T> mean_over_classes_backward(const Layout& layout, const Vec<T>& upstream, 
 #define LOSSCALC_INSTANTIATE(T)                                                                      \
   template Vec<T> sigmoid(const Vec<T>&);                                                            \
   template Pointwise<T> bce(const Vec<T>&, const Vec<T>&, const Vec<T>&);                            \
+  template Pointwise<T> squared_error(const Vec<T>&, const Vec<T>&);                                 \
   template Pointwise<T> bce_with_logits(const Vec<T>&, const Vec<T>&, const Vec<T>&, const Vec<T>&); \
   template Pointwise<T> tf_sigmoid_cross_entropy(const Vec<T>&, const Vec<T>&);                      \
   template Pointwise<T> tf_weighted_cross_entropy(const Vec<T>&, const Vec<T>&, const Vec<T>&);      \

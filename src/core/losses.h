@@ -141,6 +141,11 @@ Pointwise<T> tf_weighted_cross_entropy(const Vec<T>& x, const Vec<T>& z, const V
 template <class T>
 Pointwise<T> keras_binary_from_probs(const Vec<T>& x, const Vec<T>& y, T eps);
 
+// torch mse_loss elementwise: d = x - y, loss = d * d, slope 2 d (torch's
+// backward: 2 (x - y) times the upstream gradient), in T.
+template <class T>
+Pointwise<T> squared_error(const Vec<T>& x, const Vec<T>& y);
+
 // Per-position mean over the class axis of elementwise losses (share 1 each);
 // with one class per position, the elementwise losses themselves.
 template <class T>

@@ -271,10 +271,31 @@ void binary_sample(const Ctx& c, std::int64_t p, Section& sec) {
 
 }  // namespace
 
-void explain(const std::string& function, const Data& data, const Settings& s, const std::vector<std::int64_t>& picks,
+void squared_error_steps(const std::vector<double>& x, const std::vector<double>& y, const Settings&, std::vector<Step>& st) {
+  Values d(x.size()), sq(x.size());
+  for (std::size_t k = 0; k < x.size(); ++k) {
+    d[k] = x[k] - y[k];
+    sq[k] = d[k] * d[k];
+  }
+  st.push_back({"input x", "", vec(x)});
+  st.push_back({"target y", "", vec(y)});
+  st.push_back({"x - y", "", vec(d)});
+  st.push_back({"(x - y)^2", "the elementwise loss", vec(sq)});
+}
+
+void explain(const std::string& function, const Data& given, const Settings& s, const std::vector<std::int64_t>& picks,
              Result& r) {
   if (!r.rows.empty()) return;  // compare explains itself in its notes
   const FunctionSpec* spec = find_function(function);
+  // A loss that broadcasts input and target (mse_loss) is explained on the
+  // broadcast values, the ones it compares.
+  Data broadcast;
+  if (spec && spec->explain_steps && given.target && given.target->shape != given.input.shape) {
+    const Shape shape = ops::broadcast_shape(given.input.shape, given.target->shape, "target");
+    broadcast.input = ops::broadcast_to(given.input, shape, "input");
+    broadcast.target = ops::broadcast_to(*given.target, shape, "target");
+  }
+  const Data& data = broadcast.input.data.empty() ? given : broadcast;
   const bool elementwise = spec && spec->layout == Layout::Elementwise;
   const std::int64_t nd = data.input.dims();
   const std::int64_t dim = elementwise ? std::max<std::int64_t>(nd - 1, 0) : core::normalize_dim(*s.dim, nd);
@@ -300,6 +321,8 @@ void explain(const std::string& function, const Data& data, const Settings& s, c
       sec.steps.push_back({"sigmoid(x)", "1 / (1 + exp(-x))", vec(sg)});
     } else if (activation) {
       activation_sample(c, p, sec);
+    } else if (elementwise && spec->explain_steps) {
+      spec->explain_steps(slice(data.input, c.layout, p), slice(*data.target, c.layout, p), s, sec.steps);
     } else if (elementwise) {
       binary_sample(c, p, sec);
     } else if (sparse) {

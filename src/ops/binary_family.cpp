@@ -1,4 +1,5 @@
-// The torch binary family: binary_cross_entropy, binary_cross_entropy_with_logits, sigmoid.
+// The elementwise losses: torch binary_cross_entropy (with logits), sigmoid and
+// mse_loss; tf.nn sigmoid and weighted cross-entropy.
 #include <type_traits>
 
 #include "error.h"
@@ -73,6 +74,38 @@ Result sigmoid(const Data& data, const Settings& s) {
   return r;
 }
 
+// ---- torch regression ----------------------------------------------------------
+
+template <class T>
+Result mse_loss(const Data& data, const Settings& s) {
+  check_input(data.input, false);
+  const Tensor& target = require_target(data.target);
+  Result r = start("mse_loss", s, true);
+  // torch broadcasts input and target, with a warning (an (N, 1) input and an
+  // (N) target compare every pair).
+  const Shape shape = broadcast_shape(data.input.shape, target.shape, "target");
+  if (target.shape != data.input.shape)
+    r.warnings.push_back("Using a target size (" + torch_size(target.shape) + ") that is different to the input size (" +
+                         torch_size(data.input.shape) +
+                         "). This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size."
+                         " (torch's warning; the loss compares the broadcast " + shape_str(shape) + ")");
+  const auto x = to_vec<T>(broadcast_to(data.input, shape, "input"));
+  const auto y = to_vec<T>(broadcast_to(target, shape, "target"));
+  const auto pw = core::squared_error(x, y);
+  r.summary = describe(data.input, &target, "", -1);
+  const core::Layout layout{numel(shape), 1, 1};
+  const auto f = core::mean_over_classes(layout, pw.loss);
+  const auto red = core::reduce(*s.reduction, f);
+  add_loss(r, shape, f, red, *s.reduction);
+  if (s.loss_only) return r;
+  const Tensor g = to_tensor(shape, core::mean_over_classes_backward(layout, red.upstream, pw.slope));
+  r.entries.push_back({"grad", sum_to(g, data.input.shape)});
+  Tensor minus = g;  // torch negates each element's gradient, then sums the broadcast dims
+  for (auto& v : minus.data) v = -v;
+  r.entries.push_back({"grad_target", sum_to(minus, target.shape)});
+  return r;
+}
+
 // ---- tf.nn elementwise ---------------------------------------------------------
 
 template <class T>
@@ -114,6 +147,7 @@ Result weighted_cross_entropy_with_logits(const Data& data, const Settings& s) {
 LOSSCALC_INSTANTIATE(binary_cross_entropy)
 LOSSCALC_INSTANTIATE(binary_cross_entropy_with_logits)
 LOSSCALC_INSTANTIATE(sigmoid)
+LOSSCALC_INSTANTIATE(mse_loss)
 LOSSCALC_INSTANTIATE(sigmoid_cross_entropy_with_logits)
 LOSSCALC_INSTANTIATE(weighted_cross_entropy_with_logits)
 #undef LOSSCALC_INSTANTIATE

@@ -134,6 +134,45 @@ Tensor broadcast_to(const Tensor& t, const Shape& shape, const std::string& subj
   return out;
 }
 
+Shape broadcast_shape(const Shape& a, const Shape& b, const std::string& subject) {
+  const std::size_t n = std::max(a.size(), b.size());
+  Shape out(n);
+  for (std::size_t i = 0; i < n; ++i) {  // from the right
+    const std::int64_t x = i < a.size() ? a[a.size() - 1 - i] : 1, y = i < b.size() ? b[b.size() - 1 - i] : 1;
+    if (x != y && x != 1 && y != 1)
+      throw data_error(subject, "", "The size of tensor a (" + std::to_string(x) + ") must match the size of tensor b (" +
+                                        std::to_string(y) + ") at non-singleton dimension " + std::to_string(n - 1 - i));
+    out[n - 1 - i] = x == 1 ? y : x;
+  }
+  return out;
+}
+
+Tensor sum_to(const Tensor& t, const Shape& shape) {
+  if (t.shape == shape) return t;
+  Tensor out{shape, std::vector<double>(static_cast<std::size_t>(numel(shape)), 0.0)};
+  const std::size_t nd = t.shape.size(), sd = shape.size();
+  std::vector<std::int64_t> idx(nd, 0);
+  for (std::size_t k = 0; k < t.data.size(); ++k) {
+    std::int64_t dst = 0;  // the index in `shape`: dims aligned right, size-1 dims at 0
+    for (std::size_t d = 0; d < sd; ++d) {
+      const std::size_t td = nd - sd + d;
+      dst = dst * shape[d] + (shape[d] == 1 ? 0 : idx[td]);
+    }
+    out.data[static_cast<std::size_t>(dst)] += t.data[k];
+    for (std::size_t d = nd; d-- > 0;) {
+      if (++idx[d] < t.shape[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+
+std::string torch_size(const Shape& shape) {
+  std::string s = "torch.Size([";
+  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "])";
+}
+
 void require_same_shape(const Tensor& target, const Tensor& input, const std::string& message) {
   if (target.shape != input.shape) throw data_error("target", "", message);
 }

@@ -39,6 +39,18 @@ inline constexpr std::int64_t kNoIgnore = INT64_MIN;
 // each 1 or equal); a data error naming `subject` when it cannot.
 Tensor broadcast_to(const Tensor& t, const Shape& shape, const std::string& subject);
 
+// The shape two shapes broadcast to (numpy's rules); otherwise a data error
+// on `subject` with torch's words ("The size of tensor a (3) must match the
+// size of tensor b (4) at non-singleton dimension 1").
+Shape broadcast_shape(const Shape& a, const Shape& b, const std::string& subject);
+
+// `t` (of a broadcast shape) summed back to `shape`, which broadcasts to it:
+// the gradient of a broadcast argument.
+Tensor sum_to(const Tensor& t, const Shape& shape);
+
+// "torch.Size([3, 1])", as torch writes a shape in its messages.
+std::string torch_size(const Shape& shape);
+
 // A target that must have the input's shape; `message` explains otherwise.
 void require_same_shape(const Tensor& target, const Tensor& input, const std::string& message);
 

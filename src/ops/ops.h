@@ -19,6 +19,8 @@ Result log_softmax(const Data& data, const Settings& settings);
 
 // torch binary family (binary_family.cpp)
 template <class T>
+Result mse_loss(const Data& data, const Settings& settings);
+template <class T>
 Result binary_cross_entropy(const Data& data, const Settings& settings);
 template <class T>
 Result binary_cross_entropy_with_logits(const Data& data, const Settings& settings);
