@@ -27,18 +27,10 @@ import torch
 import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from gen_reference import jsonable  # noqa: E402  (non-finite floats as the strings losscalc writes)
 OUT = os.path.join(HERE, "regression_reference_cases.json")
 TOL = {"float64": (1e-12, 1e-12), "float32": (2e-6, 1e-6)}
-
-
-def jsonable(v):
-    if isinstance(v, list):
-        return [jsonable(x) for x in v]
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return "Infinity" if v > 0 else "-Infinity"
-    return v
 
 
 def text(t):
