@@ -515,6 +515,9 @@ class CsvReader : public RowReader {
     if (input_slots_ == 0)
       throw usage_error(opt_.target_columns.empty() ? "--ignore-column" : "--target-column",
                         "every column is a target or left out: no input values left");
+    slot_.resize(cols_.size());
+    for (std::size_t k = 0; k < cols_.size(); ++k)
+      slot_[k] = cols_[k].skip ? kSkip : cols_[k].input >= 0 ? cols_[k].input : kTarget0 - cols_[k].target;
   }
 
   // pandas' to_csv writes its index first: an empty (or, read and written
@@ -558,23 +561,24 @@ class CsvReader : public RowReader {
   }
 
   bool plain_row(std::string_view row, double* in, double* tg) const {
-    const Column* col = cols_.data();
+    // One int a column (slot_), as compact as the loop that reads them.
+    const int* slot = slot_.data();
     const char* p = row.data();
     const char* const end = p + row.size();
     for (std::int64_t n = 0; n < width_; ++n) {
-      const Column& c = col[n];
+      const int s = slot[n];
       const char* q;
-      if (c.skip) {
+      if (s == kSkip) {
         q = static_cast<const char*>(std::memchr(p, delim_, static_cast<std::size_t>(end - p)));
         if (!q) q = end;
       } else {
         double v;
         q = fast_decimal(p, v);
         if (!q) return false;
-        if (c.input >= 0)
-          in[c.input] = v;
+        if (s >= 0)
+          in[s] = v;
         else
-          tg[c.target] = v;
+          tg[kTarget0 - s] = v;
       }
       if (q == end || (*q == '\r' && q + 1 == end)) return n + 1 == width_;  // CRLF lines too
       if (*q != delim_) return false;
@@ -707,6 +711,9 @@ class CsvReader : public RowReader {
     bool skip = false;            // left out (not even parsed)
   };
   std::vector<Column> cols_;
+  // cols_ for plain_row: the input slot (>= 0), kSkip, or kTarget0 - the target slot.
+  static constexpr int kSkip = -1, kTarget0 = -2;
+  std::vector<int> slot_;
   std::size_t target_slots_ = 0, input_slots_ = 0;
 };
 
