@@ -44,7 +44,9 @@ std::string settings_record(const FunctionSpec& fn, const Settings& s, const Dat
   if (o & kDim) add("dim", s.dim ? std::to_string(*s.dim) : quoted("default"));
   if (o & kEpsilon) add("epsilon", print::json_number(s.epsilon));
   if (o & kFromLogits) add("from_logits", s.from_logits ? "true" : "false");
-  if (o & kIgnoreIndex) add("ignore_index", s.ignore_index ? std::to_string(*s.ignore_index) : quoted("default"));
+  // torch's default is -100; Keras's ignore_class and compare's default is none.
+  if (o & kIgnoreIndex)
+    add("ignore_index", s.ignore_index ? std::to_string(*s.ignore_index) : fn.family == Family::Torch ? "-100" : "null");
   if (o & kInputKind)
     add("input_kind", quoted(s.input_kind == InputKind::Logits ? "logits" : s.input_kind == InputKind::Probabilities ? "probs" : "auto"));
   if (o & kLabelSmoothing) add("label_smoothing", print::json_number(s.label_smoothing));

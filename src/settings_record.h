@@ -11,7 +11,7 @@
 namespace losscalc {
 
 // A JSON object (text) of the parameters `fn` takes, as given (a default
-// where not: --ignore-index -100, --epsilon 1e-7, --dim "default", ...), and
+// where not: torch's --ignore-index -100, --epsilon 1e-7, --dim "default", ...), and
 // a digest of --weight and --pos-weight (their shape and the FNV-1a 64 hash
 // of their float64 bits), or null when not given. Reduction and dtype are
 // the partial line's own fields.

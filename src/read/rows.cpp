@@ -319,17 +319,20 @@ class CsvReader : public RowReader {
         if (rest_.empty()) continue;
       }
       const std::size_t semi = (delim_ ? delim_ : opt_.delimiter) == ';' ? std::string_view::npos : rest_.find(';');
+      bool sure = false;
       if (semi != std::string_view::npos && rest_.data() == lines_.line_begin() && (delim_ ? delim_ : opt_.delimiter) != ' ' &&
-          decimal_commas(rest_)) {
+          decimal_commas(rest_, &sure)) {
         // "0,3455;0,1234": the European CSV of decimal commas, not rows of
-        // two cells. Inline text may mean the rows ("1,2;3,4"): said so.
+        // two cells: an error in a file. Inline text, and short cells
+        // ("1,2;3,4", "0,1;1,0"), may mean the rows: read so, and said so.
         const auto& o = lines_.origin();
-        if (!o.label.empty())
+        if (!o.label.empty() && sure)
           lines_.fail(rest_.data(), "decimal commas? cells such as " + quote_token(rest_.substr(0, semi)) +
                                         " with ';' between them: losscalc reads '.' as the decimal point and ';' as the end "
                                         "of a row (tr , . converts them; then pass --delimiter ';')");
         if (o.note)
-          o.note(o.subject + ": " + quote_token(rest_) + " is read as rows of two cells split at ';' (" +
+          o.note(o.subject + (o.label.empty() ? "" : ": " + o.label) + ": " + quote_token(rest_) +
+                 " is read as rows of two cells split at ';' (" +
                  "decimal commas would need '.': 0.5 not 0,5)");
       }
       row = rest_.substr(0, semi);
@@ -339,9 +342,11 @@ class CsvReader : public RowReader {
   }
 
   // Every ';'-separated piece of `line` an integer, a comma, digits
-  // ("0,3455;0,1234;1,5"), with at least one ';'.
-  static bool decimal_commas(std::string_view line) {
+  // ("0,3455;0,1234;1,5"), with at least one ';'. `sure`: some piece has two
+  // or more digits after its comma ("1,2;3,4" may be rows of two cells).
+  static bool decimal_commas(std::string_view line, bool* sure = nullptr) {
     std::size_t pieces = 0;
+    if (sure) *sure = false;
     while (!line.empty()) {
       const std::size_t semi = line.find(';');
       std::string_view piece = trim(line.substr(0, semi));
@@ -352,6 +357,7 @@ class CsvReader : public RowReader {
       if (comma == 0 || comma == std::string_view::npos || comma + 1 == piece.size()) return false;
       for (std::size_t i = 0; i < piece.size(); ++i)
         if (i != comma && !(piece[i] >= '0' && piece[i] <= '9')) return false;
+      if (sure && piece.size() - comma - 1 >= 2) *sure = true;
       ++pieces;
     }
     return pieces >= 2;
@@ -469,16 +475,21 @@ class CsvReader : public RowReader {
     for (const std::string& spec : opt_.ignore_columns)
       for (std::int64_t col : columns_of("--ignore-column", spec)) {
         Column& c = cols_[static_cast<std::size_t>(col)];
+        const bool range = spec.find(':') != std::string::npos && std::find(names_.begin(), names_.end(), spec) == names_.end();
+        if (range && c.target >= 0) continue;  // a range passes over target columns, as --column input= does
         if (c.target >= 0) throw usage_error("--ignore-column", "column " + spec + " is also a target column");
         c.skip = true;
       }
+    bool pandas = false;
     if (cells && opt_.input_columns.empty() && opt_.ignore_columns.empty() && pandas_index(*cells)) {
+      pandas = true;
       cols_[0].skip = true;
+      pandas_next_ = (*cells)[0] == "0" ? 0 : 1;  // each row's value is checked: 0, 1, 2, ... (or from 1)
       if (const auto& note = lines_.origin().note) {
         const auto& o = lines_.origin();
         note(o.subject + (o.label.empty() ? "" : ": " + o.label) + ": column 0 (header " + quote_token(names_[0]) +
-             ", values 0, 1, 2, ...) looks like a pandas index: left out (--column input=SPEC or --ignore-column SPEC "
-             "choose the columns yourself)");
+             ", values counting from " + std::to_string(pandas_next_) +
+             ") looks like a pandas index: left out (--column input=SPEC or --ignore-column SPEC choose the columns yourself)");
       }
     }
     if (!opt_.input_columns.empty()) {
@@ -512,12 +523,19 @@ class CsvReader : public RowReader {
       for (Column& c : cols_)
         if (c.target < 0 && !c.skip) c.input = static_cast<int>(input_slots_++);
     }
-    if (input_slots_ == 0)
-      throw usage_error(opt_.target_columns.empty() ? "--ignore-column" : "--target-column",
+    if (input_slots_ == 0) {
+      if (pandas)
+        throw data_error(lines_.origin().subject, lines_.origin().label,
+                         "column 0 looks like a pandas index and the other columns are targets: no input left "
+                         "(--column input=0 keeps column 0 as the input)");
+      throw usage_error(!opt_.input_columns.empty()     ? "--column"
+                        : opt_.target_columns.empty() ? "--ignore-column"
+                                                      : "--target-column",
                         "every column is a target or left out: no input values left");
+    }
     slot_.resize(cols_.size());
     for (std::size_t k = 0; k < cols_.size(); ++k)
-      slot_[k] = cols_[k].skip ? kSkip : cols_[k].input >= 0 ? cols_[k].input : kTarget0 - cols_[k].target;
+      slot_[k] = cols_[k].skip ? (pandas && k == 0 ? kIndex : kSkip) : cols_[k].input >= 0 ? cols_[k].input : kTarget0 - cols_[k].target;
   }
 
   // pandas' to_csv writes its index first: an empty (or, read and written
@@ -560,7 +578,7 @@ class CsvReader : public RowReader {
     return more;
   }
 
-  bool plain_row(std::string_view row, double* in, double* tg) const {
+  bool plain_row(std::string_view row, double* in, double* tg) {
     // One int a column (slot_), as compact as the loop that reads them.
     const int* slot = slot_.data();
     const char* p = row.data();
@@ -569,8 +587,17 @@ class CsvReader : public RowReader {
       const int s = slot[n];
       const char* q;
       if (s == kSkip) {
-        q = static_cast<const char*>(std::memchr(p, delim_, static_cast<std::size_t>(end - p)));
-        if (!q) q = end;
+        // A left-out cell may hold anything but the row's end: a ';' (which
+        // ends a row unless it is the delimiter) goes to the general path.
+        q = p;
+        while (q < end && *q != delim_) {
+          if (*q == ';') return false;
+          ++q;
+        }
+      } else if (s == kIndex) {
+        double v;
+        q = fast_decimal(p, v);
+        if (!q || v != static_cast<double>(pandas_next_)) return false;  // the general path says what is wrong
       } else {
         double v;
         q = fast_decimal(p, v);
@@ -580,7 +607,11 @@ class CsvReader : public RowReader {
         else
           tg[kTarget0 - s] = v;
       }
-      if (q == end || (*q == '\r' && q + 1 == end)) return n + 1 == width_;  // CRLF lines too
+      if (q == end || (*q == '\r' && q + 1 == end)) {  // CRLF lines too
+        if (n + 1 != width_) return false;
+        if (pandas_next_ >= 0) ++pandas_next_;
+        return true;
+      }
       if (*q != delim_) return false;
       p = q + 1;
     }
@@ -633,7 +664,15 @@ class CsvReader : public RowReader {
     };
     auto put = [&](const char* at, std::string_view cell) {
       if (n >= width_) too_many();
-      if (cols_[static_cast<std::size_t>(n)].skip) {  // left out: anything goes
+      if (cols_[static_cast<std::size_t>(n)].skip) {  // left out: anything goes (but a pandas index counts on)
+        if (n == 0 && pandas_next_ >= 0) {
+          double v;
+          if (!number(cell, v) || v != static_cast<double>(pandas_next_))
+            lines_.fail(at, "column 0 was left out as a pandas index (0, 1, 2, ...), but here it holds " + quote_token(cell) +
+                                ", not " + std::to_string(pandas_next_) +
+                                ": choose the columns with --column input=SPEC or --ignore-column SPEC");
+          ++pandas_next_;
+        }
         ++n;
         return;
       }
@@ -712,7 +751,8 @@ class CsvReader : public RowReader {
   };
   std::vector<Column> cols_;
   // cols_ for plain_row: the input slot (>= 0), kSkip, or kTarget0 - the target slot.
-  static constexpr int kSkip = -1, kTarget0 = -2;
+  static constexpr int kSkip = -1, kIndex = -2, kTarget0 = -3;
+  std::int64_t pandas_next_ = -1;  // a pandas index left out: the value the next row must hold (-1: none)
   std::vector<int> slot_;
   std::size_t target_slots_ = 0, input_slots_ = 0;
 };
