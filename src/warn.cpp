@@ -27,20 +27,15 @@ bool distributions(const Tensor& t, std::int64_t dim) {
   return core::make_layout(t.shape, dim).classes >= 2 && ops::slices_are_distributions(t, dim);
 }
 
-// One 1 per slice, the rest 0.
-bool one_hot(const Tensor& t, std::int64_t dim) {
-  if (!distributions(t, dim)) return false;
-  for (double v : t.data)
-    if (v != 0 && v != 1) return false;
-  return true;
-}
-
 // Every value 0 or 1.
 bool zeros_and_ones(const Tensor& t) {
   for (double v : t.data)
     if (v != 0 && v != 1) return false;
   return !t.data.empty();
 }
+
+// One 1 per slice, the rest 0.
+bool one_hot(const Tensor& t, std::int64_t dim) { return distributions(t, dim) && zeros_and_ones(t); }
 
 // Every value strictly between 0 and 1: probabilities, not labels.
 bool strictly_inside_unit(const Tensor& t) {

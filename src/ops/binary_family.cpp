@@ -1,5 +1,6 @@
 // The elementwise losses: torch binary_cross_entropy (with logits), sigmoid and
 // mse_loss; tf.nn sigmoid and weighted cross-entropy.
+#include <optional>
 #include <type_traits>
 
 #include "error.h"
@@ -10,24 +11,29 @@ namespace losscalc::ops {
 
 namespace {
 
-// Every element is a position of its own.
-core::Layout elementwise(const Tensor& t) { return core::Layout{numel(t.shape), 1, 1}; }
-
 template <class T>
 core::Vec<T> broadcast_vec(const std::optional<Tensor>& t, const Shape& shape, const std::string& subject) {
   return t ? to_vec<T>(broadcast_to(*t, shape, subject)) : core::Vec<T>();
 }
 
-// Reduces pointwise losses and fills loss, losses, denominator and grad.
+// Reduces the pointwise losses of elements of `shape` and fills loss, losses
+// and denominator; returns their gradient (of that shape), or nothing when
+// only the loss is wanted.
 template <class T>
-void finish_pointwise(Result& r, const Tensor& input, const core::Pointwise<T>& pw, const Settings& s) {
+std::optional<Tensor> reduce_pointwise(Result& r, const Shape& shape, const core::Pointwise<T>& pw, const Settings& s) {
   const Reduction reduction = *s.reduction;
-  const auto layout = elementwise(input);
+  const core::Layout layout{numel(shape), 1, 1};  // every element a position of its own
   const auto f = core::mean_over_classes(layout, pw.loss);
   const auto red = core::reduce(reduction, f);
-  add_loss(r, input.shape, f, red, reduction);
-  if (s.loss_only) return;
-  r.entries.push_back({"grad", to_tensor(input.shape, core::mean_over_classes_backward(layout, red.upstream, pw.slope))});
+  add_loss(r, shape, f, red, reduction);
+  if (s.loss_only) return std::nullopt;
+  return to_tensor(shape, core::mean_over_classes_backward(layout, red.upstream, pw.slope));
+}
+
+// reduce_pointwise over the input's elements, with the gradient as "grad".
+template <class T>
+void finish_pointwise(Result& r, const Tensor& input, const core::Pointwise<T>& pw, const Settings& s) {
+  if (auto g = reduce_pointwise(r, input.shape, pw, s)) r.entries.push_back({"grad", std::move(*g)});
 }
 
 }  // namespace
@@ -93,12 +99,9 @@ Result mse_loss(const Data& data, const Settings& s) {
   const auto y = to_vec<T>(broadcast_to(target, shape, "target"));
   const auto pw = core::squared_error(x, y);
   r.summary = describe(data.input, &target, "", -1);
-  const core::Layout layout{numel(shape), 1, 1};
-  const auto f = core::mean_over_classes(layout, pw.loss);
-  const auto red = core::reduce(*s.reduction, f);
-  add_loss(r, shape, f, red, *s.reduction);
-  if (s.loss_only) return r;
-  const Tensor g = to_tensor(shape, core::mean_over_classes_backward(layout, red.upstream, pw.slope));
+  const std::optional<Tensor> grad = reduce_pointwise(r, shape, pw, s);
+  if (!grad) return r;
+  const Tensor& g = *grad;
   r.entries.push_back({"grad", sum_to(g, data.input.shape)});
   Tensor minus = g;  // torch negates each element's gradient, then sums the broadcast dims
   for (auto& v : minus.data) v = -v;

@@ -165,12 +165,10 @@ class LineBuffer {
         ++line_no_;
         line = std::string_view(buf_.get() + pos_, end - pos_);
         if (line_no_ == 1 && origin_.first_line <= 1) {
-          if (line.starts_with("\xEF\xBB\xBF")) {  // a UTF-8 byte-order mark: not part of the text
-            line.remove_prefix(3);
-            line_start_ += 3;
-          } else if (line.starts_with("\xFF\xFE") || line.starts_with("\xFE\xFF")) {
-            fail_plain(kUtf16Message);
-          }
+          const std::string_view text = without_bom(line);
+          line_start_ += line.size() - text.size();
+          line = text;
+          if (utf16_bom(line)) fail_plain(kUtf16Message);
         }
         pos_ = scan_ = nl ? end + 1 : end;
         return true;
@@ -253,9 +251,10 @@ class CsvReader : public RowReader {
     c.columns = width_;
     c.target_columns.resize(target_slots_);
     c.input_columns.resize(input_slots_);
-    for (std::size_t col = 0; col < cols_.size(); ++col) {
-      if (cols_[col].target >= 0) c.target_columns[static_cast<std::size_t>(cols_[col].target)] = std::to_string(col);
-      if (cols_[col].input >= 0) c.input_columns[static_cast<std::size_t>(cols_[col].input)] = std::to_string(col);
+    for (std::size_t col = 0; col < slot_.size(); ++col) {
+      const int at = slot_[col];
+      if (at >= 0) c.input_columns[static_cast<std::size_t>(at)] = std::to_string(col);
+      if (at <= kTarget0) c.target_columns[static_cast<std::size_t>(kTarget0 - at)] = std::to_string(col);
     }
     return [origin = lines_.origin(), c](std::unique_ptr<ByteReader> in) { return csv_rows(std::move(in), origin, c); };
   }
@@ -321,7 +320,7 @@ class CsvReader : public RowReader {
       const std::size_t semi = (delim_ ? delim_ : opt_.delimiter) == ';' ? std::string_view::npos : rest_.find(';');
       bool sure = false;
       if (semi != std::string_view::npos && rest_.data() == lines_.line_begin() && (delim_ ? delim_ : opt_.delimiter) != ' ' &&
-          decimal_commas(rest_, &sure)) {
+          decimal_commas(rest_, sure)) {
         // "0,3455;0,1234": the European CSV of decimal commas, not rows of
         // two cells: an error in a file. Inline text, and short cells
         // ("1,2;3,4", "0,1;1,0"), may mean the rows: read so, and said so.
@@ -330,10 +329,7 @@ class CsvReader : public RowReader {
           lines_.fail(rest_.data(), "decimal commas? cells such as " + quote_token(rest_.substr(0, semi)) +
                                         " with ';' between them: losscalc reads '.' as the decimal point and ';' as the end "
                                         "of a row (tr , . converts them; then pass --delimiter ';')");
-        if (o.note)
-          o.note(o.subject + (o.label.empty() ? "" : ": " + o.label) + ": " + quote_token(rest_) +
-                 " is read as rows of two cells split at ';' (" +
-                 "decimal commas would need '.': 0.5 not 0,5)");
+        say(quote_token(rest_) + " is read as rows of two cells split at ';' (decimal commas would need '.': 0.5 not 0,5)");
       }
       row = rest_.substr(0, semi);
       rest_ = semi == std::string_view::npos ? std::string_view() : rest_.substr(semi + 1);
@@ -341,23 +337,32 @@ class CsvReader : public RowReader {
     }
   }
 
-  // Every ';'-separated piece of `line` an integer, a comma, digits
-  // ("0,3455;0,1234;1,5"), with at least one ';'. `sure`: some piece has two
-  // or more digits after its comma ("1,2;3,4" may be rows of two cells).
-  static bool decimal_commas(std::string_view line, bool* sure = nullptr) {
+  // A number written with a decimal comma ("0,3455", "-2,5"): the number of
+  // digits after its comma; 0 when `cell` is not one.
+  static std::size_t decimal_comma_digits(std::string_view cell) {
+    cell = trim(cell);
+    if (!cell.empty() && cell[0] == '-') cell.remove_prefix(1);
+    const std::size_t comma = cell.find(',');
+    if (comma == 0 || comma == std::string_view::npos || comma + 1 == cell.size()) return 0;
+    for (std::size_t i = 0; i < cell.size(); ++i)
+      if (i != comma && !(cell[i] >= '0' && cell[i] <= '9')) return 0;
+    return cell.size() - comma - 1;
+  }
+
+  // Every ';'-separated piece of `line` a decimal-comma number
+  // ("0,3455;0,1234;1,5"), at least two. `sure`: some piece has two or more
+  // digits after its comma ("1,2;3,4" may be rows of two cells).
+  static bool decimal_commas(std::string_view line, bool& sure) {
     std::size_t pieces = 0;
-    if (sure) *sure = false;
+    sure = false;
     while (!line.empty()) {
       const std::size_t semi = line.find(';');
-      std::string_view piece = trim(line.substr(0, semi));
+      const std::string_view piece = line.substr(0, semi);
       line = semi == std::string_view::npos ? std::string_view() : line.substr(semi + 1);
-      if (piece.empty() && line.empty()) break;  // a trailing ';'
-      if (!piece.empty() && piece[0] == '-') piece.remove_prefix(1);
-      const std::size_t comma = piece.find(',');
-      if (comma == 0 || comma == std::string_view::npos || comma + 1 == piece.size()) return false;
-      for (std::size_t i = 0; i < piece.size(); ++i)
-        if (i != comma && !(piece[i] >= '0' && piece[i] <= '9')) return false;
-      if (sure && piece.size() - comma - 1 >= 2) *sure = true;
+      if (trim(piece).empty() && line.empty()) break;  // a trailing ';'
+      const std::size_t digits = decimal_comma_digits(piece);
+      if (digits == 0) return false;
+      sure = sure || digits >= 2;
       ++pieces;
     }
     return pieces >= 2;
@@ -419,6 +424,18 @@ class CsvReader : public RowReader {
       }
   }
 
+  // A note on what reading chose, "SUBJECT: LABEL: ...", when the caller
+  // takes notes.
+  void say(const std::string& what) const {
+    const Origin& o = lines_.origin();
+    if (o.note) o.note(o.subject + (o.label.empty() ? "" : ": " + o.label) + ": " + what);
+  }
+
+  // A range a:b (not a header name that holds a colon).
+  bool is_range(const std::string& spec) const {
+    return spec.find(':') != std::string::npos && std::find(names_.begin(), names_.end(), spec) == names_.end();
+  }
+
   // The index of one column (a header name, or an index from 0, negative
   // from the end); `option` names the option in messages.
   std::int64_t column_of(const std::string& option, const std::string& spec) const {
@@ -448,8 +465,8 @@ class CsvReader : public RowReader {
 
   // The columns of a spec: one column, or a range a:b (both ends included).
   std::vector<std::int64_t> columns_of(const std::string& option, const std::string& spec) const {
+    if (!is_range(spec)) return {column_of(option, spec)};
     const auto colon = spec.find(':');
-    if (colon == std::string::npos || std::find(names_.begin(), names_.end(), spec) != names_.end()) return {column_of(option, spec)};
     const std::string a = spec.substr(0, colon), b = spec.substr(colon + 1);
     const std::int64_t first = a.empty() ? 0 : column_of(option, a);
     const std::int64_t last = b.empty() ? width_ - 1 : column_of(option, b);
@@ -464,41 +481,38 @@ class CsvReader : public RowReader {
   // Which column goes where, from the options (and, on the first data row
   // `cells`, a pandas index column left out).
   void resolve_columns(const std::vector<std::string_view>* cells = nullptr) {
-    cols_.assign(static_cast<std::size_t>(width_), Column{});
+    struct Column {
+      int input = -1, target = -1;  // its position in the input or the target
+      bool skip = false;            // left out (not even parsed)
+    };
+    std::vector<Column> cols(static_cast<std::size_t>(width_));
     target_slots_ = input_slots_ = 0;
     for (const std::string& spec : opt_.target_columns)
       for (std::int64_t col : columns_of("--target-column", spec)) {
-        Column& c = cols_[static_cast<std::size_t>(col)];
+        Column& c = cols[static_cast<std::size_t>(col)];
         if (c.target >= 0) throw usage_error("--target-column", "column " + spec + " is named twice");
         c.target = static_cast<int>(target_slots_++);
       }
     for (const std::string& spec : opt_.ignore_columns)
       for (std::int64_t col : columns_of("--ignore-column", spec)) {
-        Column& c = cols_[static_cast<std::size_t>(col)];
-        const bool range = spec.find(':') != std::string::npos && std::find(names_.begin(), names_.end(), spec) == names_.end();
-        if (range && c.target >= 0) continue;  // a range passes over target columns, as --column input= does
+        Column& c = cols[static_cast<std::size_t>(col)];
+        if (is_range(spec) && c.target >= 0) continue;  // a range passes over target columns, as --column input= does
         if (c.target >= 0) throw usage_error("--ignore-column", "column " + spec + " is also a target column");
         c.skip = true;
       }
     bool pandas = false;
-    if (cells && opt_.input_columns.empty() && opt_.ignore_columns.empty() && pandas_index(*cells)) {
+    if (cells && opt_.input_columns.empty() && opt_.ignore_columns.empty() && pandas_index(*cells, cols[0].target >= 0)) {
       pandas = true;
-      cols_[0].skip = true;
+      cols[0].skip = true;
       pandas_next_ = (*cells)[0] == "0" ? 0 : 1;  // each row's value is checked: 0, 1, 2, ... (or from 1)
-      if (const auto& note = lines_.origin().note) {
-        const auto& o = lines_.origin();
-        note(o.subject + (o.label.empty() ? "" : ": " + o.label) + ": column 0 (header " + quote_token(names_[0]) +
-             ", values counting from " + std::to_string(pandas_next_) +
-             ") looks like a pandas index: left out (--column input=SPEC or --ignore-column SPEC choose the columns yourself)");
-      }
+      say("column 0 (header " + quote_token(names_[0]) + ", values counting from " + std::to_string(pandas_next_) +
+          ") looks like a pandas index: left out (--column input=SPEC or --ignore-column SPEC choose the columns yourself)");
     }
     if (!opt_.input_columns.empty()) {
       for (const std::string& spec : opt_.input_columns)
         for (std::int64_t col : columns_of("--column", spec)) {
-          Column& c = cols_[static_cast<std::size_t>(col)];
-          // A range (2:, 1:-1) passes over target and ignored columns.
-          const bool range = spec.find(':') != std::string::npos && std::find(names_.begin(), names_.end(), spec) == names_.end();
-          if (range && (c.target >= 0 || c.skip)) continue;
+          Column& c = cols[static_cast<std::size_t>(col)];
+          if (is_range(spec) && (c.target >= 0 || c.skip)) continue;  // a range (2:, 1:-1) passes over them
           if (c.target >= 0) throw usage_error("--column", "column " + spec + " is both an input and a target column");
           if (c.skip) throw usage_error("--column", "column " + spec + " is both an input column and ignored");
           if (c.input >= 0) throw usage_error("--column", "input column " + spec + " is named twice");
@@ -507,20 +521,17 @@ class CsvReader : public RowReader {
       // Columns named nowhere are left out, and (once, not again for a later
       // part of the text) said so.
       std::string unnamed;
-      for (std::size_t k = 0; k < cols_.size(); ++k) {
-        Column& c = cols_[k];
+      for (std::size_t k = 0; k < cols.size(); ++k) {
+        Column& c = cols[k];
         if (c.input >= 0 || c.target >= 0 || c.skip) continue;
         c.skip = true;
         unnamed += (unnamed.empty() ? "" : ", ") + (k < names_.size() && !names_[k].empty() ? quote_token(names_[k]) : std::to_string(k));
       }
       if (!unnamed.empty() && opt_.columns < 0)
-        if (const auto& note = lines_.origin().note) {
-          const auto& o = lines_.origin();
-          note(o.subject + (o.label.empty() ? "" : ": " + o.label) + ": column" + (unnamed.find(", ") == std::string::npos ? " " : "s ") +
-               unnamed + " in no --column, --target-column or --ignore-column: left out");
-        }
+        say(std::string("column") + (unnamed.find(", ") == std::string::npos ? " " : "s ") + unnamed +
+            " in no --column, --target-column or --ignore-column: left out");
     } else {
-      for (Column& c : cols_)
+      for (Column& c : cols)
         if (c.target < 0 && !c.skip) c.input = static_cast<int>(input_slots_++);
     }
     if (input_slots_ == 0) {
@@ -533,17 +544,16 @@ class CsvReader : public RowReader {
                                                       : "--target-column",
                         "every column is a target or left out: no input values left");
     }
-    slot_.resize(cols_.size());
-    for (std::size_t k = 0; k < cols_.size(); ++k)
-      slot_[k] = cols_[k].skip ? (pandas && k == 0 ? kIndex : kSkip) : cols_[k].input >= 0 ? cols_[k].input : kTarget0 - cols_[k].target;
+    slot_.resize(cols.size());
+    for (std::size_t k = 0; k < cols.size(); ++k)
+      slot_[k] = cols[k].skip ? (pandas && k == 0 ? kIndex : kSkip) : cols[k].input >= 0 ? cols[k].input : kTarget0 - cols[k].target;
   }
 
   // pandas' to_csv writes its index first: an empty (or, read and written
   // again, "Unnamed: 0") header name over integers counting from 0 or 1.
-  bool pandas_index(const std::vector<std::string_view>& cells) const {
+  bool pandas_index(const std::vector<std::string_view>& cells, bool first_is_target) const {
     if (!header_row_ || names_.empty() || (!names_[0].empty() && names_[0] != "Unnamed: 0") || cells.empty()) return false;
-    if (cols_[0].target >= 0) return false;
-    return cells[0] == "0" || cells[0] == "1";
+    return !first_is_target && (cells[0] == "0" || cells[0] == "1");
   }
 
   // Common rows: plain numbers, each right up to the delimiter, as many as
@@ -649,11 +659,11 @@ class CsvReader : public RowReader {
     b.target.resize(tgt_at + target_slots_);
     // Cell n's value into its input or target slot.
     auto store = [&](double v) {
-      const Column& c = cols_[static_cast<std::size_t>(n)];
-      if (c.input >= 0)
-        b.input[in_at + static_cast<std::size_t>(c.input)] = v;
-      else if (c.target >= 0)
-        b.target[tgt_at + static_cast<std::size_t>(c.target)] = v;
+      const int at = slot_[static_cast<std::size_t>(n)];
+      if (at >= 0)
+        b.input[in_at + static_cast<std::size_t>(at)] = v;
+      else
+        b.target[tgt_at + static_cast<std::size_t>(kTarget0 - at)] = v;
       ++n;
     };
     auto too_many = [&] {
@@ -664,8 +674,8 @@ class CsvReader : public RowReader {
     };
     auto put = [&](const char* at, std::string_view cell) {
       if (n >= width_) too_many();
-      if (cols_[static_cast<std::size_t>(n)].skip) {  // left out: anything goes (but a pandas index counts on)
-        if (n == 0 && pandas_next_ >= 0) {
+      if (left_out(n)) {  // anything goes (but a pandas index counts on)
+        if (slot_[static_cast<std::size_t>(n)] == kIndex) {
           double v;
           if (!number(cell, v) || v != static_cast<double>(pandas_next_))
             lines_.fail(at, "column 0 was left out as a pandas index (0, 1, 2, ...), but here it holds " + quote_token(cell) +
@@ -680,7 +690,7 @@ class CsvReader : public RowReader {
       if (cell.empty()) lines_.fail(at, "empty cell" + ignore_hint(n, first_row));
       if (!number(cell, v))
         lines_.fail(at, "expected a number, found " + quote_token(cell) +
-                            (delim_ != ',' && decimal_commas(std::string(cell) + ";0,0")
+                            (delim_ != ',' && decimal_comma_digits(cell) > 0
                                  ? " (a decimal comma? losscalc reads '.' as the decimal point: tr , . converts them)"
                                  : ignore_hint(n, first_row)));
       store(v);
@@ -701,7 +711,7 @@ class CsvReader : public RowReader {
         const char* p = base + i;
         double v;
         const char* q = nullptr;
-        if (n < width_ && !cols_[static_cast<std::size_t>(n)].skip) {
+        if (n < width_ && !left_out(n)) {
           q = fast_decimal(p, v);
           if (!q) {
             // NaN: the lenient path below checks its spelling. (Only here: the
@@ -745,15 +755,16 @@ class CsvReader : public RowReader {
   char delim_ = 0;
   std::int64_t width_ = -1, rows_done_ = 0;
   std::vector<std::string> names_;
-  struct Column {
-    int input = -1, target = -1;  // its position in the input or the target
-    bool skip = false;            // left out (not even parsed)
-  };
-  std::vector<Column> cols_;
-  // cols_ for plain_row: the input slot (>= 0), kSkip, or kTarget0 - the target slot.
+  // Where each column goes: its input slot (>= 0), kTarget0 - its target
+  // slot, kSkip (left out, not parsed) or kIndex (a pandas index left out,
+  // its count checked).
   static constexpr int kSkip = -1, kIndex = -2, kTarget0 = -3;
-  std::int64_t pandas_next_ = -1;  // a pandas index left out: the value the next row must hold (-1: none)
   std::vector<int> slot_;
+  bool left_out(std::int64_t n) const {
+    const int at = slot_[static_cast<std::size_t>(n)];
+    return at == kSkip || at == kIndex;
+  }
+  std::int64_t pandas_next_ = -1;  // a pandas index left out: the value the next row must hold (-1: none)
   std::size_t target_slots_ = 0, input_slots_ = 0;
 };
 
@@ -1173,7 +1184,7 @@ Tensor npy_tensor(std::string_view bytes, const Origin& origin) {
 }
 
 RowFormat sniff(std::string_view head) {
-  if (head.size() >= 3 && head.substr(0, 3) == "\xEF\xBB\xBF") head.remove_prefix(3);
+  head = without_bom(head);
   if (head.substr(0, 6) == "\x93NUMPY") return RowFormat::Npy;
   const auto first = head.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos) return RowFormat::Csv;

@@ -280,9 +280,8 @@ std::string line_column(std::string_view text, std::size_t offset, std::size_t f
 }
 
 Parsed parse_text(std::string_view text, const Origin& origin) {
-  if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // UTF-8 BOM
-  if (text.starts_with("\xFF\xFE") || text.starts_with("\xFE\xFF"))
-    throw data_error(origin.subject, origin.label, kUtf16Message);
+  text = without_bom(text);
+  if (utf16_bom(text)) throw data_error(origin.subject, origin.label, kUtf16Message);
   std::size_t first = text.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos) {
     std::string where = origin.label;

@@ -53,6 +53,14 @@ Parsed parse_text(std::string_view text, const Origin& origin);
 std::string quote_token(std::string_view token);
 
 // "line L, column C" of a byte offset (columns count bytes, from 1).
+// `text` without a leading UTF-8 byte-order mark (not part of the text).
+inline std::string_view without_bom(std::string_view text) {
+  return text.starts_with("\xEF\xBB\xBF") ? text.substr(3) : text;
+}
+
+// Whether `text` starts with a UTF-16 byte-order mark (either byte order).
+inline bool utf16_bom(std::string_view text) { return text.starts_with("\xFF\xFE") || text.starts_with("\xFE\xFF"); }
+
 // The message for text that starts with a UTF-16 byte-order mark.
 inline constexpr const char* kUtf16Message =
     "UTF-16 text (it starts with a UTF-16 byte-order mark): losscalc reads UTF-8 (iconv -f UTF-16 -t UTF-8 converts it)";
