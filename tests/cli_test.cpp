@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <cerrno>
+#include <cmath>
 #include <set>
 #include <sstream>
 #include <streambuf>
@@ -10,6 +11,7 @@
 
 #include "cli.h"
 #include "helpers.h"
+#include "print/number.h"
 #include "registry.h"
 
 using losscalc::testing::run_cli;
@@ -191,5 +193,45 @@ TEST_CASE("no two options of one function share a name (long, alias or short), f
     }
     INFO(fn.name);
     CHECK(options >= 2);  // --help and at least one more: the parse above found the list
+  }
+}
+
+TEST_CASE("mse_loss: grad and grad_target match central finite differences, broadcast shapes included") {
+  // loss(x, y) through the whole program, as --json prints it.
+  const auto loss_of = [](const std::vector<double>& x, const std::string& xshape, const std::vector<double>& y,
+                          const std::string& yshape, const std::string& reduction) {
+    const auto text = [](const std::vector<double>& v, const std::string& shape) {
+      std::string s;
+      for (std::size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + losscalc::print::shortest(v[i]);
+      return shape == "(2,1)" ? "[[" + losscalc::print::shortest(v[0]) + "],[" + losscalc::print::shortest(v[1]) + "]]" : "[" + s + "]";
+    };
+    const auto o = run_cli({"mse_loss", "--json", "--no-warnings", "-r", reduction, text(x, xshape), text(y, yshape)});
+    REQUIRE(o.status == 0);
+    return nlohmann::json::parse(o.out);
+  };
+  const std::vector<double> x{0.3, -1.2}, y{1.5, 0.25, -0.7};
+  for (const std::string reduction : {"mean", "sum"}) {
+    const auto j = loss_of(x, "(2,1)", y, "(3)", reduction);  // (2, 1) against (3): the 2x3 comparison
+    const double h = 1e-6;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      auto hi = x, lo = x;
+      hi[i] += h;
+      lo[i] -= h;
+      const double fd = (loss_of(hi, "(2,1)", y, "(3)", reduction)["loss"].get<double>() -
+                         loss_of(lo, "(2,1)", y, "(3)", reduction)["loss"].get<double>()) / (2 * h);
+      CAPTURE(reduction);
+      CAPTURE(i);
+      CHECK(std::fabs(j["grad"][i][0].get<double>() - fd) < 1e-6);
+    }
+    for (std::size_t i = 0; i < y.size(); ++i) {
+      auto hi = y, lo = y;
+      hi[i] += h;
+      lo[i] -= h;
+      const double fd = (loss_of(x, "(2,1)", hi, "(3)", reduction)["loss"].get<double>() -
+                         loss_of(x, "(2,1)", lo, "(3)", reduction)["loss"].get<double>()) / (2 * h);
+      CAPTURE(reduction);
+      CAPTURE(i);
+      CHECK(std::fabs(j["grad_target"][i].get<double>() - fd) < 1e-6);
+    }
   }
 }
