@@ -628,3 +628,23 @@ TEST_CASE("mse_loss over 300,000 x,y rows streams (a single input column per row
   std::string small = "x,y\n1,0.5\n2,2\n3,5\n";
   CHECK(run_cli({"mse_loss", "-q", "-", "--target-column", "y"}, small).out == "1.4166666666666667\n");
 }
+
+TEST_CASE("a pandas index left out is checked on every row, however large the input (one stream reads it)") {
+  // 200,000 rows (about 5 MB, past the two-thread threshold); row 150,000's index is wrong.
+  std::string good = ",a,b,label\n", bad;
+  for (int i = 0; i < 200000; ++i) {
+    const std::string row = "," + std::to_string(i % 3) + ".5,0.25," + std::to_string(i % 2) + "\n";
+    good += std::to_string(i) + row;
+    bad += (i == 150000 ? std::string("7") : std::to_string(i)) + row;
+  }
+  bad = ",a,b,label\n" + bad;
+  const auto ok = run_cli({"ce", "-q", "--no-warnings", "-", "--target-column", "label"}, good);
+  CHECK(ok.status == 0);
+  CHECK(ok.err == "");
+  const auto wrong = run_cli({"ce", "-q", "--no-warnings", "-", "--target-column", "label"}, bad);
+  CHECK(wrong.status == 1);
+  CHECK(wrong.out == "");
+  CHECK(wrong.err ==
+        "losscalc: input: stdin, line 150002, column 1: column 0 was left out as a pandas index (0, 1, 2, ...), but here it "
+        "holds '7', not 150000: choose the columns with --column input=SPEC or --ignore-column SPEC\n");
+}

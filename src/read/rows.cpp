@@ -244,7 +244,10 @@ class CsvReader : public RowReader {
   }
 
   Continuation continuation() const override {
-    if (width_ < 0) return {};
+    // A pandas index left out is checked row by row (0, 1, 2, ...), which a
+    // later part, not knowing its first row's number, cannot do: such text
+    // is read by one stream.
+    if (width_ < 0 || pandas_next_ >= 0) return {};
     CsvOptions c;
     c.header = CsvOptions::Header::No;
     c.delimiter = delim_;
