@@ -4,7 +4,10 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <map>
+#include <set>
 
+#include "discovery.h"
 #include "error.h"
 #include "print/number.h"
 #include "read/text.h"
@@ -14,81 +17,163 @@ namespace losscalc {
 
 namespace {
 
-// Pseudo option bits for arguments every function or every loss takes.
-constexpr unsigned kAll = 0;
-constexpr unsigned kTarget = 1u << 30;
-constexpr unsigned kPartialMerge = 1u << 29;  // merge takes --partial too
-
-// What an option's value must be; checked before CLI11 sees it, so that the
+// What an option's value must be; checked as the token is read, so that the
 // message names the option and the value.
 enum class Kind { Flag, Text, Integer, Number, Choice };
 
+// What an option feeds: losscalc's own settings, a data argument of the
+// function (an index into its args) or a parameter (into its params).
+enum class Feeds { Own, Data, Param };
+
 struct OptionDef {
-  std::string_view name;  // long name without "--"
-  char short_name;        // 0 if none
-  std::string_view alias;  // another long name, or ""
-  unsigned bit;
-  Kind kind;
-  std::string_view help;
-  std::vector<std::string_view> choices = {};
+  std::string name{};  // long name without "--"
+  char short_name = 0;
+  std::string alias{};  // another long name, or ""
+  Kind kind = Kind::Text;
+  std::string help{};
+  std::vector<std::string> choices = {};
+  Feeds feeds = Feeds::Own;
+  std::size_t index = 0;
+  bool many = false;  // given again, its values add up (the column options) instead of the last winning
   bool takes_value() const { return kind != Kind::Flag; }
 };
 
-const std::vector<OptionDef>& option_defs() {
+// losscalc's own options: output for every function, rows for every loss.
+const std::vector<OptionDef>& output_defs() {
   static const std::vector<OptionDef> defs = {
-      {"input", 'i', "", kAll, Kind::Text, "INPUT given as an option"},
-      {"target", 't', "", kTarget, Kind::Text, "TARGET given as an option"},
-      {"weight", 'w', "", kWeight, Kind::Text, "torch weight: per class (length C), or broadcast to INPUT for BCE"},
-      {"pos-weight", 0, "", kPosWeight, Kind::Text, "weight of positive examples (torch / tf pos_weight), broadcast to INPUT"},
-      {"reduction", 'r', "", kReduction, Kind::Choice,
-       "mean, sum or none (keras also sum_over_batch_size); default: torch mean, tf.nn none, keras sum_over_batch_size",
-       {"mean", "sum", "none", "sum_over_batch_size"}},
-      {"ignore-index", 0, "", kIgnoreIndex, Kind::Integer, "target value to ignore: torch ignore_index (default -100), keras ignore_class (default none)"},
-      {"label-smoothing", 0, "", kLabelSmoothing, Kind::Number, "label smoothing in [0, 1] (default 0)"},
-      {"dim", 0, "axis", kDim, Kind::Integer, "class dimension, negative counts from the end (torch: 1, or 0 for 1-D input; tf.nn, keras: -1)"},
-      {"target-type", 0, "", kTargetType, Kind::Choice,
-       "how to read TARGET: auto, index or prob (auto: class probabilities when TARGET has INPUT's shape; nll_loss takes indices only)", {"auto", "index", "prob"}},
-      {"from-logits", 0, "", kFromLogits, Kind::Flag, "keras: INPUT holds logits, not probabilities"},
-      {"epsilon", 0, "", kEpsilon, Kind::Number, "keras: clipping epsilon, in [0, 0.5) (default 1e-7)"},
-      {"input-kind", 0, "", kInputKind, Kind::Choice,
-       "compare: what INPUT holds: auto, logits or probs (auto: probs when rows are distributions)",
-       {"auto", "logits", "probs"}},
-      {"target-column", 0, "", kRows, Kind::Text,
-       "row data: the target is this column of INPUT (a header name or an index, negative from the end); "
-       "several, comma-separated, for soft targets; a:b is a range, both ends included (same as --column target=SPEC)"},
-      {"column", 0, "", kRows, Kind::Text,
-       "row data: NAME=SPEC, the columns of data argument NAME (input or target): header names or indices, comma-separated, "
-       "a:b a range; with input=, columns not named are left out"},
-      {"ignore-column", 0, "", kRows, Kind::Text,
-       "row data: leave these columns out (an id, a file name): header names or indices, comma-separated, a:b a range"},
-      {"header", 0, "", kRows, Kind::Choice, "row data: is the first line a header? auto (default), yes or no",
-       {"auto", "yes", "no"}},
-      {"delimiter", 0, "", kRows, Kind::Text, "row data: the cell delimiter: , tab ; | or space (default: detected)"},
-      {"partial", 0, "", kRows | kPartialMerge, Kind::Flag,
-       "print the mergeable sums (loss_sum, denominator, count) as one JSON line, for merge"},
-      {"dtype", 0, "", kAll, Kind::Choice, "float64 (default) or float32 (computes as torch float32 does)", {"float64", "float32"}},
-      {"format", 'f', "", kAll, Kind::Choice, "text (default), json or csv", {"text", "json", "csv"}},
-      {"json", 0, "", kAll, Kind::Flag, "same as --format json"},
-      {"quiet", 'q', "", kAll, Kind::Flag, "print the loss (or the activation) alone, every digit (round-trip)"},
-      {"precision", 0, "", kAll, Kind::Integer, "decimals in text output, 0 to 17 (default 4; -q default: exact)"},
-      {"no-summary", 0, "", kAll, Kind::Flag, "print long tensors whole instead of summarising them (was --full)"},
-      {"explain", 0, "", kAll, Kind::Flag, "show the calculation step by step, with the numbers (text or json)"},
-      {"explain-samples", 0, "", kAll, Kind::Text, "with --explain: which samples, e.g. 0,5,7 (default: the first 3)"},
-      {"no-warnings", 0, "", kAll, Kind::Flag, "do not warn on stderr about likely mistakes in the data, nor note what was guessed (a pandas index left out)"},
+      {.name = "dtype", .kind = Kind::Choice, .help = "float64 (default) or float32 (computes as torch float32 does)",
+       .choices = {"float64", "float32"}},
+      {.name = "format", .short_name = 'f', .kind = Kind::Choice, .help = "text (default), json or csv", .choices = {"text", "json", "csv"}},
+      {.name = "json", .kind = Kind::Flag, .help = "same as --format json"},
+      {.name = "quiet", .short_name = 'q', .kind = Kind::Flag, .help = "print the loss (or the activation) alone, every digit (round-trip)"},
+      {.name = "precision", .kind = Kind::Integer, .help = "decimals in text output, 0 to 17 (default 4; -q default: exact)"},
+      {.name = "no-summary", .kind = Kind::Flag, .help = "print long tensors whole instead of summarising them (was --full)"},
+      {.name = "explain", .kind = Kind::Flag, .help = "show the calculation step by step, with the numbers (text or json)"},
+      {.name = "explain-samples", .kind = Kind::Text, .help = "with --explain: which samples, e.g. 0,5,7 (default: the first 3)"},
+      {.name = "no-warnings", .kind = Kind::Flag,
+       .help = "do not warn on stderr about likely mistakes in the data, nor note what was guessed (a pandas index left out)"},
   };
   return defs;
 }
 
-unsigned accepted_bits(const FunctionSpec& f) {
-  const bool loss = f.takes_target && f.family != Family::Tool;
-  return f.options | (f.takes_target ? kTarget : 0u) | (loss ? kRows : 0u) | (f.name == "merge" ? kPartialMerge : 0u);
+const std::vector<OptionDef>& row_defs() {
+  static const std::vector<OptionDef> defs = {
+      {.name = "target-column", .kind = Kind::Text,
+       .help = "row data: the target is this column of INPUT (a header name or an index, negative from the end); several, "
+               "comma-separated, for soft targets; a:b is a range, both ends included (same as --column target=SPEC)",
+       .many = true},
+      {.name = "column", .kind = Kind::Text,
+       .help = "row data: NAME=SPEC, the columns of data argument NAME: header names or indices, comma-separated, a:b a range; "
+               "with the first argument's, columns not named are left out",
+       .many = true},
+      {.name = "ignore-column", .kind = Kind::Text,
+       .help = "row data: leave these columns out (an id, a file name): header names or indices, comma-separated, a:b a range",
+       .many = true},
+      {.name = "header", .kind = Kind::Choice, .help = "row data: is the first line a header? auto (default), yes or no",
+       .choices = {"auto", "yes", "no"}},
+      {.name = "delimiter", .kind = Kind::Text, .help = "row data: the cell delimiter: , tab ; | or space (default: detected)"},
+      {.name = "partial", .kind = Kind::Flag, .help = "print the mergeable sums (loss_sum, denominator, count) as one JSON line, for merge"},
+  };
+  return defs;
 }
 
-bool accepts(const FunctionSpec& f, const OptionDef& d) {
-  if (f.name == "merge")  // it reads partial results: only output options apply
-    return d.name == "input" || d.name == "format" || d.name == "json" || d.name == "quiet" || d.name == "precision" ||
-           d.name == "partial";
-  return d.bit == kAll || (accepted_bits(f) & d.bit);
+std::string upper(std::string_view s) {
+  std::string u(s);
+  for (char& c : u) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return u;
+}
+
+// "A, B and C".
+std::string and_list(const std::vector<std::string>& items, const char* last = " and ") {
+  std::string s;
+  for (std::size_t i = 0; i < items.size(); ++i)
+    s += (i == 0 ? "" : i + 1 == items.size() ? last : ", ") + items[i];
+  return s;
+}
+
+// Every option a function takes, from its row: its data arguments, -r, its
+// parameters, then losscalc's own.
+std::vector<OptionDef> options_of(const FunctionSpec& fn) {
+  std::vector<OptionDef> out;
+  for (std::size_t i = 0; i < fn.args.size(); ++i) {
+    const DataArg& a = fn.args[i];
+    OptionDef d{.name = a.option().substr(2), .short_name = i == 0 ? 'i' : a.name == "target" ? 't' : a.short_name};
+    if (i == 0 && a.name != "input") d.alias = "input";
+    d.help = a.positional ? upper(a.name) + " given as an option" : std::string(a.holds);
+    if (!a.positional && a.name == "weight") d.help = "torch weight: " + d.help;
+    d.feeds = Feeds::Data;
+    d.index = i;
+    out.push_back(std::move(d));
+  }
+  if (fn.is_loss()) {
+    OptionDef r{.name = "reduction", .short_name = 'r', .kind = Kind::Choice};
+    std::vector<std::string> names;
+    for (Reduction x : fn.reductions) names.emplace_back(reduction_name(x));
+    r.help = and_list(names, " or ") + " (default " + std::string(reduction_name(fn.default_reduction)) + ")";
+    r.choices = names;
+    out.push_back(std::move(r));
+  }
+  for (std::size_t i = 0; i < fn.params.size(); ++i) {
+    const Param& p = fn.params[i];
+    OptionDef d{.name = std::string(p.name), .alias = std::string(p.alias)};
+    d.kind = p.type == ParamType::Flag ? Kind::Flag : p.type == ParamType::Integer ? Kind::Integer
+             : p.type == ParamType::Number ? Kind::Number : Kind::Choice;
+    d.help = std::string(p.help);
+    if (p.type == ParamType::Flag)
+      d.help += " (--no-" + std::string(p.name) + ": off" + (p.default_value == "true" ? "; default on)" : ", the default)");
+    else if (!p.default_value.empty() && p.type != ParamType::Choice)
+      d.help += " (default " + std::string(p.default_value) + ")";
+    for (auto c : p.choices) d.choices.emplace_back(c);
+    d.feeds = Feeds::Param;
+    d.index = i;
+    out.push_back(std::move(d));
+  }
+  for (auto& d : output_defs()) out.push_back(d);
+  if (fn.is_loss())
+    for (auto& d : row_defs())
+      if (d.name != "target-column" || fn.takes_target()) out.push_back(d);
+  return out;
+}
+
+// merge reads partial results: only its files and output options apply.
+std::vector<OptionDef> merge_options() {
+  std::vector<OptionDef> out{{.name = "input", .short_name = 'i', .help = "a file of --partial results, as an option"}};
+  for (auto& d : output_defs())
+    if (d.name == "format" || d.name == "json" || d.name == "quiet" || d.name == "precision") out.push_back(d);
+  OptionDef partial = row_defs().back();
+  partial.help = "print the merged sums as one --partial line again (to merge further)";
+  out.push_back(partial);
+  return out;
+}
+
+// Every long option name of every function and tool, for "F does not take --X".
+const std::set<std::string>& every_option_name() {
+  static const std::set<std::string> names = [] {
+    std::set<std::string> s{"help", "no-summary"};
+    auto add = [&s](const std::vector<OptionDef>& defs) {
+      for (auto& d : defs) {
+        s.insert(d.name);
+        if (!d.alias.empty()) s.insert(d.alias);
+      }
+    };
+    for (auto& f : functions()) add(options_of(f));
+    add(options_of(compare_spec()));
+    add(merge_options());
+    return s;
+  }();
+  return names;
+}
+
+// Every short option of some function, with its long name.
+const std::map<char, std::string>& every_short_name() {
+  static const std::map<char, std::string> names = [] {
+    std::map<char, std::string> m;
+    for (auto& f : functions())
+      for (auto& d : options_of(f))
+        if (d.short_name) m.emplace(d.short_name, d.name);
+    return m;
+  }();
+  return names;
 }
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
@@ -119,8 +204,8 @@ std::string closest(std::string_view word, const std::vector<std::string>& candi
 }
 
 // Throws a usage error naming the option when `value` does not fit its kind.
-void check_value(const OptionDef& d, const std::string& value) {
-  const std::string option = "--" + std::string(d.name);
+void check_value(const OptionDef& d, const std::string& value, const std::string& fname) {
+  const std::string option = "--" + d.name;
   double x = 0;
   switch (d.kind) {
     case Kind::Integer: {
@@ -137,12 +222,17 @@ void check_value(const OptionDef& d, const std::string& value) {
         throw usage_error(option, "invalid value " + in_quotes(value) + ": expected a number");
       break;
     case Kind::Choice: {
-      std::string list;
-      for (auto c : d.choices) {
-        if (c == value) return;
-        list += (list.empty() ? "" : ", ") + std::string(c);
-      }
-      throw usage_error(option, "invalid value " + in_quotes(value) + ": expected one of " + list);
+      if (std::find(d.choices.begin(), d.choices.end(), value) != d.choices.end()) return;
+      if (d.name == "reduction")  // another function's reduction: say whose
+        for (auto& f : functions())
+          for (Reduction r : f.reductions)
+            if (reduction_name(r) == value)
+              throw usage_error(option, value + " is a " + (f.family == Family::Keras ? std::string("Keras") : std::string(family_name(f.family))) +
+                                            " reduction; " + fname + " takes " + and_list(d.choices, " or "));
+      std::vector<std::string> known = d.choices;
+      if (d.name == "reduction")  // not a reduction at all: every name losscalc knows
+        known = {"mean", "sum", "none", "sum_over_batch_size"};
+      throw usage_error(option, "invalid value " + in_quotes(value) + ": expected one of " + and_list(known, ", "));
     }
     case Kind::Flag:
     case Kind::Text:
@@ -150,38 +240,257 @@ void check_value(const OptionDef& d, const std::string& value) {
   }
 }
 
-const OptionDef* find_long(std::string_view name) {
-  for (auto& d : option_defs())
-    if (d.name == name || (!d.alias.empty() && d.alias == name)) return &d;
-  return nullptr;
+// A parameter's value against the range its row declares.
+void check_range(const Param& p, const std::string& value) {
+  if (p.type != ParamType::Number && p.type != ParamType::Integer) return;
+  double x = 0;
+  read::parse_number(value, x);
+  const bool low = p.min_open ? x <= p.min : x < p.min;
+  const bool high = p.max_open ? x >= p.max : x > p.max;
+  if (!low && !high) return;
+  std::string message(p.error);
+  if (message.empty())
+    message = "must be in " + std::string(p.min_open ? "(" : "[") + print::shortest(p.min) + ", " + print::shortest(p.max) +
+              (p.max_open ? ")" : "]") + ", got {}";
+  const auto at = message.find("{}");
+  if (at != std::string::npos) message.replace(at, 2, print::shortest(x));
+  throw usage_error("--" + std::string(p.name), message);
 }
 
-const OptionDef* find_short(char c) {
-  for (auto& d : option_defs())
-    if (d.short_name == c) return &d;
-  return nullptr;
+std::string joined(const std::vector<std::string_view>& names) {
+  std::string s;
+  for (auto n : names) s += (s.empty() ? "" : ", ") + std::string(n);
+  return s;
 }
 
-// What TARGET holds for a function, for its --help.
 std::string function_help(const FunctionSpec& f, CLI::App& app) {
   std::string s = app.help();
-  std::string aliases;
-  for (auto a : f.aliases) aliases += (aliases.empty() ? "" : ", ") + std::string(a);
+  const std::string aliases = joined(f.aliases);
   s += "\nFamily: " + std::string(family_name(f.family)) + "." + (aliases.empty() ? "" : " Aliases: " + aliases + ".") + "\n";
-  s += "INPUT holds " + std::string(f.input_is) + ". Each data argument is inline JSON or compact text\n"
+  s += upper(f.args[0].name) + " holds " + std::string(f.args[0].holds) +
+       ". Each data argument is inline JSON or compact text\n"
        "(\"0.1 0.2; 0.3 0.4\"), a file path (JSON, CSV, TSV), or - for stdin.\n";
   return s;
+}
+
+// A help-only CLI11 app: CLI11 lays the options out; losscalc parses them.
+std::string help_text(const FunctionSpec* fn, const std::string& name, std::string_view summary,
+                      const std::vector<OptionDef>& defs) {
+  CLI::App app(std::string(summary), "losscalc " + name);
+  app.set_help_flag("-h,--help", "print this help and exit");
+  std::string text_sink;
+  std::vector<std::string> files_sink;
+  bool flag_sink = false;
+  if (!fn) {
+    app.add_option("FILE", files_sink, "files of --partial results, one JSON object a line (- or none: stdin)");
+  } else {
+    for (auto& a : fn->args)
+      if (a.positional)
+        app.add_option(upper(a.name), text_sink,
+                       std::string(a.holds) + (&a == &fn->args[0] ? " (or -i)" : a.name == "target" ? " (or -t)" : " (or " + a.option() + ")"));
+  }
+  for (auto& d : defs) {
+    std::string names = (d.short_name ? std::string("-") + d.short_name + ",--" : std::string("--")) + d.name;
+    if (!d.alias.empty()) names += ",--" + d.alias;
+    if (d.takes_value())
+      app.add_option(names, text_sink, d.help)->type_name(d.kind == Kind::Integer ? "INT" : d.kind == Kind::Number ? "FLOAT" : "TEXT");
+    else
+      app.add_flag(names, flag_sink, d.help);
+  }
+  return fn ? function_help(*fn, app) : app.help();
+}
+
+struct Given {
+  std::vector<std::optional<std::string>> value;  // per option: the last value ("true"/"false" for flags)
+  std::vector<std::vector<std::string>> values;   // per option: every value (the column options)
+  std::vector<std::string> positionals;
+  bool help = false;
+};
+
+// Pass 1: every token classified by hand, so that option values may start
+// with '-' (--ignore-index -100, --target -), names match exactly, and
+// unknown or foreign options get a precise message.
+Given read_tokens(const std::vector<std::string>& args, const std::string& fname, const FunctionSpec* fn,
+                  const std::vector<OptionDef>& defs) {
+  Given g;
+  g.value.resize(defs.size());
+  g.values.resize(defs.size());
+  const auto not_taken = [&](const std::string& option) {
+    const bool activation_target = option == "--target" && fn && !fn->takes_target();
+    return usage_error(fname, fname + " does not take " + option + (activation_target ? " (it computes an activation of INPUT alone)" : ""));
+  };
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--") {
+      g.positionals.insert(g.positionals.end(), args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
+      break;
+    }
+    std::size_t at = defs.size();
+    std::string value;
+    bool has_value = false, negated = false;
+    if (a.rfind("--", 0) == 0) {
+      const auto eq = a.find('=');
+      const std::string name = a.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+      if (name == "help") {
+        g.help = true;
+        continue;
+      }
+      for (std::size_t k = 0; k < defs.size() && at == defs.size(); ++k)
+        if (defs[k].name == name || (!defs[k].alias.empty() && defs[k].alias == name)) at = k;
+      // --no-NAME turns a boolean parameter off.
+      for (std::size_t k = 0; k < defs.size() && at == defs.size() && name.rfind("no-", 0) == 0; ++k)
+        if (defs[k].feeds == Feeds::Param && defs[k].kind == Kind::Flag && defs[k].name == name.substr(3)) {
+          at = k;
+          negated = true;
+        }
+      if (at == defs.size()) {
+        if (name == "full")  // the old name of --no-summary; torch's `full` belongs to the Poisson and Gaussian NLL losses
+          throw usage_error(fname, fname + " does not take --full: --full is torch's full (the Stirling term) of poisson_nll_loss and "
+                                           "gaussian_nll_loss; to print long tensors whole, use --no-summary");
+        if (every_option_name().count(name)) throw not_taken("--" + name);
+        std::vector<std::string> names;
+        for (auto& d : defs) names.push_back("--" + d.name);
+        const std::string hint = closest("--" + name, names);
+        throw usage_error(fname, "unknown option " + in_quotes("--" + name) + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+      }
+      if (eq != std::string::npos) {
+        value = a.substr(eq + 1);
+        has_value = true;
+      }
+    } else if (double number = 0; a.size() >= 2 && a[0] == '-' && !std::isdigit(static_cast<unsigned char>(a[1])) && a[1] != '.' &&
+                                 !read::parse_number(a, number)) {  // -inf, -Infinity, -nan are numbers, not options
+      if (a == "-h") {
+        g.help = true;
+        continue;
+      }
+      for (std::size_t k = 0; k < defs.size() && at == defs.size(); ++k)
+        if (defs[k].short_name == a[1]) at = k;
+      const std::string shown = a.substr(0, 2);
+      if (at == defs.size()) {
+        const auto& shorts = every_short_name();
+        if (auto it = shorts.find(a[1]); it != shorts.end()) throw not_taken("--" + it->second);
+        throw usage_error(fname, "unknown option " + in_quotes(shown));
+      }
+      if (a.size() > 2) {
+        if (!defs[at].takes_value()) throw usage_error(fname, "unknown option " + in_quotes(a));
+        value = a.substr(a[2] == '=' ? 3 : 2);  // -rnone and -r=none
+        has_value = true;
+      }
+    } else {
+      g.positionals.push_back(a);  // a data argument, "-" (stdin) or a negative number (-1.5, -inf)
+      continue;
+    }
+    const OptionDef& def = defs[at];
+    if (def.takes_value() && !has_value) {
+      if (i + 1 >= args.size()) throw usage_error("--" + def.name, "needs a value");
+      value = args[++i];
+      has_value = true;
+    }
+    if (!def.takes_value() && has_value) throw usage_error("--" + def.name, "takes no value");
+    if (has_value) check_value(def, value, fname);
+    if (!def.takes_value()) value = negated ? "false" : "true";
+    g.value[at] = value;
+    g.values[at].push_back(value);
+  }
+  return g;
+}
+
+std::optional<std::string> given_own(const Given& g, const std::vector<OptionDef>& defs, std::string_view name) {
+  for (std::size_t k = 0; k < defs.size(); ++k)
+    if (defs[k].feeds == Feeds::Own && defs[k].name == name) return g.value[k];
+  return std::nullopt;
+}
+
+const std::vector<std::string>& all_values(const Given& g, const std::vector<OptionDef>& defs, std::string_view name) {
+  static const std::vector<std::string> none;
+  for (std::size_t k = 0; k < defs.size(); ++k)
+    if (defs[k].feeds == Feeds::Own && defs[k].name == name) return g.values[k];
+  return none;
+}
+
+// The output options every subcommand shares.
+void read_output_options(const Given& g, const std::vector<OptionDef>& defs, OutputOptions& o) {
+  const auto flag = [&](std::string_view n) { return given_own(g, defs, n).value_or("false") == "true"; };
+  const auto format = given_own(g, defs, "format");
+  o.format = flag("json") || format.value_or("text") == "json" ? Format::Json : format.value_or("") == "csv" ? Format::Csv : Format::Text;
+  if (flag("json") && format && *format != "json") throw usage_error("--json", "conflicts with --format " + *format);
+  o.quiet = flag("quiet");
+  if (auto p = given_own(g, defs, "precision")) o.precision = std::stoi(*p);
+  o.full = flag("no-summary");
+  o.explain = flag("explain");
+  o.warnings = !flag("no-warnings");
+  o.partial = flag("partial");
+}
+
+// Column specs, comma-separated: each item a name, an index or a range.
+void add_specs(const std::string& option, const std::string& value, std::vector<std::string>& out) {
+  for (std::size_t at = 0; at <= value.size();) {
+    const std::size_t comma = std::min(value.find(',', at), value.size());
+    const std::string item = value.substr(at, comma - at);
+    if (item.empty()) throw usage_error(option, "invalid value " + in_quotes(value) + ": an empty column name");
+    out.push_back(item);
+    at = comma + 1;
+  }
+}
+
+CommandLine parse_merge(const std::vector<std::string>& args) {
+  CommandLine cl;
+  const std::vector<OptionDef> defs = merge_options();
+  const Given g = read_tokens(args, "merge", nullptr, defs);
+  if (g.help) {
+    cl.done = true;
+    cl.text = help_text(nullptr, "merge", find_tool("merge")->summary, defs);
+    return cl;
+  }
+  Request& rq = cl.request;
+  rq.function = "merge";
+  read_output_options(g, defs, rq.output);
+  rq.merge_files = g.positionals;
+  if (g.value[0]) rq.merge_files.insert(rq.merge_files.begin(), *g.value[0]);
+  if (std::count(rq.merge_files.begin(), rq.merge_files.end(), "-") > 1)
+    throw usage_error("merge", "standard input ('-') may be given once");
+  return cl;
+}
+
+CommandLine parse_discovery(const ToolSpec& tool, const std::vector<std::string>& args) {
+  CommandLine cl;
+  cl.done = true;
+  const std::string name(tool.name);
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (std::find(rest.begin(), rest.end(), "--help") != rest.end() || std::find(rest.begin(), rest.end(), "-h") != rest.end()) {
+    cl.text = "losscalc " + name + ": " + std::string(tool.summary) + "\nUsage: losscalc " + name + " " + std::string(tool.usage) + "\n";
+    return cl;
+  }
+  if (tool.kind == ToolKind::Functions) {
+    if (rest.size() > 1 || (rest.size() == 1 && rest[0] != "--json"))
+      throw usage_error("functions", "unexpected argument " + in_quotes(rest.back()) + " (functions takes --json alone)");
+    cl.text = rest.empty() ? functions_text() : functions_json();
+    return cl;
+  }
+  if (rest.size() != 1) throw usage_error("completion", "expected one shell: bash, zsh or fish");
+  cl.text = completion_script(rest[0]);
+  return cl;
 }
 
 }  // namespace
 
 std::vector<std::string> all_option_names() {
   std::vector<std::string> names{"--help", "--version"};
-  for (auto& d : option_defs()) {
-    names.push_back("--" + std::string(d.name));
-    if (!d.alias.empty()) names.push_back("--" + std::string(d.alias));
-  }
+  for (auto& n : every_option_name()) names.push_back("--" + n);
   return names;
+}
+
+// Every option of a function, for completion: long names (and --no-NAME of
+// boolean parameters), and the choices of those that have them.
+std::vector<CompletionOption> completion_options(const FunctionSpec& fn) {
+  std::vector<CompletionOption> out;
+  for (auto& d : options_of(fn)) {
+    out.push_back({"--" + d.name, d.choices, d.takes_value()});
+    if (!d.alias.empty()) out.push_back({"--" + d.alias, d.choices, d.takes_value()});
+    if (d.short_name) out.push_back({std::string("-") + d.short_name, d.choices, d.takes_value()});
+    if (d.feeds == Feeds::Param && d.kind == Kind::Flag) out.push_back({"--no-" + d.name, {}, false});
+  }
+  return out;
 }
 
 std::string general_help() {
@@ -192,14 +501,22 @@ std::string general_help() {
       "Usage: losscalc FUNCTION [OPTIONS] [INPUT [TARGET]]\n"
       "       losscalc FUNCTION --help    the options of one function\n"
       "       losscalc --version\n\nFunctions:\n";
-  for (auto& f : functions()) {
-    std::string aliases;
-    for (auto a : f.aliases) aliases += (aliases.empty() ? "" : ", ") + std::string(a);
-    std::string head = "  " + std::string(f.name);
+  const auto entry = [&s](std::string_view name, std::string_view summary, const std::string& tail) {
+    std::string head = "  " + std::string(name);
     head += std::string(head.size() < 18 ? 18 - head.size() : 1, ' ');
-    s += head + std::string(f.summary) + "\n" + std::string(18, ' ') + "[" + std::string(family_name(f.family)) +
-         (aliases.empty() ? "" : "; also: " + aliases) + "]\n";
-  }
+    s += head + std::string(summary) + "\n" + std::string(18, ' ') + "[" + tail + "]\n";
+  };
+  for (Family fam : {Family::Torch, Family::TfNn, Family::Keras})
+    for (auto& f : functions()) {
+      if (f.family != fam) continue;
+      std::vector<std::string_view> shown;  // the short aliases; qualified names are in `losscalc functions`
+      for (auto a : f.aliases)
+        if (a.find('.') == std::string_view::npos) shown.push_back(a);
+      const std::string aliases = joined(shown);
+      entry(f.name, f.summary, std::string(family_name(f.family)) + (aliases.empty() ? "" : "; also: " + aliases));
+    }
+  s += "\nTools:\n";
+  for (auto& t : tools()) entry(t.name, t.summary, "losscalc" + (t.aliases.empty() ? std::string() : "; also: " + joined(t.aliases)));
   s +=
       "\nData arguments (INPUT, TARGET, --weight): inline JSON such as '[[0.1,0.2],[0.3,0.4]]',\n"
       "compact text '0.1 0.2; 0.3 0.4', a file (JSON, CSV, TSV, JSON Lines, .npy), or - for stdin.\n"
@@ -209,7 +526,7 @@ std::string general_help() {
       "Output: text for people (default), --json, --format csv, -q for the number alone.\n"
       "Exit status: 0 success, 1 bad data, 2 bad usage.\n\n"
       "Example:\n  losscalc cross_entropy '[[0.1,0.2,0.3,0.4],[0.1,0.1,0.1,0.1]]' '[2,3]'\n\n"
-      "See man losscalc for every option and output key.\n";
+      "See man losscalc for every option and output key; losscalc functions for the whole table.\n";
   return s;
 }
 
@@ -227,13 +544,17 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
     cl.text = "losscalc " LOSSCALC_VERSION "\n";
     return cl;
   }
-  const FunctionSpec* fn = find_function(first);
+  const ToolSpec* tool = find_tool(first);
+  if (tool && tool->kind == ToolKind::Merge) return parse_merge(args);
+  if (tool && (tool->kind == ToolKind::Functions || tool->kind == ToolKind::Completion)) return parse_discovery(*tool, args);
+  const FunctionSpec* fn = tool ? &compare_spec() : find_function(first);
   if (!fn) {
     std::vector<std::string> names;
     for (auto& f : functions()) {
       names.emplace_back(f.name);
       for (auto a : f.aliases) names.emplace_back(a);
     }
+    for (auto& t : tools()) names.emplace_back(t.name);
     std::string hint = closest(first, names);
     if (first.rfind("-", 0) == 0)
       throw usage_error("", "expected a FUNCTION before the options, found " + in_quotes(first) + "; 'losscalc --help' lists the functions");
@@ -241,260 +562,141 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
                               " ('losscalc --help' lists the functions)");
   }
   const std::string fname(fn->name);
-
-  // Pass 1: classify every token ourselves, so that option values may start
-  // with '-' (--ignore-index -100, --target -), names match exactly, and
-  // unknown or foreign options get a precise message. CLI11 then gets a
-  // normalized list: --name=value, flags, "--", positionals.
-  std::vector<std::string> normalized, positionals;
-  bool help = false;
-  for (std::size_t i = 1; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--") {
-      positionals.insert(positionals.end(), args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
-      break;
-    }
-    const OptionDef* def = nullptr;
-    std::string value;
-    bool has_value = false;
-    std::string shown = a;
-    if (a.rfind("--", 0) == 0) {
-      const auto eq = a.find('=');
-      const std::string name = a.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
-      shown = "--" + name;
-      if (name == "help") {
-        help = true;
-        continue;
-      }
-      def = find_long(name);
-      if (!def && name == "full")  // the old name of --no-summary; torch's `full` belongs to the Poisson and Gaussian NLL losses
-        throw usage_error(fname, fname + " does not take --full: --full is torch's full (the Stirling term) of poisson_nll_loss and "
-                                         "gaussian_nll_loss; to print long tensors whole, use --no-summary");
-      if (!def) {
-        std::vector<std::string> names;
-        for (auto& d : option_defs())
-          if (accepts(*fn, d)) names.push_back("--" + std::string(d.name));
-        std::string hint = closest(shown, names);
-        throw usage_error(fname, "unknown option " + in_quotes(shown) + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
-      }
-      if (eq != std::string::npos) {
-        value = a.substr(eq + 1);
-        has_value = true;
-      }
-    } else if (double number = 0; a.size() >= 2 && a[0] == '-' && !std::isdigit(static_cast<unsigned char>(a[1])) && a[1] != '.' &&
-                                 !read::parse_number(a, number)) {  // -inf, -Infinity, -nan are numbers, not options
-      if (a == "-h") {
-        help = true;
-        continue;
-      }
-      def = find_short(a[1]);
-      shown = a.substr(0, 2);
-      if (!def) throw usage_error(fname, "unknown option " + in_quotes(shown));
-      if (a.size() > 2) {
-        if (!def->takes_value()) throw usage_error(fname, "unknown option " + in_quotes(a));
-        value = a.substr(a[2] == '=' ? 3 : 2);  // -rnone and -r=none
-        has_value = true;
-      }
-    } else {
-      positionals.push_back(a);  // INPUT / TARGET, "-" (stdin) or a negative number (-1.5, -inf)
-      continue;
-    }
-    if (!accepts(*fn, *def)) {
-      std::string why = def->bit == kTarget ? " (it computes an activation of INPUT alone)" : "";
-      throw usage_error(fname, fname + " does not take --" + std::string(def->name) + why);
-    }
-    if (def->takes_value() && !has_value) {
-      if (i + 1 >= args.size()) throw usage_error("--" + std::string(def->name), "needs a value");
-      value = args[++i];
-      has_value = true;
-    }
-    if (!def->takes_value() && has_value) throw usage_error("--" + std::string(def->name), "takes no value");
-    if (has_value) check_value(*def, value);
-    normalized.push_back("--" + std::string(def->name) + (def->takes_value() ? "=" + value : ""));
-  }
-
-  // Pass 2: CLI11 converts and validates values and writes the help.
-  Request& rq = cl.request;
-  rq.function = fname;
-  CLI::App app(std::string(fn->summary), "losscalc " + fname);
-  app.set_help_flag("-h,--help", "print this help and exit");
-  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // -r sum -r none: the last wins
-  std::vector<std::string> target_columns, columns, ignore_columns;
-  std::string header = "auto", delimiter, explain_samples, input_kind = "auto", input, target, weight, pos_weight, reduction, target_type = "auto", dtype = "float64", format = "text";
-  std::string help_input, help_target;
-  bool json_flag = false, no_warnings = false;
-  std::int64_t ignore_index = 0, dim = 0;
-  double label_smoothing = 0, epsilon = 1e-7;
-  int precision = 4;
-  std::vector<std::string> help_files;
-  if (fn->name == "merge")
-    app.add_option("FILE", help_files, std::string(fn->input_is));
-  else
-    app.add_option("INPUT", help_input, std::string(fn->input_is) + " (or -i)");
-  if (fn->takes_target) app.add_option("TARGET", help_target, std::string(fn->target_is) + " (or -t)");
-  for (auto& d : option_defs()) {
-    if (!accepts(*fn, d)) continue;
-    std::string names = (d.short_name ? std::string("-") + d.short_name + ",--" : std::string("--")) + std::string(d.name);
-    if (!d.alias.empty()) names += ",--" + std::string(d.alias);
-    const std::string help_text(d.help);
-    const std::string n(d.name);
-    if (n == "input") app.add_option(names, input, help_text);
-    else if (n == "target") app.add_option(names, target, help_text);
-    else if (n == "weight") app.add_option(names, weight, help_text);
-    else if (n == "pos-weight") app.add_option(names, pos_weight, help_text);
-    else if (n == "reduction") app.add_option(names, reduction, help_text);
-    else if (n == "ignore-index") app.add_option(names, ignore_index, help_text);
-    else if (n == "label-smoothing") app.add_option(names, label_smoothing, help_text);
-    else if (n == "dim") app.add_option(names, dim, help_text);
-    else if (n == "target-type") app.add_option(names, target_type, help_text)->check(CLI::IsMember({"auto", "index", "prob"}));
-    else if (n == "dtype") app.add_option(names, dtype, help_text)->check(CLI::IsMember({"float64", "float32"}));
-    else if (n == "format") app.add_option(names, format, help_text)->check(CLI::IsMember({"text", "json", "csv"}));
-    else if (n == "json") app.add_flag(names, json_flag, help_text);
-    else if (n == "quiet") app.add_flag(names, rq.output.quiet, help_text);
-    else if (n == "precision") app.add_option(names, precision, help_text);
-    else if (n == "no-summary") app.add_flag(names, rq.output.full, help_text);
-    else if (n == "from-logits") app.add_flag(names, rq.settings.from_logits, help_text);
-    else if (n == "epsilon") app.add_option(names, epsilon, help_text);
-    else if (n == "input-kind") app.add_option(names, input_kind, help_text);
-    else if (n == "explain") app.add_flag(names, rq.output.explain, help_text);
-    else if (n == "explain-samples") app.add_option(names, explain_samples, help_text);
-    else if (n == "no-warnings") app.add_flag(names, no_warnings, help_text);
-    else if (n == "target-column")  // given again, its columns add up (soft targets), unlike other options
-      app.add_option(names, target_columns, help_text)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-    else if (n == "column") app.add_option(names, columns, help_text)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-    else if (n == "ignore-column")
-      app.add_option(names, ignore_columns, help_text)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-    else if (n == "header") app.add_option(names, header, help_text);
-    else if (n == "delimiter") app.add_option(names, delimiter, help_text);
-    else if (n == "partial") app.add_flag(names, rq.output.partial, help_text);
-  }
-  if (help) {
+  const std::vector<OptionDef> defs = options_of(*fn);
+  const Given g = read_tokens(args, fname, fn, defs);
+  if (g.help) {
     cl.done = true;
-    cl.text = function_help(*fn, app);
+    cl.text = help_text(fn, fname, fn->summary, defs);
     return cl;
   }
-  // merge takes any number of files (none: standard input).
-  const std::size_t max_pos = fn->name == "merge" ? positionals.size() : fn->takes_target ? 2 : 1;
-  if (positionals.size() > max_pos)
-    throw usage_error(fname, "unexpected argument " + in_quotes(positionals[max_pos]) +
-                                 (fn->takes_target ? " (expected at most INPUT and TARGET)" : " (" + fname + " takes INPUT alone, no TARGET)"));
-  // Positionals stay out of CLI11 (it would split or re-read them); the
-  // INPUT option above only documents them in the help.
-  const std::vector<std::string>& pos = positionals;
-  std::vector<std::string> argv = normalized;
-  std::reverse(argv.begin(), argv.end());  // CLI11's vector overload reads from the back
-  try {
-    app.parse(argv);
-  } catch (const CLI::ParseError& e) {
-    throw usage_error(fname, e.what());
-  }
+  Request& rq = cl.request;
+  rq.function = fname;
 
-  auto given = [&](const char* name) {
-    const CLI::Option* o = app.get_option_no_throw(std::string("--") + name);
-    return o && o->count() > 0;
-  };
-  auto source = [](const char* name, std::string spec) { return Source{name, std::move(spec)}; };
-  if (!pos.empty() && given("input")) throw usage_error("input", "given twice: as INPUT and as --input");
-  if (pos.size() > 1 && given("target")) throw usage_error("target", "given twice: as TARGET and as --target");
-  if (given("input")) rq.input = source("input", input);
-  else if (!pos.empty()) rq.input = source("input", pos[0]);
-  if (given("target")) rq.target = source("target", target);
-  else if (pos.size() > 1) rq.target = source("target", pos[1]);
-  if (fn->name == "merge") {
-    rq.merge_files = pos;
-    if (given("input")) rq.merge_files.insert(rq.merge_files.begin(), input);
-    if (std::count(rq.merge_files.begin(), rq.merge_files.end(), "-") > 1)
-      throw usage_error("merge", "standard input ('-') may be given once");
-  }
-  if (given("weight")) rq.weight = source("weight", weight);
-  if (given("pos-weight")) rq.pos_weight = source("pos_weight", pos_weight);
-
-  Settings& s = rq.settings;
-  if (given("reduction")) {
-    if (reduction == "sum_over_batch_size" && fn->family != Family::Keras)
-      throw usage_error("--reduction", "sum_over_batch_size is a Keras reduction; " + fname + " takes mean, sum or none");
-    s.reduction = reduction == "sum"                   ? Reduction::Sum
-                  : reduction == "none"                ? Reduction::None
-                  : reduction == "sum_over_batch_size" ? Reduction::SumOverBatchSize
-                                                       : Reduction::Mean;
-  }
-  s.input_kind = input_kind == "logits" ? InputKind::Logits : input_kind == "probs" ? InputKind::Probabilities : InputKind::Auto;
-  if (given("epsilon")) {
-    if (!(epsilon >= 0 && epsilon < 0.5))
-      throw usage_error("--epsilon", "must be in [0, 0.5), got " + print::shortest(epsilon));
-    s.epsilon = epsilon;
-  }
-  if (given("ignore-index")) s.ignore_index = ignore_index;
-  if (given("label-smoothing")) {
-    if (!(label_smoothing >= 0.0 && label_smoothing <= 1.0))
-      throw usage_error("--label-smoothing", "label_smoothing must be between 0.0 and 1.0. Got: " + print::shortest(label_smoothing));
-    s.label_smoothing = label_smoothing;
-  }
-  if (given("dim")) s.dim = dim;
-  s.target_type = target_type == "index" ? TargetType::Index : target_type == "prob" ? TargetType::Prob : TargetType::Auto;
-  s.dtype = dtype == "float32" ? DType::Float32 : DType::Float64;
-  rq.output.format = json_flag ? Format::Json : format == "json" ? Format::Json : format == "csv" ? Format::Csv : Format::Text;
-  if (json_flag && given("format") && format != "json")
-    throw usage_error("--json", "conflicts with --format " + format);
-  if (given("precision")) rq.output.precision = precision;
-  rq.output.warnings = !no_warnings;
-  // Column specs, comma-separated: each item a name, an index or a range.
-  auto add_specs = [](const std::string& option, const std::string& value, std::vector<std::string>& out) {
-    for (std::size_t at = 0; at <= value.size();) {
-      const std::size_t comma = std::min(value.find(',', at), value.size());
-      const std::string item = value.substr(at, comma - at);
-      if (item.empty()) throw usage_error(option, "invalid value " + in_quotes(value) + ": an empty column name");
-      out.push_back(item);
-      at = comma + 1;
+  // Data arguments: options, then the positionals fill, in order, the
+  // positional ones not given as options.
+  std::vector<std::optional<std::string>> spec(fn->args.size());
+  for (std::size_t k = 0; k < defs.size(); ++k)
+    if (defs[k].feeds == Feeds::Data && g.value[k]) spec[defs[k].index] = g.value[k];
+  std::vector<std::size_t> free;
+  std::vector<std::string> positional_names;
+  for (std::size_t i = 0; i < fn->args.size(); ++i)
+    if (fn->args[i].positional) {
+      positional_names.push_back(upper(fn->args[i].name));
+      if (!spec[i]) free.push_back(i);
     }
-  };
-  for (const std::string& v : target_columns) add_specs("--target-column", v, rq.rows.target_columns);
-  for (const std::string& v : columns) {
+  if (g.positionals.size() > free.size()) {
+    std::size_t place = 0;
+    for (std::size_t i = 0; i < fn->args.size(); ++i) {
+      if (!fn->args[i].positional) continue;
+      if (spec[i] && place < g.positionals.size())
+        throw usage_error(std::string(fn->args[i].name), "given twice: as " + upper(fn->args[i].name) + " and as " + fn->args[i].option());
+      ++place;
+    }
+    throw usage_error(fname, "unexpected argument " + in_quotes(g.positionals[free.size()]) +
+                                 (positional_names.size() == 1 ? " (" + fname + " takes INPUT alone, no TARGET)"
+                                                               : " (expected at most " + and_list(positional_names) + ")"));
+  }
+  for (std::size_t k = 0; k < g.positionals.size(); ++k) spec[free[k]] = g.positionals[k];
+  for (std::size_t i = 0; i < fn->args.size(); ++i) {
+    if (!spec[i]) continue;
+    Source src{std::string(fn->args[i].name), *spec[i]};
+    const std::string_view n = fn->args[i].name;
+    if (i == 0) rq.input = std::move(src);
+    else if (n == "target") rq.target = std::move(src);
+    else if (n == "weight") rq.weight = std::move(src);
+    else if (n == "pos_weight") rq.pos_weight = std::move(src);
+    else rq.more.push_back(std::move(src));
+  }
+
+  // The reduction and the parameters: the given value, else the row's default.
+  Settings& s = rq.settings;
+  for (std::size_t k = 0; k < defs.size(); ++k) {
+    if (defs[k].name == "reduction" && g.value[k]) {
+      for (Reduction r : fn->reductions)
+        if (reduction_name(r) == *g.value[k]) s.reduction = r;
+    }
+    if (defs[k].feeds != Feeds::Param) continue;
+    const Param& p = fn->params[defs[k].index];
+    const std::string value = g.value[k] ? *g.value[k] : std::string(p.default_value);
+    s.param_text[p.key()] = value;
+    if (value.empty()) continue;
+    if (g.value[k]) check_range(p, value);
+    if (p.store) {
+      p.store(s, value);
+    } else {
+      double x = value == "true" ? 1 : 0;
+      if (p.type != ParamType::Flag) read::parse_number(value, x);
+      s.numbers[p.key()] = x;
+    }
+  }
+  if (auto d = given_own(g, defs, "dtype")) s.dtype = *d == "float32" ? DType::Float32 : DType::Float64;
+  read_output_options(g, defs, rq.output);
+
+  for (const std::string& v : all_values(g, defs, "target-column")) add_specs("--target-column", v, rq.rows.target_columns);
+  for (const std::string& v : all_values(g, defs, "column")) {
     const std::size_t eq = v.find('=');
     const std::string name = v.substr(0, std::min(eq, v.size()));
     if (eq == std::string::npos || eq + 1 == v.size())
       throw usage_error("--column", "invalid value " + in_quotes(v) + ": expected NAME=SPEC, such as input=0:9 or target=label");
-    if (name == "target")
-      add_specs("--column", v.substr(eq + 1), rq.rows.target_columns);
-    else if (name == "input")
+    const DataArg* a = name == "input" ? &fn->args[0] : fn->arg(name);
+    if (!a || !a->per_row) {
+      std::vector<std::string> row_names;
+      for (auto* r : fn->row_args()) row_names.emplace_back(r->name);
+      throw usage_error("--column", fname + " has no data argument " + in_quotes(name) + " in rows (its row data arguments: " +
+                                        joined(std::vector<std::string_view>(row_names.begin(), row_names.end())) + ")");
+    }
+    if (a == &fn->args[0]) {
       add_specs("--column", v.substr(eq + 1), rq.rows.input_columns);
-    else
-      throw usage_error("--column", fname + " has no data argument " + in_quotes(name) + " in rows (its row data arguments: input" +
-                                        (fn->takes_target ? ", target)" : ")"));
-    if (name == "target" && !fn->takes_target) throw usage_error("--column", fname + " takes no target");
+    } else if (a->name == "target") {
+      add_specs("--column", v.substr(eq + 1), rq.rows.target_columns);
+    } else {
+      auto it = std::find_if(rq.rows.more_columns.begin(), rq.rows.more_columns.end(), [&](auto& m) { return m.first == a->name; });
+      if (it == rq.rows.more_columns.end()) it = rq.rows.more_columns.insert(rq.rows.more_columns.end(), {std::string(a->name), {}});
+      add_specs("--column", v.substr(eq + 1), it->second);
+    }
   }
-  for (const std::string& v : ignore_columns) add_specs("--ignore-column", v, rq.rows.ignore_columns);
+  // The table's order, whatever the order of the options.
+  std::stable_sort(rq.rows.more_columns.begin(), rq.rows.more_columns.end(), [fn](auto& a, auto& b) { return fn->arg(a.first) < fn->arg(b.first); });
+  for (const std::string& v : all_values(g, defs, "ignore-column")) add_specs("--ignore-column", v, rq.rows.ignore_columns);
   if (!rq.rows.target_columns.empty() && rq.target)
     throw usage_error("--target-column", "the target is given twice: as a column of INPUT and as TARGET");
-  rq.rows.header = header[0];
-  if (given("delimiter")) {
-    const std::string& d = delimiter;
-    rq.rows.delimiter = d == "," ? ',' : (d == "tab" || d == "\\t" || d == "\t") ? '\t' : d == ";" ? ';' : d == "|" ? '|'
-                      : (d == "space" || d == " ") ? ' ' : '\0';
-    if (!rq.rows.delimiter) throw usage_error("--delimiter", "invalid value " + in_quotes(d) + ": expected , tab ; | or space");
+  for (auto& [name, specs] : rq.rows.more_columns)
+    for (auto& m : rq.more)
+      if (m.name == name) throw usage_error("--column", "the " + name + " is given twice: as columns of INPUT and as " + upper(name));
+  if (auto h = given_own(g, defs, "header")) rq.rows.header = (*h)[0];
+  if (auto d = given_own(g, defs, "delimiter")) {
+    rq.rows.delimiter = *d == "," ? ',' : (*d == "tab" || *d == "\\t" || *d == "\t") ? '\t' : *d == ";" ? ';' : *d == "|" ? '|'
+                      : (*d == "space" || *d == " ") ? ' ' : '\0';
+    if (!rq.rows.delimiter) throw usage_error("--delimiter", "invalid value " + in_quotes(*d) + ": expected , tab ; | or space");
   }
-  if (given("explain-samples")) {
+  if (auto e = given_own(g, defs, "explain-samples")) {
+    const std::string& list = *e;
     if (!rq.output.explain) throw usage_error("--explain-samples", "goes with --explain");
-    std::size_t at = 0;
-    while (at <= explain_samples.size()) {
-      const std::size_t comma = std::min(explain_samples.find(',', at), explain_samples.size());
-      const std::string item = explain_samples.substr(at, comma - at);
+    for (std::size_t at = 0; at <= list.size();) {
+      const std::size_t comma = std::min(list.find(',', at), list.size());
+      const std::string item = list.substr(at, comma - at);
       std::int64_t v = -1;
       auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
       if (item.empty() || ec != std::errc() || end != item.data() + item.size() || v < 0)
-        throw usage_error("--explain-samples", "invalid value " + in_quotes(explain_samples) + ": expected sample indices such as 0,5,7");
+        throw usage_error("--explain-samples", "invalid value " + in_quotes(list) + ": expected sample indices such as 0,5,7");
       rq.output.explain_samples.push_back(v);
       at = comma + 1;
     }
   }
-  for (auto* src : {&rq.input, &rq.target})
-    if (*src) {
-      (*src)->header = rq.rows.header;
-      (*src)->delimiter = rq.rows.delimiter;
-    }
-  if (rq.input) {  // the columns are INPUT's
+  const auto each_source = [&rq](auto&& f) {
+    for (auto* src : {&rq.input, &rq.target, &rq.weight, &rq.pos_weight})
+      if (*src) f(**src);
+    for (auto& m : rq.more) f(m);
+  };
+  each_source([&rq](Source& src) {
+    src.header = rq.rows.header;
+    src.delimiter = rq.rows.delimiter;
+  });
+  if (rq.input) {  // the columns are INPUT's, and an object there may hold every data argument
     rq.input->input_columns = rq.rows.input_columns;
     rq.input->ignore_columns = rq.rows.ignore_columns;
+    for (auto& a : fn->args)
+      if (a.name != "input" && a.name != "target" && a.name != "weight" && a.name != "pos_weight") rq.input->keys.emplace_back(a.name);
   }
   if (rq.output.explain && rq.output.quiet) throw usage_error("--explain", "shows every step; it does not combine with -q");
   if (rq.output.partial && rq.output.explain) throw usage_error("--partial", "prints the mergeable sums; it does not combine with --explain");

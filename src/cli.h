@@ -24,4 +24,14 @@ std::string general_help();
 // Every option name that `FUNCTION --help` can list, for the man-page test.
 std::vector<std::string> all_option_names();
 
+struct FunctionSpec;
+// A function's options (with --no-NAME of its boolean parameters and the
+// short names), each with its choices, for the completion scripts.
+struct CompletionOption {
+  std::string name;  // "--reduction", "-r"
+  std::vector<std::string> choices;
+  bool takes_value;
+};
+std::vector<CompletionOption> completion_options(const FunctionSpec& fn);
+
 }  // namespace losscalc

@@ -1,116 +1,292 @@
 #include "registry.h"
 
+#include <charconv>
+#include <stdexcept>
+
 #include "ops/ops.h"
+#include "read/text.h"
 
 namespace losscalc {
+
+namespace {
+
+// ---- Parameters shared by several rows ------------------------------------
+// A row copies the one it takes, and may change its default or help.
+
+std::int64_t integer_of(const std::string& v) {
+  std::int64_t n = 0;
+  std::from_chars(v.data(), v.data() + v.size(), n);  // checked before it is stored
+  return n;
+}
+double number_of(const std::string& v) {
+  double x = 0;
+  read::parse_number(v, x);
+  return x;
+}
+
+const Param kIgnoreIndexTorch{
+    .name = "ignore-index", .type = ParamType::Integer, .default_value = "-100",
+    .help = "target value to ignore: left out of the loss and of the mean's denominator",
+    .store = [](Settings& s, const std::string& v) { s.ignore_index = integer_of(v); }};
+const Param kIgnoreClassKeras{
+    .name = "ignore-index", .type = ParamType::Integer, .default_value = "",
+    .help = "keras ignore_class (default none): targets of this class are masked out",
+    .store = kIgnoreIndexTorch.store};
+const Param kLabelSmoothing{
+    .name = "label-smoothing", .type = ParamType::Number, .default_value = "0", .help = "label smoothing in [0, 1]",
+    .min = 0, .max = 1, .error = "label_smoothing must be between 0.0 and 1.0. Got: {}",
+    .store = [](Settings& s, const std::string& v) { s.label_smoothing = number_of(v); }};
+const Param kDimTorch{
+    .name = "dim", .type = ParamType::Integer, .default_value = "",
+    .help = "class dimension, negative counts from the end (default 1, or 0 for 1-D input)", .alias = "axis",
+    .unset = "\"default\"",
+    .store = [](Settings& s, const std::string& v) { s.dim = integer_of(v); }};
+const Param kAxisLast{.name = "dim", .type = ParamType::Integer, .default_value = "",
+                      .help = "class axis, negative counts from the end (default -1, the last)", .alias = "axis",
+                      .unset = "\"default\"", .store = kDimTorch.store};
+const Param kTargetType{
+    .name = "target-type", .type = ParamType::Choice, .default_value = "auto",
+    .help = "how to read TARGET: auto (class probabilities when TARGET has INPUT's shape), index or prob",
+    .choices = {"auto", "index", "prob"},
+    .store = [](Settings& s, const std::string& v) {
+      s.target_type = v == "index" ? TargetType::Index : v == "prob" ? TargetType::Prob : TargetType::Auto;
+    }};
+const Param kFromLogits{.name = "from-logits", .type = ParamType::Flag, .default_value = "false",
+                        .help = "INPUT holds logits, not probabilities",
+                        .store = [](Settings& s, const std::string& v) { s.from_logits = v == "true"; }};
+const Param kKerasEpsilon{
+    .name = "epsilon", .type = ParamType::Number, .default_value = "1e-7",
+    .help = "the backend epsilon: probabilities are clipped to [epsilon, 1 - epsilon]", .min = 0, .max = 0.5,
+    .max_open = true, .error = "must be in [0, 0.5), got {}",
+    .store = [](Settings& s, const std::string& v) { s.epsilon = number_of(v); }};
+const Param kInputKind{
+    .name = "input-kind", .type = ParamType::Choice, .default_value = "auto",
+    .help = "what INPUT holds: auto (probs when rows are distributions), logits or probs",
+    .choices = {"auto", "logits", "probs"},
+    .store = [](Settings& s, const std::string& v) {
+      s.input_kind = v == "logits" ? InputKind::Logits : v == "probs" ? InputKind::Probabilities : InputKind::Auto;
+    }};
+
+Param with_help(Param p, std::string_view help) {
+  p.help = help;
+  return p;
+}
+
+// ---- Data arguments -------------------------------------------------------
+
+DataArg input(std::string_view holds) { return {.name = "input", .holds = holds, .differentiable = true}; }
+DataArg values() { return {.name = "input", .holds = "values"}; }
+DataArg target(std::string_view holds) { return {.name = "target", .holds = holds}; }
+DataArg class_weight() {
+  return {.name = "weight", .holds = "per-class weights (length C)", .positional = false, .required = false,
+          .per_row = false, .short_name = 'w'};
+}
+DataArg elementwise_weight() {
+  return {.name = "weight", .holds = "weights, broadcast to INPUT", .positional = false, .required = false,
+          .per_row = false, .short_name = 'w'};
+}
+DataArg pos_weight(bool required) {
+  return {.name = "pos_weight", .holds = "weight of positive examples, broadcast to INPUT", .positional = false,
+          .required = required, .per_row = false};
+}
+
+constexpr const char* kClassTargets = "class indices, or class probabilities of INPUT's shape";
+constexpr const char* kLabels = "labels in [0, 1] of INPUT's shape";
+constexpr const char* kKerasProbs = "probabilities (or logits with --from-logits)";
+const std::vector<Reduction> kTorchReductions{Reduction::Mean, Reduction::Sum, Reduction::None};
+const std::vector<Reduction> kKerasReductions{Reduction::SumOverBatchSize, Reduction::Mean, Reduction::Sum, Reduction::None};
+
+}  // namespace
+
+std::string DataArg::option() const {
+  std::string o = "--" + std::string(name);
+  for (char& c : o)
+    if (c == '_') c = '-';
+  return o;
+}
+
+std::string Param::key() const {
+  std::string k(name);
+  for (char& c : k)
+    if (c == '-') c = '_';
+  return k;
+}
+
+const DataArg* FunctionSpec::arg(std::string_view n) const {
+  for (auto& a : args)
+    if (a.name == n) return &a;
+  return nullptr;
+}
+
+const Param* FunctionSpec::param(std::string_view n) const {
+  for (auto& p : params)
+    if (p.name == n || (!p.alias.empty() && p.alias == n)) return &p;
+  return nullptr;
+}
+
+std::vector<const DataArg*> FunctionSpec::row_args() const {
+  std::vector<const DataArg*> out;
+  for (auto& a : args)
+    if (a.per_row) out.push_back(&a);
+  return out;
+}
 
 const std::vector<FunctionSpec>& functions() {
   // One row a function. Designated fields, in FunctionSpec's order.
   static const std::vector<FunctionSpec> table = {
-      {.name = "cross_entropy", .aliases = {"ce", "cross-entropy", "CrossEntropyLoss"}, .family = Family::Torch,
-       .summary = "torch cross-entropy of logits: class indices or class probabilities", .input_is = "logits",
-       .target_is = "class indices, or class probabilities of INPUT's shape",
-       .options = kWeight | kReduction | kIgnoreIndex | kLabelSmoothing | kDim | kTargetType, .takes_target = true,
+      {.name = "cross_entropy", .aliases = {"ce", "cross-entropy", "CrossEntropyLoss", "F.cross_entropy",
+                                            "torch.nn.functional.cross_entropy", "nn.CrossEntropyLoss", "torch.nn.CrossEntropyLoss"},
+       .family = Family::Torch, .summary = "torch cross-entropy of logits: class indices or class probabilities",
+       .args = {input("logits"), target(kClassTargets), class_weight()},
+       .params = {kIgnoreIndexTorch, kLabelSmoothing, kDimTorch, kTargetType}, .reductions = kTorchReductions,
        .default_reduction = Reduction::Mean, .dim_default = DimDefault::TorchClass, .layout = Layout::ClassAxis,
        .run_float = &ops::cross_entropy<float>, .run_double = &ops::cross_entropy<double>},
-      {.name = "nll_loss", .aliases = {"nll", "nll-loss", "NLLLoss"}, .family = Family::Torch,
-       .summary = "torch negative log-likelihood of log-probabilities and class indices", .input_is = "log-probabilities",
-       .target_is = "class indices", .options = kWeight | kReduction | kIgnoreIndex | kDim | kTargetType,
-       .takes_target = true, .default_reduction = Reduction::Mean, .dim_default = DimDefault::TorchClass,
+      {.name = "nll_loss", .aliases = {"nll", "nll-loss", "NLLLoss", "F.nll_loss", "torch.nn.functional.nll_loss", "nn.NLLLoss",
+                                       "torch.nn.NLLLoss"},
+       .family = Family::Torch, .summary = "torch negative log-likelihood of log-probabilities and class indices",
+       .args = {input("log-probabilities"), target("class indices"), class_weight()},
+       .params = {kIgnoreIndexTorch, kDimTorch,
+                  with_help(kTargetType, "how to read TARGET: auto or index (nll_loss takes class indices only)")},
+       .reductions = kTorchReductions, .default_reduction = Reduction::Mean, .dim_default = DimDefault::TorchClass,
        .layout = Layout::ClassAxis, .run_float = &ops::nll_loss<float>, .run_double = &ops::nll_loss<double>},
-      {.name = "softmax", .aliases = {"Softmax"}, .family = Family::Torch, .summary = "torch softmax along --dim",
-       .input_is = "values", .target_is = "", .options = kDim, .takes_target = false, .default_reduction = Reduction::Mean,
-       .dim_default = DimDefault::TorchClass, .layout = Layout::ClassAxis, .run_float = &ops::softmax<float>,
-       .run_double = &ops::softmax<double>},
-      {.name = "log_softmax", .aliases = {"log-softmax", "LogSoftmax"}, .family = Family::Torch,
-       .summary = "torch log_softmax along --dim", .input_is = "values", .target_is = "", .options = kDim,
-       .takes_target = false, .default_reduction = Reduction::Mean, .dim_default = DimDefault::TorchClass,
+      {.name = "softmax", .aliases = {"Softmax", "F.softmax", "torch.softmax", "torch.nn.functional.softmax"}, .family = Family::Torch,
+       .summary = "torch softmax along --dim", .args = {values()}, .params = {kDimTorch}, .reductions = {},
+       .default_reduction = Reduction::Mean, .dim_default = DimDefault::TorchClass, .layout = Layout::ClassAxis,
+       .run_float = &ops::softmax<float>, .run_double = &ops::softmax<double>},
+      {.name = "log_softmax", .aliases = {"log-softmax", "LogSoftmax", "F.log_softmax", "torch.log_softmax",
+                                          "torch.nn.functional.log_softmax"},
+       .family = Family::Torch, .summary = "torch log_softmax along --dim", .args = {values()}, .params = {kDimTorch},
+       .reductions = {}, .default_reduction = Reduction::Mean, .dim_default = DimDefault::TorchClass,
        .layout = Layout::ClassAxis, .run_float = &ops::log_softmax<float>, .run_double = &ops::log_softmax<double>},
-      {.name = "binary_cross_entropy", .aliases = {"bce", "binary-cross-entropy", "BCELoss"}, .family = Family::Torch,
-       .summary = "torch binary cross-entropy of probabilities (logs clamped at -100)", .input_is = "probabilities in [0, 1]",
-       .target_is = "labels in [0, 1] of INPUT's shape", .options = kWeight | kReduction, .takes_target = true,
-       .default_reduction = Reduction::Mean, .dim_default = DimDefault::TorchClass, .layout = Layout::Elementwise,
-       .run_float = &ops::binary_cross_entropy<float>, .run_double = &ops::binary_cross_entropy<double>},
-      {.name = "binary_cross_entropy_with_logits", .aliases = {"bce_with_logits", "bce-with-logits", "BCEWithLogitsLoss"},
+      {.name = "binary_cross_entropy", .aliases = {"bce", "binary-cross-entropy", "BCELoss", "F.binary_cross_entropy",
+                                                   "torch.nn.functional.binary_cross_entropy", "nn.BCELoss", "torch.nn.BCELoss"},
+       .family = Family::Torch, .summary = "torch binary cross-entropy of probabilities (logs clamped at -100)",
+       .args = {input("probabilities in [0, 1]"), target(kLabels), elementwise_weight()}, .params = {},
+       .reductions = kTorchReductions, .default_reduction = Reduction::Mean, .dim_default = DimDefault::TorchClass,
+       .layout = Layout::Elementwise, .run_float = &ops::binary_cross_entropy<float>,
+       .run_double = &ops::binary_cross_entropy<double>},
+      {.name = "binary_cross_entropy_with_logits",
+       .aliases = {"bce_with_logits", "bce-with-logits", "BCEWithLogitsLoss", "F.binary_cross_entropy_with_logits",
+                   "torch.nn.functional.binary_cross_entropy_with_logits", "nn.BCEWithLogitsLoss", "torch.nn.BCEWithLogitsLoss"},
        .family = Family::Torch, .summary = "torch binary cross-entropy of logits, with weight and pos_weight",
-       .input_is = "logits", .target_is = "labels in [0, 1] of INPUT's shape", .options = kWeight | kPosWeight | kReduction,
-       .takes_target = true, .default_reduction = Reduction::Mean, .dim_default = DimDefault::TorchClass,
+       .args = {input("logits"), target(kLabels), elementwise_weight(), pos_weight(false)}, .params = {},
+       .reductions = kTorchReductions, .default_reduction = Reduction::Mean, .dim_default = DimDefault::TorchClass,
        .layout = Layout::Elementwise, .run_float = &ops::binary_cross_entropy_with_logits<float>,
        .run_double = &ops::binary_cross_entropy_with_logits<double>},
-      {.name = "mse_loss", .aliases = {"mse", "mse-loss", "MSELoss"}, .family = Family::Torch,
+      {.name = "mse_loss", .aliases = {"mse", "mse-loss", "MSELoss", "F.mse_loss", "torch.nn.functional.mse_loss", "nn.MSELoss",
+                                       "torch.nn.MSELoss"},
+       .family = Family::Torch,
        .summary = "torch mean squared error, elementwise (input and target broadcast, with torch's warning)",
-       .input_is = "predictions", .target_is = "targets, of INPUT's shape (or broadcasting to it)",
-       .options = kReduction, .takes_target = true, .default_reduction = Reduction::Mean,
+       .args = {input("predictions"),
+                {.name = "target", .holds = "targets, of INPUT's shape (or broadcasting to it)", .differentiable = true}},
+       .params = {}, .reductions = kTorchReductions, .default_reduction = Reduction::Mean,
        .dim_default = DimDefault::TorchClass, .layout = Layout::Elementwise, .run_float = &ops::mse_loss<float>,
        .run_double = &ops::mse_loss<double>, .explain_steps = &explain::squared_error_steps},
-      {.name = "sigmoid", .aliases = {"Sigmoid"}, .family = Family::Torch, .summary = "torch sigmoid, elementwise",
-       .input_is = "values", .target_is = "", .options = 0, .takes_target = false, .default_reduction = Reduction::Mean,
-       .dim_default = DimDefault::TorchClass, .layout = Layout::Elementwise, .run_float = &ops::sigmoid<float>,
-       .run_double = &ops::sigmoid<double>},
+      {.name = "margin_ranking_loss",
+       .aliases = {"margin-ranking-loss", "MarginRankingLoss", "F.margin_ranking_loss", "torch.nn.functional.margin_ranking_loss",
+                   "nn.MarginRankingLoss", "torch.nn.MarginRankingLoss"},
+       .family = Family::Torch,
+       .summary = "torch margin ranking loss: max(0, -y (x1 - x2) + margin), elementwise",
+       .args = {{.name = "input1", .holds = "scores of the first items", .differentiable = true},
+                {.name = "input2", .holds = "scores of the second items, of input1's shape (or broadcasting to it)",
+                 .differentiable = true},
+                {.name = "target", .holds = "1 where input1 should rank higher, -1 where input2 should (0 gives the margin)"}},
+       .params = {{.name = "margin", .type = ParamType::Number, .default_value = "0",
+                   .help = "the margin by which the preferred input should win"}},
+       .reductions = kTorchReductions, .default_reduction = Reduction::Mean, .dim_default = DimDefault::TorchClass,
+       .layout = Layout::Elementwise, .run_float = &ops::margin_ranking_loss<float>,
+       .run_double = &ops::margin_ranking_loss<double>, .explain_steps = &explain::margin_ranking_steps},
+      {.name = "sigmoid", .aliases = {"Sigmoid", "F.sigmoid", "torch.sigmoid"}, .family = Family::Torch,
+       .summary = "torch sigmoid, elementwise", .args = {values()}, .params = {}, .reductions = {},
+       .default_reduction = Reduction::Mean, .dim_default = DimDefault::TorchClass, .layout = Layout::Elementwise,
+       .run_float = &ops::sigmoid<float>, .run_double = &ops::sigmoid<double>},
       {.name = "softmax_cross_entropy_with_logits", .aliases = {"tf.nn.softmax_cross_entropy_with_logits"},
        .family = Family::TfNn,
        .summary = "tf.nn softmax cross-entropy: logits and class probabilities, classes on --axis (-1)",
-       .input_is = "logits", .target_is = "class probabilities (or one-hot) of INPUT's shape", .options = kReduction | kDim,
-       .takes_target = true, .default_reduction = Reduction::None, .dim_default = DimDefault::Last,
+       .args = {input("logits"), target("class probabilities (or one-hot) of INPUT's shape")}, .params = {kAxisLast},
+       .reductions = kTorchReductions, .default_reduction = Reduction::None, .dim_default = DimDefault::Last,
        .layout = Layout::ClassAxis, .run_float = &ops::softmax_cross_entropy_with_logits<float>,
        .run_double = &ops::softmax_cross_entropy_with_logits<double>},
       {.name = "sparse_softmax_cross_entropy_with_logits", .aliases = {"tf.nn.sparse_softmax_cross_entropy_with_logits"},
        .family = Family::TfNn, .summary = "tf.nn sparse softmax cross-entropy: logits and class indices, classes last",
-       .input_is = "logits", .target_is = "class indices", .options = kReduction, .takes_target = true,
+       .args = {input("logits"), target("class indices")}, .params = {}, .reductions = kTorchReductions,
        .default_reduction = Reduction::None, .dim_default = DimDefault::Last, .layout = Layout::ClassAxis,
        .run_float = &ops::sparse_softmax_cross_entropy_with_logits<float>,
        .run_double = &ops::sparse_softmax_cross_entropy_with_logits<double>},
       {.name = "sigmoid_cross_entropy_with_logits", .aliases = {"tf.nn.sigmoid_cross_entropy_with_logits"},
        .family = Family::TfNn, .summary = "tf.nn sigmoid cross-entropy of logits and labels, elementwise",
-       .input_is = "logits", .target_is = "labels in [0, 1] of INPUT's shape", .options = kReduction, .takes_target = true,
+       .args = {input("logits"), target(kLabels)}, .params = {}, .reductions = kTorchReductions,
        .default_reduction = Reduction::None, .dim_default = DimDefault::Last, .layout = Layout::Elementwise,
        .run_float = &ops::sigmoid_cross_entropy_with_logits<float>,
        .run_double = &ops::sigmoid_cross_entropy_with_logits<double>},
       {.name = "weighted_cross_entropy_with_logits", .aliases = {"tf.nn.weighted_cross_entropy_with_logits"},
        .family = Family::TfNn, .summary = "tf.nn sigmoid cross-entropy with --pos-weight (required), elementwise",
-       .input_is = "logits", .target_is = "labels in [0, 1] of INPUT's shape",
-       .options = kReduction | kPosWeight | kRequirePosWeight, .takes_target = true, .default_reduction = Reduction::None,
-       .dim_default = DimDefault::Last, .layout = Layout::Elementwise,
+       .args = {input("logits"), target(kLabels), pos_weight(true)}, .params = {}, .reductions = kTorchReductions,
+       .default_reduction = Reduction::None, .dim_default = DimDefault::Last, .layout = Layout::Elementwise,
        .run_float = &ops::weighted_cross_entropy_with_logits<float>,
-       .run_double = &ops::weighted_cross_entropy_with_logits<double>},
-      {.name = "categorical_crossentropy", .aliases = {"CategoricalCrossentropy", "keras.losses.categorical_crossentropy"},
+       .run_double = &ops::weighted_cross_entropy_with_logits<double>, .requires_pos_weight = true},
+      {.name = "categorical_crossentropy",
+       .aliases = {"CategoricalCrossentropy", "keras.losses.categorical_crossentropy", "keras.losses.CategoricalCrossentropy"},
        .family = Family::Keras,
        .summary = "keras categorical cross-entropy: probabilities (clipped) or --from-logits, class probabilities",
-       .input_is = "probabilities (or logits with --from-logits)",
-       .target_is = "class probabilities (or one-hot) of INPUT's shape",
-       .options = kReduction | kFromLogits | kLabelSmoothing | kEpsilon | kDim, .takes_target = true,
+       .args = {input(kKerasProbs), target("class probabilities (or one-hot) of INPUT's shape")},
+       .params = {kFromLogits, kLabelSmoothing, kKerasEpsilon, kAxisLast}, .reductions = kKerasReductions,
        .default_reduction = Reduction::SumOverBatchSize, .dim_default = DimDefault::Last, .layout = Layout::ClassAxis,
        .run_float = &ops::categorical_crossentropy<float>, .run_double = &ops::categorical_crossentropy<double>},
       {.name = "sparse_categorical_crossentropy",
-       .aliases = {"SparseCategoricalCrossentropy", "keras.losses.sparse_categorical_crossentropy"},
+       .aliases = {"SparseCategoricalCrossentropy", "keras.losses.sparse_categorical_crossentropy",
+                   "keras.losses.SparseCategoricalCrossentropy"},
        .family = Family::Keras,
        .summary = "keras sparse categorical cross-entropy: class indices, --ignore-index as ignore_class",
-       .input_is = "probabilities (or logits with --from-logits)", .target_is = "class indices",
-       .options = kReduction | kFromLogits | kIgnoreIndex | kEpsilon | kDim, .takes_target = true,
+       .args = {input(kKerasProbs), target("class indices")},
+       .params = {kFromLogits, kIgnoreClassKeras, kKerasEpsilon, kAxisLast}, .reductions = kKerasReductions,
        .default_reduction = Reduction::SumOverBatchSize, .dim_default = DimDefault::Last, .layout = Layout::ClassAxis,
        .run_float = &ops::sparse_categorical_crossentropy<float>,
        .run_double = &ops::sparse_categorical_crossentropy<double>},
-      {.name = "binary_crossentropy", .aliases = {"BinaryCrossentropy", "keras.losses.binary_crossentropy"},
+      {.name = "binary_crossentropy",
+       .aliases = {"BinaryCrossentropy", "keras.losses.binary_crossentropy", "keras.losses.BinaryCrossentropy"},
        .family = Family::Keras,
        .summary = "keras binary cross-entropy: mean over the last axis per sample, clipped probabilities or --from-logits",
-       .input_is = "probabilities (or logits with --from-logits)", .target_is = "labels in [0, 1] of INPUT's shape",
-       .options = kReduction | kFromLogits | kLabelSmoothing | kEpsilon | kDim, .takes_target = true,
-       .default_reduction = Reduction::SumOverBatchSize, .dim_default = DimDefault::Last, .layout = Layout::Elementwise,
-       .run_float = &ops::binary_crossentropy<float>, .run_double = &ops::binary_crossentropy<double>},
-      {.name = "compare", .aliases = {"cmp"}, .family = Family::Tool,
-       .summary = "the same data through torch, tf.nn and keras side by side, and why the numbers differ",
-       .input_is = "logits or probabilities (--input-kind)",
-       .target_is = "class indices, or class probabilities of INPUT's shape",
-       .options = kWeight | kPosWeight | kIgnoreIndex | kLabelSmoothing | kDim | kEpsilon | kInputKind,
-       .takes_target = true, .default_reduction = Reduction::Mean, .dim_default = DimDefault::Unset,
-       .layout = Layout::Tool, .run_float = &ops::compare<float>, .run_double = &ops::compare<double>},
-      {.name = "merge", .aliases = {}, .family = Family::Tool,
-       .summary = "combine --partial results (shards, threads, machines) into one exact loss",
-       .input_is = "files of --partial results, one JSON object a line (- or none: stdin)", .target_is = "",
-       .options = 0, .takes_target = false, .default_reduction = Reduction::Mean, .dim_default = DimDefault::Unset,
-       .layout = Layout::Tool, .run_float = &ops::merge_placeholder<float>, .run_double = &ops::merge_placeholder<double>},
+       .args = {input(kKerasProbs), target(kLabels)}, .params = {kFromLogits, kLabelSmoothing, kKerasEpsilon, kAxisLast},
+       .reductions = kKerasReductions, .default_reduction = Reduction::SumOverBatchSize, .dim_default = DimDefault::Last,
+       .layout = Layout::Elementwise, .run_float = &ops::binary_crossentropy<float>,
+       .run_double = &ops::binary_crossentropy<double>},
   };
   return table;
+}
+
+const FunctionSpec& compare_spec() {
+  static const FunctionSpec spec{
+      .name = "compare", .aliases = {"cmp"}, .family = Family::Torch,
+      .summary = "the same data through torch, tf.nn and keras side by side, and why the numbers differ",
+      .args = {{.name = "input", .holds = "logits or probabilities (--input-kind)"}, target(kClassTargets), class_weight(),
+               pos_weight(false)},
+      .params = {with_help(kIgnoreClassKeras, "target value to ignore (torch ignore_index, keras ignore_class); default none"),
+                 kLabelSmoothing, kDimTorch, kKerasEpsilon, kInputKind},
+      .reductions = {}, .default_reduction = Reduction::Mean, .dim_default = DimDefault::Unset, .layout = Layout::ClassAxis,
+      .run_float = &ops::compare<float>, .run_double = &ops::compare<double>};
+  return spec;
+}
+
+const std::vector<ToolSpec>& tools() {
+  static const std::vector<ToolSpec> table = {
+      {"compare", {"cmp"}, ToolKind::Compare, compare_spec().summary, "[OPTIONS] INPUT TARGET"},
+      {"merge", {}, ToolKind::Merge, "combine --partial results (shards, threads, machines) into one exact loss",
+       "[--json | -f FORMAT | -q] [FILE...]   (files of --partial results, one JSON object a line; - or none: stdin)"},
+      {"functions", {}, ToolKind::Functions, "the table of functions: names, data arguments, parameters, reductions",
+       "[--json]"},
+      {"completion", {}, ToolKind::Completion, "a completion script for bash, zsh or fish", "bash|zsh|fish"},
+  };
+  return table;
+}
+
+const ToolSpec* find_tool(std::string_view name) {
+  for (auto& t : tools()) {
+    if (t.name == name) return &t;
+    for (auto a : t.aliases)
+      if (a == name) return &t;
+  }
+  return nullptr;
 }
 
 const FunctionSpec* find_function(std::string_view name) {
@@ -122,6 +298,40 @@ const FunctionSpec* find_function(std::string_view name) {
   return nullptr;
 }
 
+void put_arg(Data& d, const FunctionSpec& fn, std::string_view name, Tensor t) {
+  if (name == fn.args[0].name) d.input = std::move(t);
+  else if (name == "target") d.target = std::move(t);
+  else if (name == "weight") d.weight = std::move(t);
+  else if (name == "pos_weight") d.pos_weight = std::move(t);
+  else {
+    for (auto& [n, v] : d.more)
+      if (n == name) {
+        v = std::move(t);
+        return;
+      }
+    d.more.emplace_back(std::string(name), std::move(t));
+  }
+}
+
+const Tensor* get_arg(const Data& d, const FunctionSpec& fn, std::string_view name) {
+  if (name == fn.args[0].name) return &d.input;
+  if (name == "target") return d.target ? &*d.target : nullptr;
+  if (name == "weight") return d.weight ? &*d.weight : nullptr;
+  if (name == "pos_weight") return d.pos_weight ? &*d.pos_weight : nullptr;
+  return d.get(name);
+}
+
+const FunctionSpec& spec_of(std::string_view canonical) {
+  if (const FunctionSpec* f = find_function(canonical)) return *f;
+  return compare_spec();
+}
+
+double Settings::number(std::string_view key) const {
+  auto it = numbers.find(key);
+  if (it == numbers.end()) throw std::logic_error("no value for the parameter " + std::string(key));
+  return it->second;
+}
+
 std::string_view family_name(Family f) {
   switch (f) {
     case Family::Torch:
@@ -130,10 +340,22 @@ std::string_view family_name(Family f) {
       return "tf.nn";
     case Family::Keras:
       return "keras";
-    case Family::Tool:
-      return "losscalc";
   }
   return "torch";
+}
+
+std::string_view reduction_name(Reduction r) {
+  switch (r) {
+    case Reduction::None:
+      return "none";
+    case Reduction::Mean:
+      return "mean";
+    case Reduction::Sum:
+      return "sum";
+    case Reduction::SumOverBatchSize:
+      return "sum_over_batch_size";
+  }
+  return "mean";
 }
 
 }  // namespace losscalc

@@ -1,8 +1,13 @@
-// The one table of functions: canonical name, aliases, family, summary, the
-// options each takes, its defaults and its op. The CLI, --help and dispatch
-// all come from here; adding a function is adding a row.
+// The one table of functions. Each row declares a function's names, family,
+// data arguments, parameters (with types, defaults, ranges and the
+// framework's message for a bad value), reductions, class-axis convention and
+// kernel. The CLI, --help, `losscalc functions`, the completion scripts,
+// JSON-object keys, streaming and --explain all come from here: adding a
+// function is a kernel and a row.
 #pragma once
 
+#include <limits>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -12,23 +17,7 @@
 
 namespace losscalc {
 
-// Options a function may take (a bit set per row).
-enum Option : unsigned {
-  kWeight = 1u << 0,
-  kPosWeight = 1u << 1,
-  kReduction = 1u << 2,
-  kIgnoreIndex = 1u << 3,
-  kLabelSmoothing = 1u << 4,
-  kDim = 1u << 5,
-  kTargetType = 1u << 6,
-  kFromLogits = 1u << 7,
-  kEpsilon = 1u << 8,
-  kRequirePosWeight = 1u << 9,  // not an option: --pos-weight is required
-  kInputKind = 1u << 10,
-  kRows = 1u << 11,  // --target-column, --header, --delimiter, --partial (every loss)
-};
-
-enum class Family { Torch, TfNn, Keras, Tool };
+enum class Family { Torch, TfNn, Keras };
 
 // How the class dim defaults: torch's (1, or 0 for inputs of fewer than two
 // dims), the last axis (tf.nn, keras), or left unset for the op to choose.
@@ -39,18 +28,48 @@ using OpFn = Result (*)(const Data&, const Settings&);
 // The shape of a function's computation, which row data, streaming and
 // --explain follow: over a class axis (a softmax, class indices or
 // probabilities), elementwise (the target has the input's shape, one loss
-// per element), or a tool's own.
-enum class Layout { ClassAxis, Elementwise, Tool };
+// per element).
+enum class Layout { ClassAxis, Elementwise };
+
+// A data argument, as the framework names it, in the framework's order.
+struct DataArg {
+  std::string_view name = "";                // "input", "input2", "target", "weight", "pos_weight"
+  std::string_view holds = "";               // what it holds, for --help: "logits", "class indices", ...
+  std::vector<std::string_view> keys = {};   // JSON-object keys besides the name ("logits", "y_pred")
+  bool positional = true;                    // false: given as an option only (--weight)
+  bool required = true;
+  bool per_row = true;                       // row data: columns of each row (else one array for all rows)
+  bool differentiable = false;               // the output has its gradient: grad (the first), grad_NAME
+  char short_name = 0;                       // -w
+  std::string option() const;                // "--pos-weight"
+};
+
+// A parameter: an option named after the framework's keyword argument.
+enum class ParamType { Flag, Integer, Number, Choice };
+struct Param {
+  std::string_view name = "";                // option name without "--": "label-smoothing", "margin"
+  ParamType type = ParamType::Number;
+  std::string_view default_value = "";       // as typed; "" = none (unset, or chosen from the data)
+  std::string_view help = "";
+  std::vector<std::string_view> choices = {};
+  double min = -std::numeric_limits<double>::infinity(), max = std::numeric_limits<double>::infinity();
+  bool min_open = false, max_open = false;   // the range excludes that end
+  std::string_view error = "";               // the framework's message for a value out of range ("{}": the value)
+  std::string_view alias = "";               // another option name ("axis" for "dim")
+  std::string_view unset = "null";           // --partial's record (JSON) when there is no value
+  // Where a checked value goes; nullptr: Settings::numbers[name with underscores].
+  void (*store)(Settings&, const std::string& value) = nullptr;
+  std::string key() const;                   // the framework's keyword: "label_smoothing"
+};
 
 struct FunctionSpec {
-  std::string_view name;
-  std::vector<std::string_view> aliases;
+  std::string_view name;                     // canonical
+  std::vector<std::string_view> aliases;     // other names, qualified names, class names
   Family family;
   std::string_view summary;
-  std::string_view input_is;   // what INPUT holds, for help: "logits", ...
-  std::string_view target_is;  // what TARGET holds, for help; "" without one
-  unsigned options;
-  bool takes_target;
+  std::vector<DataArg> args;                 // in the framework's order; the first is INPUT
+  std::vector<Param> params;
+  std::vector<Reduction> reductions;         // empty: an activation (no loss, no -r)
   Reduction default_reduction;
   DimDefault dim_default;
   Layout layout;
@@ -58,13 +77,46 @@ struct FunctionSpec {
   // --explain's steps for one sample of an elementwise loss; without it the
   // binary cross-entropy walkthrough (the older functions).
   explain::ElementwiseSteps explain_steps = nullptr;
+  bool requires_pos_weight = false;          // tf: pos_weight is not optional
+  std::string_view composed_of = "";         // "half of squared_error": the kernel it reuses, for the table
+
+  const DataArg* arg(std::string_view name) const;
+  const Param* param(std::string_view name) const;
+  bool takes_target() const { return arg("target") != nullptr; }
+  bool is_loss() const { return !reductions.empty(); }
+  // The data arguments that rows carry, in order (INPUT first).
+  std::vector<const DataArg*> row_args() const;
 };
 
 const std::vector<FunctionSpec>& functions();
 
+// Data argument `name` of `fn` in `d`: the first is d.input, target, weight
+// and pos_weight have fields, every other one is in d.more.
+void put_arg(Data& d, const FunctionSpec& fn, std::string_view name, Tensor t);
+const Tensor* get_arg(const Data& d, const FunctionSpec& fn, std::string_view name);
+
 // By canonical name or alias; nullptr if none.
 const FunctionSpec* find_function(std::string_view name);
+// The row behind a request's canonical name: a function's, or compare's.
+const FunctionSpec& spec_of(std::string_view canonical);
 
 std::string_view family_name(Family f);
+std::string_view reduction_name(Reduction r);
+
+// Tools: subcommands that are not a framework's function.
+enum class ToolKind { Compare, Merge, Functions, Completion };
+struct ToolSpec {
+  std::string_view name;
+  std::vector<std::string_view> aliases;
+  ToolKind kind;
+  std::string_view summary;
+  std::string_view usage;  // its arguments, for --help
+};
+const std::vector<ToolSpec>& tools();
+const ToolSpec* find_tool(std::string_view name);
+
+// compare reads data and parameters as a function does: its row is not in
+// functions() (it computes no framework's loss of its own).
+const FunctionSpec& compare_spec();
 
 }  // namespace losscalc

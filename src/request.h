@@ -4,8 +4,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace losscalc {
@@ -25,7 +27,12 @@ struct Source {
   char delimiter = 0;  // CSV: --delimiter; 0 = detect
   std::vector<std::string> input_columns{}, ignore_columns{};  // CSV (INPUT only): --column input=, --ignore-column
   std::function<void(const std::string&)> note{};          // where reading notes go (stderr); none: nowhere
+  std::vector<std::string> keys{};  // JSON-object keys of the function's other data arguments (input2, var, ...)
 };
+
+// torch's default ignore_index (the table's default for its functions; ops
+// called with no value, as compare's torch rows are, use it too).
+inline constexpr std::int64_t kTorchIgnoreIndex = -100;
 
 // Options that shape the computation; unset ones take the function's default.
 struct Settings {
@@ -39,6 +46,12 @@ struct Settings {
   double epsilon = 1e-7;     // keras: backend epsilon (clipping, masked means)
   InputKind input_kind = InputKind::Auto;
   bool loss_only = false;  // internal (streaming): skip gradients and intermediates
+  // Table parameters without a field of their own (margin, ...), by the
+  // framework's keyword; the CLI sets each to its value or its default.
+  std::map<std::string, double, std::less<>> numbers;
+  // Every parameter's value as given (or the table's default), by keyword; "" for none.
+  std::map<std::string, std::string> param_text;
+  double number(std::string_view key) const;  // throws an internal error if the table gave none
 };
 
 // Options that shape the output.
@@ -58,9 +71,15 @@ struct RowOptions {
   std::vector<std::string> target_columns;  // --target-column, --column target=: names, indices or ranges
   std::vector<std::string> input_columns;   // --column input=: the input's columns (else every other one)
   std::vector<std::string> ignore_columns;  // --ignore-column: columns left out
+  // --column NAME=SPEC for the other data arguments that rows carry
+  // (input2, ...), in the table's order: (name, specs).
+  std::vector<std::pair<std::string, std::vector<std::string>>> more_columns;
   // The first column option given (for messages), or "" if none.
   std::string column_option() const {
-    return !target_columns.empty() ? "--target-column" : !input_columns.empty() ? "--column" : !ignore_columns.empty() ? "--ignore-column" : "";
+    return !target_columns.empty()                              ? "--target-column"
+           : !input_columns.empty() || !more_columns.empty() ? "--column"
+           : !ignore_columns.empty()                         ? "--ignore-column"
+                                                             : "";
   }
   char header = 'a';                        // --header: 'a'uto, 'y'es, 'n'o
   char delimiter = 0;                       // --delimiter; 0 = detect
@@ -68,7 +87,11 @@ struct RowOptions {
 
 struct Request {
   std::string function;  // canonical name
+  // The data arguments as given: the first (INPUT) in `input`, the target,
+  // weight and pos_weight in theirs, every other one (input2, var, ...) in
+  // `more`, in the table's order. Source::name is the table's name.
   std::optional<Source> input, target, weight, pos_weight;
+  std::vector<Source> more;
   std::vector<std::string> merge_files;  // merge: its files in order ("-": stdin); none: stdin
   RowOptions rows;
   Settings settings;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/exact_sum.h"
@@ -13,9 +14,17 @@
 namespace losscalc {
 
 // Data arguments after reading: the arrays a function works on.
+// The first data argument is `input` (input1, log_probs, ...); every other
+// one than target, weight and pos_weight is in `more`, by its table name.
 struct Data {
   Tensor input;
   std::optional<Tensor> target, weight, pos_weight;
+  std::vector<std::pair<std::string, Tensor>> more{};
+  const Tensor* get(std::string_view name) const {
+    for (auto& [n, t] : more)
+      if (n == name) return &t;
+    return nullptr;
+  }
 };
 
 struct Entry {

@@ -1,5 +1,6 @@
 #include "run.h"
 
+#include <cctype>
 #include <cmath>
 #include <iostream>
 #include <new>
@@ -29,47 +30,53 @@ Tensor array_of(read::Parsed&& p, const Source& s) {
 }  // namespace
 
 Data read_data(const Request& rq, std::istream& in) {
-  if (!rq.input) throw usage_error(rq.function, "missing INPUT");
-  if (!rq.rows.target_columns.empty()) return read_rows_whole(rq, in);
+  const FunctionSpec& fn = spec_of(rq.function);
+  const auto upper = [](std::string_view n) {
+    std::string u(n);
+    for (char& c : u) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return u;
+  };
+  if (!rq.input) throw usage_error(rq.function, "missing " + upper(fn.args[0].name));
+  if (!rq.rows.target_columns.empty() || !rq.rows.more_columns.empty()) return read_rows_whole(rq, in);
   int stdin_uses = 0;
   for (auto* s : {&rq.input, &rq.target, &rq.weight, &rq.pos_weight})
     if (*s && (*s)->spec == "-") ++stdin_uses;
+  for (auto& m : rq.more) stdin_uses += m.spec == "-";
   if (stdin_uses > 1) throw usage_error("", "at most one argument may be '-' (standard input)");
 
-  const FunctionSpec& fn = *find_function(rq.function);
   Data d;
   read::Parsed in_parsed = read::load(*rq.input, in);
   if (in_parsed.is_object) {
     bool has_input = false;
     for (auto& [key, tensor] : in_parsed.fields) {
-      const bool taken = key == "input" || (key == "target" && fn.takes_target) || (key == "weight" && (fn.options & kWeight)) ||
-                         (key == "pos_weight" && (fn.options & kPosWeight));
-      if (!taken) throw usage_error("input", "the object holds \"" + key + "\", which " + rq.function + " does not take");
-      if (key == "input") {
-        d.input = std::move(tensor);
-        has_input = true;
-      } else if (key == "target") {
-        d.target = std::move(tensor);
-      } else if (key == "weight") {
-        d.weight = std::move(tensor);
-      } else {
-        d.pos_weight = std::move(tensor);
-      }
+      const std::string_view name = key == "input" ? fn.args[0].name : std::string_view(key);
+      if (!fn.arg(name)) throw usage_error("input", "the object holds \"" + key + "\", which " + rq.function + " does not take");
+      has_input = has_input || name == fn.args[0].name;
+      put_arg(d, fn, name, std::move(tensor));
     }
     if (!has_input) throw data_error("input", "", "the object has no \"input\" (or \"logits\", \"preds\", \"y_pred\") key");
   } else {
     d.input = std::move(in_parsed.array);
   }
   // Arrays given explicitly override the object's.
-  if (rq.target) d.target = array_of(read::load(*rq.target, in), *rq.target);
-  if (rq.weight) d.weight = array_of(read::load(*rq.weight, in), *rq.weight);
-  if (rq.pos_weight) d.pos_weight = array_of(read::load(*rq.pos_weight, in), *rq.pos_weight);
-  if (fn.takes_target && !d.target) throw usage_error(rq.function, "missing TARGET: " + rq.function + " needs INPUT and TARGET");
+  for (auto* s : {&rq.target, &rq.weight, &rq.pos_weight})
+    if (*s) put_arg(d, fn, (*s)->name, array_of(read::load(**s, in), **s));
+  for (auto& m : rq.more) put_arg(d, fn, m.name, array_of(read::load(m, in), m));
+  std::vector<std::string> needed;
+  for (auto& a : fn.args)
+    if (a.positional && a.required) needed.push_back(upper(a.name));
+  for (auto& a : fn.args)
+    if (a.positional && a.required && !get_arg(d, fn, a.name)) {
+      std::string list;
+      for (std::size_t i = 0; i < needed.size(); ++i)
+        list += (i == 0 ? "" : i + 1 == needed.size() ? " and " : ", ") + needed[i];
+      throw usage_error(rq.function, "missing " + upper(a.name) + ": " + rq.function + " needs " + list);
+    }
   return d;
 }
 
 Result compute(const Request& rq, const Data& data, const std::string& swapped) {
-  const FunctionSpec& fn = *find_function(rq.function);
+  const FunctionSpec& fn = spec_of(rq.function);
   Settings s = rq.settings;
   if (!s.reduction) s.reduction = fn.default_reduction;
   if (!s.dim && fn.dim_default != DimDefault::Unset) {
@@ -134,7 +141,7 @@ int run_main(const std::vector<std::string>& args, std::istream& in, std::ostrea
     const Request& rq = cl.request;
     const std::string swapped = rq.input && rq.target ? swapped_command(args, rq.input->spec, rq.target->spec) : "";
     Result result = compute(rq, data, swapped);
-    if (rq.output.partial) result.settings = settings_record(*find_function(rq.function), rq.settings, data);
+    if (rq.output.partial) result.settings = settings_record(spec_of(rq.function), rq.settings, data);
     write_out(out, print::render(result, cl.request.output));  // one write: nothing on stdout before this
     if (rq.output.warnings)
       for (auto& w : result.warnings) err << "losscalc: warning: " << w << "\n";

@@ -2,9 +2,11 @@
 
 #include <cstdint>
 #include <cstring>
+#include <map>
 
 #include "print/number.h"
 #include "print/printers.h"
+#include "read/text.h"
 
 namespace losscalc {
 
@@ -36,24 +38,25 @@ std::string quoted(const std::string& s) { return "\"" + s + "\""; }  // names a
 }  // namespace
 
 std::string settings_record(const FunctionSpec& fn, const Settings& s, const Data& fixed) {
+  // Every parameter by its keyword, and a digest of each array that is one
+  // for all rows (weight, pos_weight), in key order.
+  std::map<std::string, std::string> fields;
+  for (auto& p : fn.params) {
+    auto it = s.param_text.find(p.key());
+    const std::string text = it == s.param_text.end() ? std::string(p.default_value) : it->second;
+    double x = 0;
+    if (text.empty()) fields[p.key()] = std::string(p.unset);
+    else if (p.type == ParamType::Flag) fields[p.key()] = text == "true" ? "true" : "false";
+    else if (p.type == ParamType::Choice) fields[p.key()] = quoted(text);
+    else if (read::parse_number(text, x)) fields[p.key()] = p.type == ParamType::Integer ? std::to_string(static_cast<std::int64_t>(x)) : print::json_number(x);
+  }
+  for (auto& a : fn.args)
+    if (!a.per_row) {
+      const Tensor* t = get_arg(fixed, fn, a.name);
+      fields[std::string(a.name)] = t ? quoted(digest(*t)) : "null";
+    }
   std::string out;
-  auto add = [&out](const char* key, const std::string& json_value) {
-    out += std::string(out.empty() ? "" : ",") + "\"" + key + "\":" + json_value;
-  };
-  const unsigned o = fn.options;
-  if (o & kDim) add("dim", s.dim ? std::to_string(*s.dim) : quoted("default"));
-  if (o & kEpsilon) add("epsilon", print::json_number(s.epsilon));
-  if (o & kFromLogits) add("from_logits", s.from_logits ? "true" : "false");
-  // torch's default is -100; Keras's ignore_class and compare's default is none.
-  if (o & kIgnoreIndex)
-    add("ignore_index", s.ignore_index ? std::to_string(*s.ignore_index) : fn.family == Family::Torch ? "-100" : "null");
-  if (o & kInputKind)
-    add("input_kind", quoted(s.input_kind == InputKind::Logits ? "logits" : s.input_kind == InputKind::Probabilities ? "probs" : "auto"));
-  if (o & kLabelSmoothing) add("label_smoothing", print::json_number(s.label_smoothing));
-  if (o & kPosWeight) add("pos_weight", fixed.pos_weight ? quoted(digest(*fixed.pos_weight)) : "null");
-  if (o & kTargetType)
-    add("target_type", quoted(s.target_type == TargetType::Index ? "index" : s.target_type == TargetType::Prob ? "prob" : "auto"));
-  if (o & kWeight) add("weight", fixed.weight ? quoted(digest(*fixed.weight)) : "null");
+  for (auto& [key, value] : fields) out += std::string(out.empty() ? "" : ",") + "\"" + key + "\":" + value;
   return "{" + out + "}";
 }
 

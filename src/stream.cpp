@@ -125,7 +125,14 @@ std::unique_ptr<read::RowReader> rows_from(read::RowFormat format, std::unique_p
       read::CsvOptions co;
       co.header = read::CsvOptions::header_from(ro.header);
       co.delimiter = ro.delimiter;
-      co.target_columns = ro.target_columns;
+      // Columns of other data arguments (input2, ...) go with the target's,
+      // each a group: theirs in order, then the target's.
+      for (auto& [name, specs] : ro.more_columns) {
+        co.target_columns.insert(co.target_columns.end(), specs.begin(), specs.end());
+        co.target_groups.push_back(specs.size());
+      }
+      co.target_columns.insert(co.target_columns.end(), ro.target_columns.begin(), ro.target_columns.end());
+      if (!ro.more_columns.empty()) co.target_groups.push_back(ro.target_columns.size());
       co.input_columns = ro.input_columns;
       co.ignore_columns = ro.ignore_columns;
       return read::csv_rows(std::move(bytes), origin, co);
@@ -139,6 +146,31 @@ std::unique_ptr<read::RowReader> rows_of(Opened& o, const RowOptions& ro) { retu
 // loss: the same numbers. Not for Keras's binary loss, which averages the
 // last axis per sample: there a row stays one sample of one label.
 bool elementwise(const FunctionSpec& fn) { return fn.layout == Layout::Elementwise && fn.family != Family::Keras; }
+
+// Rows' values of the data arguments other than the input: a block's target
+// values split by group (--column NAME=SPEC of input2, ..., in order, then
+// the target's when it is in the rows). The input's shape (`shape_like`) for
+// the others, the target's own (`target_shape`) for the target.
+void put_row_args(Data& d, const FunctionSpec& fn, const RowOptions& ro, read::RowBlock& b,
+                  const std::function<Shape(std::int64_t, std::int64_t)>& shape_like,
+                  const std::function<Shape(std::int64_t, std::int64_t)>& target_shape) {
+  if (ro.more_columns.empty()) {
+    if (b.target_width > 0) d.target = Tensor{target_shape(b.rows, b.target_width), std::move(b.target)};
+    return;
+  }
+  std::int64_t at = 0;
+  for (std::size_t g = 0; g < b.target_groups.size(); ++g) {
+    const std::int64_t w = b.target_groups[g];
+    std::vector<double> values(static_cast<std::size_t>(b.rows * w));
+    for (std::int64_t r = 0; r < b.rows; ++r)
+      std::copy_n(b.target.begin() + r * b.target_width + at, w, values.begin() + r * w);
+    at += w;
+    if (g < ro.more_columns.size())
+      put_arg(d, fn, ro.more_columns[g].first, Tensor{shape_like(b.rows, w), std::move(values)});
+    else
+      d.target = Tensor{target_shape(b.rows, w), std::move(values)};
+  }
+}
 
 // The shape of a block: (rows, width), or (rows) for a single column of an
 // elementwise loss (`flat_single`) or of a target.
@@ -393,8 +425,8 @@ class Blocks {
   // `first_row`: the number of the first row (a part of the input).
   Blocks(std::unique_ptr<read::RowReader> rows, std::deque<read::RowBlock> read, std::int64_t block_rows,
          std::unique_ptr<read::RowReader> target_rows, std::optional<Tensor> target_whole, bool rows_have_target, const Data& fixed,
-         const FunctionSpec& fn, std::int64_t first_row = 0)
-      : rows_(std::move(rows)), target_rows_(std::move(target_rows)), target_whole_(std::move(target_whole)), fixed_(fixed), fn_(fn),
+         const FunctionSpec& fn, const RowOptions& ro, std::int64_t first_row = 0)
+      : rows_(std::move(rows)), target_rows_(std::move(target_rows)), target_whole_(std::move(target_whole)), fixed_(fixed), fn_(fn), ro_(ro),
         block_rows_(block_rows), rows_have_target_(rows_have_target), flat_(elementwise(fn)), read_(std::move(read)),
         handed_(first_row) {}
 
@@ -410,9 +442,11 @@ class Blocks {
     width_ = blk.width;
     d = fixed_;
     d.input = as_rows(std::move(blk.input), blk.rows, blk.width, flat_);
+    const auto flat = [this](std::int64_t rows, std::int64_t w) { return block_shape(rows, w, flat_); };
+    const auto target_flat = [](std::int64_t rows, std::int64_t w) { return block_shape(rows, w, w == 1); };
+    put_row_args(d, fn_, ro_, blk, flat, target_flat);
     if (rows_have_target_) {
-      if (blk.target_width == 0) throw usage_error("target", "missing TARGET: the JSON Lines have no \"target\"");
-      d.target = as_rows(std::move(blk.target), blk.rows, blk.target_width, blk.target_width == 1);
+      if (!d.target) throw usage_error("target", "missing TARGET: the JSON Lines have no \"target\"");
     } else if (target_rows_) {
       if (!target_rows_->next(tb_, blk.rows) || tb_.rows < blk.rows)
         throw data_error("target", "", "has fewer rows than INPUT (" + std::to_string(handed_ + tb_.rows) + " against at least " +
@@ -460,6 +494,7 @@ class Blocks {
   std::optional<Tensor> target_whole_;
   const Data& fixed_;
   const FunctionSpec& fn_;
+  const RowOptions& ro_;
   const std::int64_t block_rows_;
   const bool rows_have_target_, flat_;
   std::deque<read::RowBlock> read_;  // read before the stream was known to be one
@@ -578,6 +613,7 @@ void write_per_sample(Blocks& blocks, const FunctionSpec& fn, const Settings& s,
           Data one = blocks.fixed();
           one.input = row_of(d.input, k);
           one.target = row_of(*d.target, k);
+          for (auto& [name, t] : d.more) one.more.emplace_back(name, row_of(t, k));
           try {
             const Result rk = run_block(fn, s, one);
             append_losses(*rk.find("loss"), first_row + k, 1);
@@ -681,7 +717,7 @@ std::optional<Totals> reduce_in_chunks(const Request& rq, const FunctionSpec& fn
       std::int64_t rows = 0, lines = 0;
       try {
         Blocks blocks(c.seq == 0 ? first(read::string_bytes(c.text)) : rest(read::string_bytes(c.text)), {}, block_rows(width),
-                      nullptr, std::nullopt, true, fixed, fn);
+                      nullptr, std::nullopt, true, fixed, fn, rq.rows);
         Progress none;
         totals[who].merge(reduce_blocks(blocks, fn, s, none, false));
         rows = blocks.rows_handed();
@@ -758,7 +794,8 @@ std::optional<Totals> reduce_npy_in_two(const Request& rq, const FunctionSpec& f
       auto rows = read::npy_rows(read::file_bytes(rq.input->spec, "input"), input.origin, k, 2);
       auto target = read::npy_rows(read::file_bytes(rq.target->spec, "target"), target_origin, k, 2);
       const std::int64_t first = read::part_start(x[0], k, 2);
-      Blocks blocks(std::move(rows), {}, block_rows(x.size() == 2 ? x[1] : 1), std::move(target), std::nullopt, false, fixed, fn, first);
+      Blocks blocks(std::move(rows), {}, block_rows(x.size() == 2 ? x[1] : 1), std::move(target), std::nullopt, false, fixed, fn, rq.rows,
+                    first);
       part[k] = reduce_blocks(blocks, fn, s, k == 0 ? progress : second_progress, false);
     } catch (...) {
       error[k] = std::current_exception();
@@ -780,8 +817,8 @@ std::optional<Totals> reduce_npy_in_two(const Request& rq, const FunctionSpec& f
 
 std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostream& out, std::ostream& err,
                                 std::unique_ptr<std::istream>& replay, std::optional<Data>& small) {
-  const FunctionSpec& fn = *find_function(rq.function);
-  if (!fn.takes_target || fn.family == Family::Tool || rq.output.explain || !rq.input) return std::nullopt;
+  const FunctionSpec& fn = spec_of(rq.function);
+  if (!fn.is_loss() || rq.output.explain || !rq.input) return std::nullopt;
   const auto& o = rq.output;
   const bool trigger = !rq.rows.target_columns.empty() || o.partial || o.quiet || o.format == Format::Csv;
   if (!trigger) return std::nullopt;
@@ -841,6 +878,8 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
   std::unique_ptr<read::RowReader> target_rows;
   std::optional<Tensor> target_whole;
   const bool rows_have_target = !rq.rows.target_columns.empty() || input->format == read::RowFormat::JsonLines;
+  if (!rq.rows.more_columns.empty() && input->format != read::RowFormat::Csv)
+    throw usage_error("--column", "needs CSV or TSV rows for " + rq.rows.more_columns[0].first);
   if (rq.target) {
     if (rows_have_target && input->format == read::RowFormat::JsonLines)
       throw usage_error("target", "given twice: in the JSON Lines and as TARGET");
@@ -876,8 +915,11 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
     // class scores; rows alone keep the shape a CSV matrix reads as.
     d.input = Tensor{rows_have_target ? sample_rows_shape(b.rows, b.width, elementwise(fn)) : read::row_shape(b.rows, b.width),
                      std::move(b.input)};
+    const auto like_input = [&](std::int64_t n, std::int64_t w) {
+      return rows_have_target ? sample_rows_shape(n, w, elementwise(fn)) : read::row_shape(n, w);
+    };
+    put_row_args(d, fn, rq.rows, b, like_input, read::row_shape);
     if (rows_have_target) {
-      if (b.target_width > 0) d.target = Tensor{read::row_shape(b.rows, b.target_width), std::move(b.target)};
     } else if (target_rows) {
       read::RowBlock all = read::read_all(*target_rows);
       d.target = Tensor{read::row_shape(all.rows, all.width), std::move(all.input)};
@@ -892,7 +934,7 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
   read.push_back(std::move(b));
   read.push_back(std::move(ahead));
   Blocks blocks(std::move(rows), std::move(read), first_rows, std::move(target_rows), std::move(target_whole), rows_have_target,
-                fixed, fn);
+                fixed, fn, rq.rows);
   if (reduction == Reduction::None) {
     write_per_sample(blocks, fn, s, o, out, progress);
     return 0;
@@ -908,12 +950,16 @@ Data read_rows_whole(const Request& rq, std::istream& in) {
   std::optional<Opened> input = open_source(*rq.input, in);
   if (!input || input->format != read::RowFormat::Csv)
     throw usage_error("--target-column", "needs CSV or TSV rows (a file, stdin or inline text), not a JSON array, JSON Lines or .npy");
-  if (rq.target) throw usage_error("--target-column", "the target is given twice: as a column of INPUT and as TARGET");
+  if (rq.target && !rq.rows.target_columns.empty())
+    throw usage_error("--target-column", "the target is given twice: as a column of INPUT and as TARGET");
   auto rows = rows_of(*input, rq.rows);
   read::RowBlock all = read::read_all(*rows);
+  const FunctionSpec& fn = spec_of(rq.function);
   Data d;
-  d.input = Tensor{sample_rows_shape(all.rows, all.width, elementwise(*find_function(rq.function))), std::move(all.input)};
-  d.target = Tensor{read::row_shape(all.rows, all.target_width), std::move(all.target)};
+  d.input = Tensor{sample_rows_shape(all.rows, all.width, elementwise(fn)), std::move(all.input)};
+  const auto like_input = [&fn](std::int64_t n, std::int64_t w) { return sample_rows_shape(n, w, elementwise(fn)); };
+  put_row_args(d, fn, rq.rows, all, like_input, read::row_shape);
+  if (rq.target) d.target = read::load(*rq.target, in).array;
   if (rq.weight) d.weight = read::load(*rq.weight, in).array;
   if (rq.pos_weight) d.pos_weight = read::load(*rq.pos_weight, in).array;
   return d;
@@ -979,7 +1025,7 @@ struct Merged {
     const std::string named = text_field("function", {}), r = text_field("reduction", {"mean", "sum", "sum_over_batch_size"}),
                       d = text_field("dtype", {"float64", "float32"});
     const FunctionSpec* spec = find_function(named);
-    if (!spec || !spec->takes_target || spec->family == Family::Tool)
+    if (!spec || !spec->is_loss())
       fail("\"function\" is " + in_quotes(named, 40) + ", not a loss of losscalc");
     const std::string f(spec->name);
     const auto sum_field = [&](const char* key, core::ExactSum& sum) {

@@ -103,11 +103,11 @@ std::vector<std::string> likely_mistakes(const std::string& fn, const Data& d, c
       }
   }
   if (fn == "cross_entropy" && d.target && d.target->shape == d.input.shape && one_hot(*d.target, dim) &&
-      (d.weight || s.ignore_index))
+      (d.weight || (s.ignore_index && *s.ignore_index != kTorchIgnoreIndex)))
     w.push_back("TARGET is one-hot, so it is read as class probabilities: the mean divides by the number of samples, "
                 "not by the target weights, and ignore_index does not apply; pass class indices for index semantics");
   if (const Tensor* den = r.find("denominator"); den && den->data[0] == 0 && d.target) {
-    const double ignore = static_cast<double>(s.ignore_index.value_or(-100));
+    const double ignore = static_cast<double>(s.ignore_index.value_or(kTorchIgnoreIndex));
     bool all_ignored = true;
     for (double v : d.target->data) all_ignored = all_ignored && v == ignore;
     w.push_back(all_ignored ? "every target is ignored: the mean is nan (0/0), as in torch"

@@ -8,7 +8,7 @@ page=$2
 rendered=$(MANWIDTH=100 man -l "$page" 2>/dev/null | col -b 2>/dev/null) || rendered=$(sed 's/\\-/-/g' "$page")
 [ -n "$rendered" ] || rendered=$(sed 's/\\-/-/g' "$page")
 missing=0
-functions=$("$bin" --help | awk '/^Functions:/{f=1;next} /^$/{f=0} f && /^  [a-z]/{print $1}')
+functions=$("$bin" --help | awk '/^(Functions|Tools):/{f=1;next} /^$/{f=0} f && /^  [a-z]/{print $1}')
 [ -n "$functions" ] || { echo "no functions in --help"; exit 1; }
 for fn in $functions; do
   grep -qF -- "$fn" <<<"$rendered" || { echo "function $fn is not in the man page"; missing=1; }

@@ -3,7 +3,8 @@
 // torch 1.13) and tests/torch/binary_reference_cases.json
 // (tests/torch/gen_reference_binary.py: torch 1.13, and Keras 3 / tf.nn
 // emulated from their source, see tests/torch/KERAS_EMULATION.md) and
-// tests/torch/regression_reference_cases.json (gen_reference_regression.py).
+// tests/torch/regression_reference_cases.json (gen_reference_regression.py) and
+// tests/torch/ranking_reference_cases.json (gen_reference_ranking.py).
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -93,6 +94,10 @@ TEST_CASE("torch 1.13 reference cases: the softmax family") {
 
 TEST_CASE("torch 1.13 reference cases: mse_loss (broadcasting, reductions, float32, NaN and inf)") {
   run_reference_file(LOSSCALC_SOURCE_DIR "/tests/torch/regression_reference_cases.json");
+}
+
+TEST_CASE("torch 1.13 reference cases: margin_ranking_loss (three arguments, broadcasting, the kink, float32)") {
+  run_reference_file(LOSSCALC_SOURCE_DIR "/tests/torch/ranking_reference_cases.json");
 }
 
 TEST_CASE("reference cases of the binary family (torch), tf.nn and Keras (emulated)") {

@@ -47,6 +47,18 @@ Pointwise<T> squared_error(const Vec<T>& x, const Vec<T>& y) {
 }
 
 template <class T>
+Pointwise<T> margin_ranking(const Vec<T>& x1, const Vec<T>& x2, const Vec<T>& y, T margin) {
+  const auto n = x1.size();
+  Pointwise<T> out{Vec<T>(n), Vec<T>(n)};
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const T u = -y[i] * (x1[i] - x2[i]) + margin;
+    out.loss[i] = u < T(0) ? T(0) : u;
+    out.slope[i] = T(u >= T(0) ? 1 : 0) * -y[i];
+  }
+  return out;
+}
+
+template <class T>
 Pointwise<T> bce_with_logits(const Vec<T>& x, const Vec<T>& y, const Vec<T>& w, const Vec<T>& pos_weight) {
   const auto n = x.size();
   Pointwise<T> out{Vec<T>(n), Vec<T>(n)};
@@ -145,6 +157,7 @@ Vec<T> mean_over_classes_backward(const Layout& layout, const Vec<T>& upstream, 
   template Vec<T> sigmoid(const Vec<T>&);                                                            \
   template Pointwise<T> bce(const Vec<T>&, const Vec<T>&, const Vec<T>&);                            \
   template Pointwise<T> squared_error(const Vec<T>&, const Vec<T>&);                                 \
+  template Pointwise<T> margin_ranking(const Vec<T>&, const Vec<T>&, const Vec<T>&, T);              \
   template Pointwise<T> bce_with_logits(const Vec<T>&, const Vec<T>&, const Vec<T>&, const Vec<T>&); \
   template Pointwise<T> tf_sigmoid_cross_entropy(const Vec<T>&, const Vec<T>&);                      \
   template Pointwise<T> tf_weighted_cross_entropy(const Vec<T>&, const Vec<T>&, const Vec<T>&);      \

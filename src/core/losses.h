@@ -146,6 +146,13 @@ Pointwise<T> keras_binary_from_probs(const Vec<T>& x, const Vec<T>& y, T eps);
 template <class T>
 Pointwise<T> squared_error(const Vec<T>& x, const Vec<T>& y);
 
+// torch margin_ranking_loss, elementwise: u = -y (x1 - x2) + margin (in T,
+// in that order), loss = max(u, 0) (NaN stays NaN); slope = d loss / d x1 =
+// -y where u >= 0 (torch's clamp_min passes the gradient at the kink), a
+// signed 0 elsewhere; d loss / d x2 is -slope.
+template <class T>
+Pointwise<T> margin_ranking(const Vec<T>& x1, const Vec<T>& x2, const Vec<T>& y, T margin);
+
 // Per-position mean over the class axis of elementwise losses (share 1 each);
 // with one class per position, the elementwise losses themselves.
 template <class T>

@@ -101,7 +101,7 @@ void index_sample(const Ctx& c, std::int64_t p, Section& sec) {
   const bool from_probs = c.fn == "sparse_categorical_crossentropy" && !c.s.from_logits;
   const std::int64_t ignore = c.fn == "sparse_softmax_cross_entropy_with_logits" ? INT64_MIN
                               : c.fn == "sparse_categorical_crossentropy"       ? c.s.ignore_index.value_or(INT64_MIN)
-                                                                                : c.s.ignore_index.value_or(-100);
+                                                                                : c.s.ignore_index.value_or(kTorchIgnoreIndex);
   const auto y = static_cast<std::int64_t>(c.d.target->data[static_cast<std::size_t>(p)]);
   sec.title += ", target " + std::to_string(y);
   Values x = slice(c.d.input, c.layout, p), prob, lp;
@@ -271,7 +271,8 @@ void binary_sample(const Ctx& c, std::int64_t p, Section& sec) {
 
 }  // namespace
 
-void squared_error_steps(const std::vector<double>& x, const std::vector<double>& y, const Settings&, std::vector<Step>& st) {
+void squared_error_steps(const Args& args, const Settings&, std::vector<Step>& st) {
+  const Values &x = args[0], &y = args[1];
   Values d(x.size()), sq(x.size());
   for (std::size_t k = 0; k < x.size(); ++k) {
     d[k] = x[k] - y[k];
@@ -283,19 +284,50 @@ void squared_error_steps(const std::vector<double>& x, const std::vector<double>
   st.push_back({"(x - y)^2", "the elementwise loss", vec(sq)});
 }
 
+void margin_ranking_steps(const Args& args, const Settings& s, std::vector<Step>& st) {
+  const Values &x1 = args[0], &x2 = args[1], &y = args[2];
+  const double margin = s.number("margin");
+  Values d(x1.size()), u(x1.size()), l(x1.size()), g(x1.size());
+  for (std::size_t k = 0; k < x1.size(); ++k) {
+    d[k] = x1[k] - x2[k];
+    u[k] = -y[k] * d[k] + margin;
+    l[k] = u[k] < 0 ? 0 : u[k];
+    g[k] = u[k] >= 0 ? -y[k] : 0;
+  }
+  st.push_back({"input1 x1", "", vec(x1)});
+  st.push_back({"input2 x2", "", vec(x2)});
+  st.push_back({"target y", "", vec(y)});
+  st.push_back({"x1 - x2", "", vec(d)});
+  st.push_back({"-y (x1 - x2) + margin", "margin " + print::shortest(margin), vec(u)});
+  st.push_back({"max(0, ...)", "the elementwise loss (0 where the preferred input wins by the margin)", vec(l)});
+  st.push_back({"d loss / d x1", "-y where active (>= 0, the kink included, as torch), else 0; d / d x2 is its opposite", vec(g)});
+}
+
 void explain(const std::string& function, const Data& given, const Settings& s, const std::vector<std::int64_t>& picks,
              Result& r) {
   if (!r.rows.empty()) return;  // compare explains itself in its notes
-  const FunctionSpec* spec = find_function(function);
-  // A loss that broadcasts input and target (mse_loss) is explained on the
-  // broadcast values, the ones it compares.
-  Data broadcast;
-  if (spec && spec->explain_steps && given.target && given.target->shape != given.input.shape) {
-    const Shape shape = ops::broadcast_shape(given.input.shape, given.target->shape, "target");
-    broadcast.input = ops::broadcast_to(given.input, shape, "input");
-    broadcast.target = ops::broadcast_to(*given.target, shape, "target");
+  const FunctionSpec* spec = &spec_of(function);
+  // An elementwise loss with its own steps is explained on its data
+  // arguments broadcast to one shape (mse_loss's (3, 1) against (3)), the
+  // values it compares.
+  std::vector<Tensor> broadcast_args;
+  if (spec->explain_steps) {
+    std::vector<const Tensor*> ts;
+    Shape shape = given.input.shape;
+    for (auto& a : spec->args)
+      if (a.positional)
+        if (const Tensor* t = get_arg(given, *spec, a.name)) {
+          ts.push_back(t);
+          shape = ops::broadcast_shape(shape, t->shape, std::string(a.name));
+        }
+    for (auto* t : ts) broadcast_args.push_back(ops::broadcast_to(*t, shape, "input"));
   }
-  const Data& data = broadcast.input.data.empty() ? given : broadcast;
+  Data broadcast;
+  if (!broadcast_args.empty()) {
+    broadcast.input = broadcast_args[0];
+    if (given.target) broadcast.target = broadcast_args.back();
+  }
+  const Data& data = broadcast_args.empty() ? given : broadcast;
   const bool elementwise = spec && spec->layout == Layout::Elementwise;
   const std::int64_t nd = data.input.dims();
   const std::int64_t dim = elementwise ? std::max<std::int64_t>(nd - 1, 0) : core::normalize_dim(*s.dim, nd);
@@ -322,7 +354,9 @@ void explain(const std::string& function, const Data& given, const Settings& s, 
     } else if (activation) {
       activation_sample(c, p, sec);
     } else if (elementwise && spec->explain_steps) {
-      spec->explain_steps(slice(data.input, c.layout, p), slice(*data.target, c.layout, p), s, sec.steps);
+      Args args;
+      for (auto& t : broadcast_args) args.push_back(slice(t, c.layout, p));
+      spec->explain_steps(args, s, sec.steps);
     } else if (elementwise) {
       binary_sample(c, p, sec);
     } else if (sparse) {
@@ -378,7 +412,7 @@ void explain(const std::string& function, const Data& given, const Settings& s, 
     // Manual: -sum_i w[y_i] onehot_i . log_softmax_i / sum_i w[y_i] (mean), computed directly.
     const Values w = weights_of(c);
     double num_sum = 0, den = 0;
-    const std::int64_t ignore = s.ignore_index.value_or(-100);
+    const std::int64_t ignore = s.ignore_index.value_or(kTorchIgnoreIndex);
     for (std::int64_t p = 0; p < total; ++p) {
       const auto y = static_cast<std::int64_t>(data.target->data[static_cast<std::size_t>(p)]);
       if (y == ignore) continue;

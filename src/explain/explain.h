@@ -16,14 +16,16 @@ namespace losscalc::explain {
 // How many samples are explained when none are picked.
 inline constexpr std::int64_t kDefaultSamples = 3;
 
-// One sample's steps of an elementwise loss from its values x and target y
-// (broadcast to one shape): a table row's own walkthrough.
-using ElementwiseSteps = void (*)(const std::vector<double>& x, const std::vector<double>& y, const Settings& settings,
-                                  std::vector<Step>& steps);
+// One sample's values of each positional data argument, in the table's
+// order, broadcast to one shape.
+using Args = std::vector<std::vector<double>>;
+// One sample's steps of an elementwise loss: a table row's own walkthrough.
+using ElementwiseSteps = void (*)(const Args& args, const Settings& settings, std::vector<Step>& steps);
 
-// mse_loss: d = x - y, d^2.
-void squared_error_steps(const std::vector<double>& x, const std::vector<double>& y, const Settings& settings,
-                         std::vector<Step>& steps);
+// mse_loss (input x, target y): d = x - y, d^2.
+void squared_error_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+// margin_ranking_loss (input1, input2, target): -y (x1 - x2) + margin, its max with 0.
+void margin_ranking_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 
 // Adds r.explanation and r.explain_note. `settings` are resolved (dim and
 // reduction set); `picks` are sample (position) indices, empty = the first few.

@@ -6,6 +6,7 @@
 #include "error.h"
 #include "ops/common.h"
 #include "ops/ops.h"
+#include "print/number.h"
 
 namespace losscalc::ops {
 
@@ -109,6 +110,36 @@ Result mse_loss(const Data& data, const Settings& s) {
   return r;
 }
 
+template <class T>
+Result margin_ranking_loss(const Data& data, const Settings& s) {
+  const Tensor& x1 = data.input;
+  check_input(x1, false);
+  const Tensor* x2 = data.get("input2");
+  if (!x2) throw usage_error("margin_ranking_loss", "missing INPUT2");
+  const Tensor& y = require_target(data.target);
+  if (x1.dims() != x2->dims() || x1.dims() != y.dims())
+    throw data_error(x1.dims() != x2->dims() ? "input2" : "target", "",
+                     "margin_ranking_loss : All input tensors should have same dimension but got sizes: input1: " + torch_size(x1.shape) +
+                         ", input2: " + torch_size(x2->shape) + ", target: " + torch_size(y.shape));
+  // torch broadcasts the three (of one number of dims) to one shape, as it
+  // computes -target * (input1 - input2): its messages name them in that order.
+  const Shape shape = broadcast_shape(y.shape, broadcast_shape(x1.shape, x2->shape, "input2"), "target");
+  const auto a = to_vec<T>(broadcast_to(x1, shape, "input1"));
+  const auto b = to_vec<T>(broadcast_to(*x2, shape, "input2"));
+  const auto pw = core::margin_ranking(a, b, to_vec<T>(broadcast_to(y, shape, "target")), static_cast<T>(s.number("margin")));
+  Result r = start("margin_ranking_loss", s, true);
+  r.summary = "input1 " + shape_str(x1.shape) + ", input2 " + shape_str(x2->shape) + ", target " + shape_str(y.shape) + ", margin " +
+              print::shortest(s.number("margin"));
+  const std::optional<Tensor> grad = reduce_pointwise(r, shape, pw, s);
+  if (!grad) return r;
+  r.entries.push_back({"diff", to_tensor(shape, core::Vec<T>(a - b))});
+  r.entries.push_back({"grad", sum_to(*grad, x1.shape)});
+  Tensor minus = *grad;  // d/dx2 of -y (x1 - x2) is the opposite of d/dx1
+  for (auto& v : minus.data) v = -v;
+  r.entries.push_back({"grad_input2", sum_to(minus, x2->shape)});
+  return r;
+}
+
 // ---- tf.nn elementwise ---------------------------------------------------------
 
 template <class T>
@@ -151,6 +182,7 @@ LOSSCALC_INSTANTIATE(binary_cross_entropy)
 LOSSCALC_INSTANTIATE(binary_cross_entropy_with_logits)
 LOSSCALC_INSTANTIATE(sigmoid)
 LOSSCALC_INSTANTIATE(mse_loss)
+LOSSCALC_INSTANTIATE(margin_ranking_loss)
 LOSSCALC_INSTANTIATE(sigmoid_cross_entropy_with_logits)
 LOSSCALC_INSTANTIATE(weighted_cross_entropy_with_logits)
 #undef LOSSCALC_INSTANTIATE

@@ -334,13 +334,6 @@ Result compare(const Data& data, const Settings& s) {
   return r;
 }
 
-template <class T>
-Result merge_placeholder(const Data&, const Settings&) {
-  throw usage_error("merge", "merge reads --partial results; it is dispatched before any op");
-}
-
-template Result merge_placeholder<float>(const Data&, const Settings&);
-template Result merge_placeholder<double>(const Data&, const Settings&);
 template Result compare<float>(const Data&, const Settings&);
 template Result compare<double>(const Data&, const Settings&);
 

@@ -21,6 +21,8 @@ Result log_softmax(const Data& data, const Settings& settings);
 template <class T>
 Result mse_loss(const Data& data, const Settings& settings);
 template <class T>
+Result margin_ranking_loss(const Data& data, const Settings& settings);
+template <class T>
 Result binary_cross_entropy(const Data& data, const Settings& settings);
 template <class T>
 Result binary_cross_entropy_with_logits(const Data& data, const Settings& settings);
@@ -49,9 +51,5 @@ Result binary_crossentropy(const Data& data, const Settings& settings);
 template <class T>
 Result compare(const Data& data, const Settings& settings);
 
-// merge runs in stream.cpp (it reads partial results, not arrays); its row
-// in the table only names it for the CLI and --help.
-template <class T>
-Result merge_placeholder(const Data& data, const Settings& settings);
 
 }  // namespace losscalc::ops

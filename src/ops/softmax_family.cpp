@@ -35,7 +35,7 @@ Result cross_entropy(const Data& data, const Settings& s) {
     red = core::reduce(*s.reduction, f);
     if (!s.loss_only) grad = core::cross_entropy_prob_backward(c.layout, log_probs, t, w, eps, red.upstream);
   } else {
-    const std::int64_t ignore = s.ignore_index.value_or(-100);
+    const std::int64_t ignore = s.ignore_index.value_or(kTorchIgnoreIndex);
     const auto y = class_indices(target, data.input.shape, c.dim, c.layout.classes, ignore);
     if (s.loss_only) {
       // No softmax arrays: the fused form, with the same doubles.
@@ -67,7 +67,7 @@ Result nll_loss(const Data& data, const Settings& s) {
     throw data_error("target", "",
                      "nll_loss takes class indices of shape " + shape_str(c.positions) + ", got a target of the input's shape " +
                          shape_str(target.shape) + " (class probabilities? use cross_entropy)");
-  const std::int64_t ignore = s.ignore_index.value_or(-100);
+  const std::int64_t ignore = s.ignore_index.value_or(kTorchIgnoreIndex);
   const auto y = class_indices(target, data.input.shape, c.dim, c.layout.classes, ignore);
   const auto x = to_vec<T>(data.input);
   const auto w = to_vec<T>(data.weight);

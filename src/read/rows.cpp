@@ -254,6 +254,7 @@ class CsvReader : public RowReader {
     c.columns = width_;
     c.target_columns.resize(target_slots_);
     c.input_columns.resize(input_slots_);
+    for (auto w : group_widths_) c.target_groups.push_back(static_cast<std::size_t>(w));  // one item a column now
     for (std::size_t col = 0; col < slot_.size(); ++col) {
       const int at = slot_[col];
       if (at >= 0) c.input_columns[static_cast<std::size_t>(at)] = std::to_string(col);
@@ -305,6 +306,7 @@ class CsvReader : public RowReader {
     }
     b.width = static_cast<std::int64_t>(input_slots_);
     b.target_width = static_cast<std::int64_t>(target_slots_);
+    b.target_groups = group_widths_;
     rows_done_ += b.rows;
     return b.rows > 0;
   }
@@ -490,12 +492,20 @@ class CsvReader : public RowReader {
     };
     std::vector<Column> cols(static_cast<std::size_t>(width_));
     target_slots_ = input_slots_ = 0;
-    for (const std::string& spec : opt_.target_columns)
+    group_widths_.assign(opt_.target_groups.size(), 0);
+    for (std::size_t item = 0; item < opt_.target_columns.size(); ++item) {
+      const std::string& spec = opt_.target_columns[item];
+      const std::size_t before = target_slots_;
       for (std::int64_t col : columns_of("--target-column", spec)) {
         Column& c = cols[static_cast<std::size_t>(col)];
         if (c.target >= 0) throw usage_error("--target-column", "column " + spec + " is named twice");
         c.target = static_cast<int>(target_slots_++);
       }
+      // Which group the item is in: the first whose items reach past it.
+      std::size_t group = 0, end = opt_.target_groups.empty() ? 0 : opt_.target_groups[0];
+      while (group + 1 < opt_.target_groups.size() && item >= end) end += opt_.target_groups[++group];
+      if (!group_widths_.empty()) group_widths_[group] += static_cast<std::int64_t>(target_slots_ - before);
+    }
     for (const std::string& spec : opt_.ignore_columns)
       for (std::int64_t col : columns_of("--ignore-column", spec)) {
         Column& c = cols[static_cast<std::size_t>(col)];
@@ -769,6 +779,7 @@ class CsvReader : public RowReader {
   }
   std::int64_t pandas_next_ = -1;  // a pandas index left out: the value the next row must hold (-1: none)
   std::size_t target_slots_ = 0, input_slots_ = 0;
+  std::vector<std::int64_t> group_widths_;  // of opt_.target_groups
 };
 
 // ---- JSON Lines --------------------------------------------------------------
@@ -1164,6 +1175,7 @@ RowBlock read_all(RowReader& rows) {
     all.rows += b.rows;
     all.width = b.width;
     all.target_width = b.target_width;
+    all.target_groups = b.target_groups;
   }
   return all;
 }

@@ -57,6 +57,10 @@ struct CsvOptions {
   // index column (first header name empty or "Unnamed: 0", first value 0 or
   // 1) is left out, with a note, unless input or ignored columns are given.
   std::vector<std::string> target_columns, input_columns, ignore_columns;
+  // The target columns in groups, one a data argument (input2, ..., then
+  // the target): each group's number of items of target_columns, in order.
+  // Empty: one group, the target.
+  std::vector<std::size_t> target_groups;
   // A later part of a CSV (see RowReader::continuation): every row has this
   // many cells, the delimiter and target column indices are given, no
   // header, and no rows at all is no error. -1: the first data row decides.
@@ -70,6 +74,9 @@ struct RowBlock {
   std::int64_t width = 0;
   std::int64_t target_width = 0;
   std::vector<double> input, target;
+  // The widths of target_groups (CsvOptions) within each row's target values;
+  // empty: one group.
+  std::vector<std::int64_t> target_groups;
   void clear() {
     rows = 0;
     input.clear();

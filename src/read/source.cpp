@@ -57,6 +57,7 @@ Origin origin_of(const Source& source, std::string label) {
   o.input_columns = source.input_columns;
   o.ignore_columns = source.ignore_columns;
   o.note = source.note;
+  o.keys = source.keys;
   return o;
 }
 

@@ -26,6 +26,9 @@ struct Origin {
   std::vector<std::string> input_columns{}, ignore_columns{};
   // Where a note goes (a column left out on a guess); none: said nowhere.
   std::function<void(const std::string&)> note{};
+  // JSON-object keys the function takes besides input, target, weight and
+  // pos_weight and their aliases (its other data arguments: input2, var, ...).
+  std::vector<std::string> keys{};
 };
 
 // One data argument: either a single array, or (JSON objects) named arrays
