@@ -235,3 +235,106 @@ TEST_CASE("mse_loss: grad and grad_target match central finite differences, broa
     }
   }
 }
+
+TEST_CASE("margin_ranking_loss: grad and grad_input2 match central finite differences (inactive pairs too)") {
+  const auto loss_of = [](const std::vector<double>& a, const std::vector<double>& b, const std::string& reduction) {
+    const auto text = [](const std::vector<double>& v) {
+      std::string s;
+      for (std::size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + losscalc::print::shortest(v[i]);
+      return "[" + s + "]";
+    };
+    const auto o = run_cli({"margin_ranking_loss", "--json", "-r", reduction, "--margin", "0.3", text(a), text(b), "[1,-1,1,0.5]"});
+    REQUIRE(o.status == 0);
+    return nlohmann::json::parse(o.out);
+  };
+  // Pairs away from the kink: active, active, inactive (won by more than the margin), active.
+  const std::vector<double> a{0.1, 0.7, 2.0, -0.4}, b{0.3, 0.2, 0.5, 0.1};
+  for (const std::string reduction : {"mean", "sum"}) {
+    const auto j = loss_of(a, b, reduction);
+    const double h = 1e-6;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      auto hi = a, lo = a, hi2 = b, lo2 = b;
+      hi[i] += h;
+      lo[i] -= h;
+      hi2[i] += h;
+      lo2[i] -= h;
+      const double fd1 = (loss_of(hi, b, reduction)["loss"].get<double>() - loss_of(lo, b, reduction)["loss"].get<double>()) / (2 * h);
+      const double fd2 = (loss_of(a, hi2, reduction)["loss"].get<double>() - loss_of(a, lo2, reduction)["loss"].get<double>()) / (2 * h);
+      CAPTURE(reduction);
+      CAPTURE(i);
+      CHECK(std::fabs(j["grad"][i].get<double>() - fd1) < 1e-6);
+      CHECK(std::fabs(j["grad_input2"][i].get<double>() - fd2) < 1e-6);
+    }
+    CHECK(j["grad"][2].get<double>() == 0.0);  // the inactive pair
+  }
+}
+
+TEST_CASE("the table: every name reaches one function, and each row is complete") {
+  std::set<std::string> names;
+  for (const auto& fn : losscalc::functions()) {
+    INFO(fn.name);
+    CHECK(names.insert(std::string(fn.name)).second);
+    for (auto a : fn.aliases) {
+      INFO(a);
+      CHECK(names.insert(std::string(a)).second);
+      CHECK(losscalc::find_function(a) == &fn);
+    }
+    REQUIRE(!fn.args.empty());
+    CHECK(fn.args[0].positional);
+    for (const auto& a : fn.args) CHECK(!a.holds.empty());
+    for (const auto& p : fn.params) {
+      INFO(p.name);
+      CHECK(!p.help.empty());
+      CHECK((p.type != losscalc::ParamType::Choice || !p.choices.empty()));
+    }
+    if (fn.is_loss())
+      CHECK(std::find(fn.reductions.begin(), fn.reductions.end(), fn.default_reduction) != fn.reductions.end());
+    if (const auto* p = fn.param("ignore-index"); p && fn.family == losscalc::Family::Torch)
+      CHECK(p->default_value == std::to_string(losscalc::kTorchIgnoreIndex));  // the ops' fallback is the table's default
+  }
+  for (const auto& t : losscalc::tools()) CHECK(names.insert(std::string(t.name)).second);
+}
+
+TEST_CASE("losscalc functions --json is the table, and --help shows each parameter with its default") {
+  const auto o = run_cli({"functions", "--json"});
+  REQUIRE(o.status == 0);
+  const auto j = nlohmann::json::parse(o.out);
+  REQUIRE(j["functions"].size() == losscalc::functions().size());
+  const auto& mr = *std::find_if(j["functions"].begin(), j["functions"].end(), [](auto& f) { return f["name"] == "margin_ranking_loss"; });
+  CHECK(mr["data_arguments"].size() == 3);
+  CHECK(mr["data_arguments"][1]["name"] == "input2");
+  CHECK(mr["data_arguments"][1]["gradient"] == "grad_input2");
+  CHECK(mr["data_arguments"][2]["differentiable"] == false);
+  CHECK(mr["parameters"][0]["name"] == "margin");
+  CHECK(mr["parameters"][0]["default"] == "0");
+  CHECK(mr["reductions"] == nlohmann::json::array({"mean", "sum", "none"}));
+  std::vector<std::string> tool_names;
+  for (auto& t : j["tools"]) tool_names.push_back(t["name"]);
+  CHECK(tool_names == std::vector<std::string>{"compare", "merge", "functions", "completion"});
+  const auto help = run_cli({"margin_ranking_loss", "--help"});
+  CHECK(help.out.find("--margin FLOAT") != std::string::npos);
+  CHECK(help.out.find("(default 0)") != std::string::npos);
+  CHECK(help.out.find("INPUT2 TEXT") != std::string::npos);
+  const auto text = run_cli({"functions"});
+  CHECK(text.out.find("margin_ranking_loss  [torch]") != std::string::npos);
+  CHECK(text.out.find("  arguments:  input1*, input2*, target   (*: has a gradient)") != std::string::npos);
+  const auto bad = run_cli({"functions", "--yaml"});
+  CHECK(bad.status == 2);
+  CHECK(bad.err == "losscalc: functions: unexpected argument '--yaml' (functions takes --json alone)\n");
+}
+
+TEST_CASE("a parameter out of its declared range gets the framework's message; a boolean one its --no- form") {
+  const auto ls = run_cli({"ce", "--label-smoothing", "1.5", "[1,2]", "0"});
+  CHECK(ls.status == 2);
+  CHECK(ls.err == "losscalc: --label-smoothing: label_smoothing must be between 0.0 and 1.0. Got: 1.5\n");
+  const auto eps = run_cli({"binary_crossentropy", "--epsilon", "0.5", "[0.5]", "[1]"});
+  CHECK(eps.status == 2);
+  CHECK(eps.err == "losscalc: --epsilon: must be in [0, 0.5), got 0.5\n");
+  const auto off = run_cli({"binary_crossentropy", "-q", "--from-logits", "--no-from-logits", "[0.5]", "[1]"});
+  const auto plain = run_cli({"binary_crossentropy", "-q", "[0.5]", "[1]"});
+  CHECK(off.status == 0);
+  CHECK(off.out == plain.out);
+  const auto no_on_torch = run_cli({"ce", "--no-from-logits", "[1,2]", "0"});
+  CHECK(no_on_torch.status == 2);
+  CHECK(no_on_torch.err.find("unknown option '--no-from-logits'") != std::string::npos);
+}

@@ -648,3 +648,27 @@ TEST_CASE("a pandas index left out is checked on every row, however large the in
         "losscalc: input: stdin, line 150002, column 1: column 0 was left out as a pandas index (0, 1, 2, ...), but here it "
         "holds '7', not 150000: choose the columns with --column input=SPEC or --ignore-column SPEC\n");
 }
+
+TEST_CASE("margin_ranking_loss over 300,000 a,b,y rows (--column input2=b): the streamed mean is exact") {
+  // a = (i % 7) / 4, b = (i % 5) / 8, y = +-1, margin 0.5: every loss is a
+  // multiple of 1/8, so the sum is exact in a double and the mean is sum / N.
+  std::string csv = "a,b,y\n";
+  double sum = 0;
+  const int n = 300000;
+  for (int i = 0; i < n; ++i) {
+    const double a = (i % 7) / 4.0, b = (i % 5) / 8.0, y = i % 3 == 0 ? -1 : 1;
+    sum += std::max(0.0, -y * (a - b) + 0.5);
+    csv += losscalc::print::shortest(a) + "," + losscalc::print::shortest(b) + "," + losscalc::print::shortest(y) + "\n";
+  }
+  const std::vector<std::string> args{"margin_ranking_loss", "-q", "-", "--column", "input2=b", "--target-column", "y", "--margin", "0.5"};
+  const auto mean = run_cli(args, csv);
+  CHECK(mean.status == 0);
+  CHECK(mean.err == "");
+  CHECK(mean.out == losscalc::print::shortest(sum / n) + "\n");
+  auto partial = args;
+  partial.push_back("--partial");
+  const auto p = run_cli(partial, csv);
+  CHECK(p.out.find("\"settings\":{\"margin\":0.5}") != std::string::npos);
+  // Rows read whole (small) give the rows' shapes, not one sample.
+  CHECK(run_cli(args, "a,b,y\n1,0.5,1\n0,0.5,1\n").out == "0.5\n");
+}
