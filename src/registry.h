@@ -31,6 +31,13 @@ using OpFn = Result (*)(const Data&, const Settings&);
 // per element).
 enum class Layout { ClassAxis, Elementwise };
 
+// What INPUT holds, which the likely-mistake warnings and --explain follow:
+// logits (a softmax or sigmoid is applied), probabilities (clipped or
+// clamped logs), log-probabilities (nll_loss), predictions or scores
+// compared with a target (mse_loss, margin_ranking_loss), values of an
+// activation. --from-logits makes a function's probabilities logits.
+enum class Holds { Logits, Probabilities, LogProbabilities, Predictions, Values };
+
 // A data argument, as the framework names it, in the framework's order.
 struct DataArg {
   std::string_view name = "";                // "input", "input2", "target", "weight", "pos_weight"
@@ -73,6 +80,7 @@ struct FunctionSpec {
   Reduction default_reduction;
   DimDefault dim_default;
   Layout layout;
+  Holds holds;
   OpFn run_float, run_double;
   // --explain's steps for one sample of an elementwise loss; without it the
   // binary cross-entropy walkthrough (the older functions).
@@ -83,6 +91,8 @@ struct FunctionSpec {
   const DataArg* arg(std::string_view name) const;
   const Param* param(std::string_view name) const;
   bool takes_target() const { return arg("target") != nullptr; }
+  // What INPUT holds under these settings (--from-logits: logits).
+  Holds input_holds(const Settings& s) const { return s.from_logits ? Holds::Logits : holds; }
   bool is_loss() const { return !reductions.empty(); }
   // The data arguments that rows carry, in order (INPUT first).
   std::vector<const DataArg*> row_args() const;

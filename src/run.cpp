@@ -107,10 +107,10 @@ Result compute(const Request& rq, const Data& data, const std::string& swapped) 
                           print::shortest(l32->data[0]) + " (--dtype float32): the clip at 1 - epsilon and the rounding differ");
     }
   }
-  if (rq.output.explain) explain::explain(rq.function, data, s, rq.output.explain_samples, r);
+  if (rq.output.explain) explain::explain(fn, data, s, rq.output.explain_samples, r);
   // The op's own warnings (torch's, such as broadcasting), then likely mistakes.
   if (rq.output.warnings)
-    for (auto& w : likely_mistakes(rq.function, data, s, r, swapped)) r.warnings.push_back(w);
+    for (auto& w : likely_mistakes(fn, data, s, r, swapped)) r.warnings.push_back(w);
   return r;
 }
 

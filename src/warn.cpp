@@ -6,20 +6,20 @@
 #include "core/layout.h"
 #include "ops/checks.h"
 #include "print/number.h"
+#include "registry.h"
 
 namespace losscalc {
 
 namespace {
 
-bool takes_logits(const std::string& fn, const Settings& s) {
-  return fn == "cross_entropy" || fn == "softmax_cross_entropy_with_logits" ||
-         fn == "sparse_softmax_cross_entropy_with_logits" ||
-         ((fn == "categorical_crossentropy" || fn == "sparse_categorical_crossentropy") && s.from_logits);
+// A softmax over the class axis of INPUT's logits.
+bool softmax_of_logits(const FunctionSpec& fn, const Settings& s) {
+  return fn.is_loss() && fn.layout == Layout::ClassAxis && fn.input_holds(s) == Holds::Logits;
 }
 
-bool keras_probabilities(const std::string& fn, const Settings& s) {
-  return (fn == "categorical_crossentropy" || fn == "sparse_categorical_crossentropy" || fn == "binary_crossentropy") &&
-         !s.from_logits;
+// Keras's clipped probabilities.
+bool keras_probabilities(const FunctionSpec& fn, const Settings& s) {
+  return fn.family == Family::Keras && fn.input_holds(s) == Holds::Probabilities;
 }
 
 // Probability rows, and at least two classes (one class always sums to itself).
@@ -62,24 +62,25 @@ std::string swapped_command(const std::vector<std::string>& args, const std::str
   return out;
 }
 
-std::vector<std::string> likely_mistakes(const std::string& fn, const Data& d, const Settings& s, const Result& r,
+std::vector<std::string> likely_mistakes(const FunctionSpec& spec, const Data& d, const Settings& s, const Result& r,
                                          const std::string& swapped) {
+  const std::string fn(spec.name);
+  const bool from_logits_option = spec.param("from-logits") != nullptr;
   std::vector<std::string> w;
   if (!r.rows.empty() || d.input.data.empty()) return w;
   const std::int64_t nd = d.input.dims();
   const std::int64_t dim = s.dim ? (*s.dim < 0 ? *s.dim + std::max<std::int64_t>(nd, 1) : *s.dim) : nd - 1;
 
-  if (takes_logits(fn, s) && nd >= 1 && distributions(d.input, dim))
+  if (softmax_of_logits(spec, s) && nd >= 1 && distributions(d.input, dim))
     w.push_back("every row of INPUT already sums to 1: probabilities passed as logits? " + fn +
                 " applies softmax to its input; for probabilities use nll_loss on their log" +
-                (fn.find("categorical") != std::string::npos ? " (or drop --from-logits)" : ""));
-  const bool sigmoid_logits = fn == "binary_cross_entropy_with_logits" || fn == "sigmoid_cross_entropy_with_logits" ||
-                              fn == "weighted_cross_entropy_with_logits" || (fn == "binary_crossentropy" && s.from_logits);
+                (from_logits_option ? " (or drop --from-logits)" : ""));
+  const bool sigmoid_logits = spec.is_loss() && spec.layout == Layout::Elementwise && spec.input_holds(s) == Holds::Logits;
   if (sigmoid_logits && nd >= 1 && distributions(d.input, nd - 1))
     w.push_back("INPUT looks like probabilities (every value in [0, 1], every row summing to 1): " + fn +
                 " applies sigmoid to its input; for probabilities use " +
-                (fn == "binary_crossentropy" ? "binary_crossentropy without --from-logits" : "binary_cross_entropy"));
-  if (keras_probabilities(fn, s)) {
+                (from_logits_option ? fn + " without --from-logits" : std::string("binary_cross_entropy")));
+  if (keras_probabilities(spec, s)) {
     for (double v : d.input.data)
       if (v < 0 || v > 1) {
         w.push_back("INPUT has values outside [0, 1] (" + print::shortest(v) + "): logits? keras clips probabilities; pass --from-logits for logits");
@@ -88,21 +89,23 @@ std::vector<std::string> likely_mistakes(const std::string& fn, const Data& d, c
   }
   // Keras writes loss(y_true, y_pred); losscalc takes INPUT (y_pred) first.
   // Labels as INPUT and probabilities as TARGET read as predictions of 0 and 1.
-  const bool probability_input = keras_probabilities(fn, s) || fn == "binary_cross_entropy";
+  const bool probability_input = spec.is_loss() && spec.input_holds(s) == Holds::Probabilities;
   if (probability_input && d.target && zeros_and_ones(d.input) && strictly_inside_unit(*d.target) &&
-      (fn != "categorical_crossentropy" || one_hot(d.input, dim)))
+      (spec.layout != Layout::ClassAxis || one_hot(d.input, dim)))
     w.push_back("INPUT holds only 0 and 1, TARGET only values strictly between 0 and 1: the arguments look swapped "
                 "(losscalc takes the prediction first, as torch does; Keras writes loss(y_true, y_pred))" +
                 (swapped.empty() ? std::string("") : "; did you mean: " + swapped));
-  if (fn == "nll_loss") {
+  if (spec.holds == Holds::LogProbabilities) {
     for (double v : d.input.data)
       if (v > 0) {
-        w.push_back("nll_loss expects log-probabilities (<= 0), and INPUT has " + print::shortest(v) +
+        w.push_back(fn + " expects log-probabilities (<= 0), and INPUT has " + print::shortest(v) +
                     ": probabilities or logits? take log_softmax first, or use cross_entropy on logits");
         break;
       }
   }
-  if (fn == "cross_entropy" && d.target && d.target->shape == d.input.shape && one_hot(*d.target, dim) &&
+  // A torch softmax loss that reads a target of INPUT's shape as probabilities.
+  const bool torch_softmax = spec.family == Family::Torch && softmax_of_logits(spec, s);
+  if (torch_softmax && d.target && d.target->shape == d.input.shape && one_hot(*d.target, dim) &&
       (d.weight || (s.ignore_index && *s.ignore_index != kTorchIgnoreIndex)))
     w.push_back("TARGET is one-hot, so it is read as class probabilities: the mean divides by the number of samples, "
                 "not by the target weights, and ignore_index does not apply; pass class indices for index semantics");
@@ -113,8 +116,7 @@ std::vector<std::string> likely_mistakes(const std::string& fn, const Data& d, c
     w.push_back(all_ignored ? "every target is ignored: the mean is nan (0/0), as in torch"
                             : "the class weights of the targets present sum to 0: the mean is 0/0 (nan) or x/0");
   }
-  if (takes_logits(fn, s) || fn == "binary_cross_entropy_with_logits" || fn == "sigmoid_cross_entropy_with_logits" ||
-      fn == "weighted_cross_entropy_with_logits" || fn == "softmax" || fn == "log_softmax" || fn == "sigmoid") {
+  if (spec.input_holds(s) == Holds::Logits || spec.holds == Holds::Values) {  // an exp() of INPUT
     const double limit = s.dtype == DType::Float32 ? 88.72 : 709.78;
     double big = 0;
     for (double v : d.input.data)
@@ -124,7 +126,8 @@ std::vector<std::string> likely_mistakes(const std::string& fn, const Data& d, c
                   print::shortest(limit) + " in " + (s.dtype == DType::Float32 ? "float32" : "float64") +
                   "; losscalc, like torch, computes the stable form");
   }
-  if ((fn == "cross_entropy" || fn == "nll_loss") && nd >= 3 && s.dim && *s.dim == 1 && d.target &&
+  const bool torch_class_dim = spec.family == Family::Torch && spec.layout == Layout::ClassAxis && spec.takes_target();
+  if (torch_class_dim && nd >= 3 && s.dim && *s.dim == 1 && d.target &&
       d.target->shape != d.input.shape && d.input.shape[1] == d.input.shape.back())
     w.push_back("INPUT is " + shape_str(d.input.shape) + ": torch reads classes from dim 1; if they are on the last axis " +
                 "(tf / keras layout), pass --dim -1");

@@ -13,7 +13,8 @@ namespace losscalc {
 // `settings` are resolved (dim and reduction set); `swapped_command` is the
 // command line with INPUT and TARGET exchanged (empty when not known), shown
 // when they look swapped.
-std::vector<std::string> likely_mistakes(const std::string& function, const Data& data, const Settings& settings,
+struct FunctionSpec;
+std::vector<std::string> likely_mistakes(const FunctionSpec& function, const Data& data, const Settings& settings,
                                          const Result& result, const std::string& swapped_command = "");
 
 // The command line `args` (after "losscalc") with the words `a` and `b`

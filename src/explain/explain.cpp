@@ -79,7 +79,7 @@ Values softmax_steps(std::vector<Step>& st, const Values& x, Values& p, const ch
 }
 
 struct Ctx {
-  const std::string& fn;
+  const FunctionSpec& fn;
   const Data& d;
   const Settings& s;
   Result& r;
@@ -97,11 +97,10 @@ Values weights_of(const Ctx& c) {
 // Index-target losses: cross_entropy, nll_loss, sparse softmax (tf, keras).
 void index_sample(const Ctx& c, std::int64_t p, Section& sec) {
   auto& st = sec.steps;
-  const bool nll = c.fn == "nll_loss";
-  const bool from_probs = c.fn == "sparse_categorical_crossentropy" && !c.s.from_logits;
-  const std::int64_t ignore = c.fn == "sparse_softmax_cross_entropy_with_logits" ? INT64_MIN
-                              : c.fn == "sparse_categorical_crossentropy"       ? c.s.ignore_index.value_or(INT64_MIN)
-                                                                                : c.s.ignore_index.value_or(kTorchIgnoreIndex);
+  const bool nll = c.fn.holds == Holds::LogProbabilities;
+  const bool from_probs = c.fn.input_holds(c.s) == Holds::Probabilities;  // keras: the log of clipped probabilities
+  // The table gives every function its ignore_index default (torch's -100, Keras's none); tf.nn has none.
+  const std::int64_t ignore = c.s.ignore_index.value_or(INT64_MIN);
   const auto y = static_cast<std::int64_t>(c.d.target->data[static_cast<std::size_t>(p)]);
   sec.title += ", target " + std::to_string(y);
   Values x = slice(c.d.input, c.layout, p), prob, lp;
@@ -123,7 +122,7 @@ void index_sample(const Ctx& c, std::int64_t p, Section& sec) {
     st.push_back({"ignored", "target == ignore index: loss 0, left out of the mean", num(0)});
     return;
   }
-  const Values w = nll || c.fn == "cross_entropy" ? weights_of(c) : Values(x.size(), 1.0);
+  const Values w = weights_of(c);  // ones unless the function takes (and was given) class weights
   const double picked = lp[static_cast<std::size_t>(y)];
   st.push_back({"log_softmax[y]", "the target's log-probability", num(picked)});
   Values onehot(x.size(), 0.0);
@@ -132,10 +131,10 @@ void index_sample(const Ctx& c, std::int64_t p, Section& sec) {
   for (std::size_t k = 0; k < x.size(); ++k) dot += onehot[k] * lp[k];
   st.push_back({"one-hot(y) . log_softmax", "the same number through the one-hot route", num(dot)});
   const double wy = w[static_cast<std::size_t>(y)];
-  if (c.d.weight && (nll || c.fn == "cross_entropy")) st.push_back({"w[y]", "class weight of the target", num(wy)});
+  if (c.d.weight) st.push_back({"w[y]", "class weight of the target", num(wy)});
   const double nll_i = -wy * picked;
   st.push_back({"nll", c.d.weight ? "-w[y] * log_softmax[y]" : "-log_softmax[y]", num(nll_i)});
-  const double eps = c.fn == "cross_entropy" ? c.s.label_smoothing : 0.0;
+  const double eps = c.s.label_smoothing;  // 0 unless the function takes it
   double loss = nll_i;
   if (eps > 0) {
     double sm = 0;
@@ -161,7 +160,7 @@ void prob_sample(const Ctx& c, std::int64_t p, Section& sec) {
   Values t = slice(*c.d.target, c.layout, p);
   const auto C = static_cast<double>(t.size());
   const double eps = c.s.label_smoothing;
-  const bool keras_probs = c.fn == "categorical_crossentropy" && !c.s.from_logits;
+  const bool keras_probs = c.fn.family == Family::Keras && c.fn.input_holds(c.s) == Holds::Probabilities;
   Values lp, prob;
   if (keras_probs) {
     st.push_back({"probabilities p", "", vec(x)});
@@ -180,15 +179,15 @@ void prob_sample(const Ctx& c, std::int64_t p, Section& sec) {
     for (auto& v : t) v = v * (1 - eps) + eps / C;
     st.push_back({"smoothed t'", "t (1 - eps) + eps / C", vec(t)});
   }
-  const Values w = c.fn == "cross_entropy" ? weights_of(c) : Values(x.size(), 1.0);
-  if (c.d.weight && c.fn == "cross_entropy") st.push_back({"weight w", "", vec(w)});
+  const Values w = weights_of(c);
+  if (c.d.weight) st.push_back({"weight w", "", vec(w)});
   double loss = 0;
   for (std::size_t k = 0; k < x.size(); ++k) loss -= w[k] * t[k] * lp[k];
   st.push_back({"loss", std::string("-sum_c ") + (c.d.weight ? "w[c] " : "") + (eps > 0 ? "t'[c]" : "t[c]") + (keras_probs ? " log q[c]" : " log_softmax[c]"), num(loss)});
   if (!keras_probs) {
     Values g(x.size());
     const double tw = [&] { double a = 0; for (std::size_t k = 0; k < x.size(); ++k) a += w[k] * t[k]; return a; }();
-    const bool tf = c.fn != "cross_entropy";
+    const bool tf = c.fn.family != Family::Torch;  // TensorFlow's gradient: softmax - t
     for (std::size_t k = 0; k < x.size(); ++k) g[k] = tf ? prob[k] - t[k] : prob[k] * tw - w[k] * t[k];
     st.push_back({tf ? "softmax - t" : "softmax * sum(w t) - w t", "d loss / d logits before the reduction", vec(g)});
   }
@@ -205,16 +204,16 @@ void binary_sample(const Ctx& c, std::int64_t p, Section& sec) {
   const Values x = slice(c.d.input, c.layout, p);
   Values y = slice(*c.d.target, c.layout, p);
   const std::size_t n = x.size();
-  const std::string& fn = c.fn;
-  const bool probs = fn == "binary_cross_entropy" || (fn == "binary_crossentropy" && !c.s.from_logits);
+  const bool probs = c.fn.input_holds(c.s) == Holds::Probabilities;
+  const bool keras = c.fn.family == Family::Keras;
   st.push_back({probs ? "probabilities p" : "logits x", "", vec(x)});
   st.push_back({"target y", "", vec(y)});
-  if (fn == "binary_crossentropy" && c.s.label_smoothing > 0) {
+  if (keras && c.s.label_smoothing > 0) {
     for (auto& v : y) v = v * (1 - c.s.label_smoothing) + 0.5 * c.s.label_smoothing;
     st.push_back({"smoothed y'", "y (1 - s) + 0.5 s: keras's binary smoothing pulls labels toward 0.5", vec(y)});
   }
   Values loss(n);
-  if (fn == "binary_cross_entropy") {
+  if (probs && !keras) {  // torch: each log clamped at -100
     Values lx(n), l1x(n);
     for (std::size_t k = 0; k < n; ++k) {
       lx[k] = std::max(std::log(x[k]), -100.0);
@@ -258,7 +257,7 @@ void binary_sample(const Ctx& c, std::int64_t p, Section& sec) {
       st.push_back({"lw", "1 + (pos_weight - 1) y", vec(lw)});
     }
     for (std::size_t k = 0; k < n; ++k) loss[k] = (1 - y[k]) * x[k] + lw[k] * sp[k];
-    if (c.d.weight && fn == "binary_cross_entropy_with_logits") {
+    if (c.d.weight) {
       const Tensor w = ops::broadcast_to(*c.d.weight, c.d.input.shape, "weight");
       const Values ws = slice(w, c.layout, p);
       for (std::size_t k = 0; k < n; ++k) loss[k] *= ws[k];
@@ -266,7 +265,7 @@ void binary_sample(const Ctx& c, std::int64_t p, Section& sec) {
     }
     st.push_back({"elementwise loss", std::string(c.d.weight ? "w " : "") + "((1 - y) x + " + (c.d.pos_weight ? "lw " : "") + "log(1 + exp(-x)))", vec(loss)});
   }
-  if (fn == "binary_crossentropy") st.push_back({"per-sample loss", "keras: the mean over the last axis", num(sum(loss) / static_cast<double>(n))});
+  if (keras) st.push_back({"per-sample loss", "keras: the mean over the last axis", num(sum(loss) / static_cast<double>(n))});
 }
 
 }  // namespace
@@ -303,10 +302,10 @@ void margin_ranking_steps(const Args& args, const Settings& s, std::vector<Step>
   st.push_back({"d loss / d x1", "-y where active (>= 0, the kink included, as torch), else 0; d / d x2 is its opposite", vec(g)});
 }
 
-void explain(const std::string& function, const Data& given, const Settings& s, const std::vector<std::int64_t>& picks,
+void explain(const FunctionSpec& fn, const Data& given, const Settings& s, const std::vector<std::int64_t>& picks,
              Result& r) {
   if (!r.rows.empty()) return;  // compare explains itself in its notes
-  const FunctionSpec* spec = &spec_of(function);
+  const FunctionSpec* spec = &fn;
   // An elementwise loss with its own steps is explained on its data
   // arguments broadcast to one shape (mse_loss's (3, 1) against (3)), the
   // values it compares.
@@ -331,7 +330,7 @@ void explain(const std::string& function, const Data& given, const Settings& s, 
   const bool elementwise = spec && spec->layout == Layout::Elementwise;
   const std::int64_t nd = data.input.dims();
   const std::int64_t dim = elementwise ? std::max<std::int64_t>(nd - 1, 0) : core::normalize_dim(*s.dim, nd);
-  Ctx c{function, data, s, r, core::make_layout(data.input.shape, dim), core::positions_shape(data.input.shape, dim), dim};
+  Ctx c{fn, data, s, r, core::make_layout(data.input.shape, dim), core::positions_shape(data.input.shape, dim), dim};
   const std::int64_t total = c.layout.positions();
   std::vector<std::int64_t> shown = picks;
   if (shown.empty())
@@ -342,11 +341,10 @@ void explain(const std::string& function, const Data& given, const Settings& s, 
 
   const bool prob_target = data.target && data.target->shape == data.input.shape && !elementwise;
   const bool activation = !data.target;
-  const bool sparse = function == "nll_loss" || function == "sparse_softmax_cross_entropy_with_logits" ||
-                      function == "sparse_categorical_crossentropy" || (function == "cross_entropy" && !prob_target);
+  const bool sparse = !prob_target;  // class indices (the op accepted them)
   for (auto p : shown) {
     Section sec{"sample " + idx(p, c.positions), {}};
-    if (function == "sigmoid") {
+    if (activation && elementwise) {  // sigmoid
       sec.steps.push_back({"x", "", vec(slice(data.input, c.layout, p))});
       Values sg = slice(data.input, c.layout, p);
       for (auto& v : sg) v = 1 / (1 + std::exp(-v));
@@ -381,9 +379,10 @@ void explain(const std::string& function, const Data& given, const Settings& s, 
     red.steps.push_back({"per-sample losses", "", *losses});
     red.steps.push_back({"sum", "", num(sum(losses->data))});
     if (denom) {
-      std::string why = sparse && function != "sparse_categorical_crossentropy"
-                            ? (data.weight && (function == "cross_entropy" || function == "nll_loss") ? "sum of w[y] over the targets not ignored" : "the number of targets not ignored")
-                        : function == "sparse_categorical_crossentropy" && s.ignore_index ? "valid targets + epsilon (keras ignore_class)"
+      const bool keras = fn.family == Family::Keras;
+      std::string why = sparse && !keras && !elementwise
+                            ? (data.weight ? "sum of w[y] over the targets not ignored" : "the number of targets not ignored")
+                        : sparse && keras && !elementwise && s.ignore_index ? "valid targets + epsilon (keras ignore_class)"
                                                                                          : "the number of per-sample losses";
       red.steps.push_back({"denominator", why, *denom});
       red.steps.push_back({"loss", "sum / denominator", *loss});
@@ -401,7 +400,8 @@ void explain(const std::string& function, const Data& given, const Settings& s, 
   r.explanation.push_back(std::move(red));
 
   // The identity users check by hand: one-hot route, log_softmax + nll_loss, cross_entropy.
-  if (function == "cross_entropy" && !prob_target && s.label_smoothing == 0) {
+  // (torch's softmax loss over class indices)
+  if (fn.family == Family::Torch && fn.holds == Holds::Logits && !elementwise && !prob_target && s.label_smoothing == 0) {
     Section id{"identity: cross_entropy = nll_loss(log_softmax(x), y) = manual one-hot route", {}};
     const Tensor* lsm = r.find("log_softmax");
     Data nd_data{*lsm, data.target, data.weight, std::nullopt};

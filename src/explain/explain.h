@@ -29,7 +29,12 @@ void margin_ranking_steps(const Args& args, const Settings& settings, std::vecto
 
 // Adds r.explanation and r.explain_note. `settings` are resolved (dim and
 // reduction set); `picks` are sample (position) indices, empty = the first few.
-void explain(const std::string& function, const Data& data, const Settings& settings,
+}  // namespace losscalc::explain
+namespace losscalc {
+struct FunctionSpec;
+}
+namespace losscalc::explain {
+void explain(const FunctionSpec& function, const Data& data, const Settings& settings,
              const std::vector<std::int64_t>& picks, Result& r);
 
 }  // namespace losscalc::explain

@@ -1,0 +1,234 @@
+// .npy: the header, values of each dtype, rows (in parts for two threads)
+// and whole arrays.
+#include <algorithm>
+#include <bit>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <utility>
+
+#include "error.h"
+#include "read/rows.h"
+
+namespace losscalc::read {
+
+namespace {
+
+struct NpyHeader {
+  char kind = 'f';  // f or i
+  int bytes = 8;
+  Shape shape;
+  std::size_t data_offset = 0;
+};
+
+NpyHeader npy_header(std::string_view b, const Origin& o) {
+  auto bad = [&](const std::string& m) { return data_error(o.subject, o.label, ".npy: " + m); };
+  if (b.substr(0, 6) != "\x93NUMPY") throw bad("not a .npy file (no \\x93NUMPY magic)");
+  if (b.size() < 10) throw bad("truncated header");
+  const int major = static_cast<unsigned char>(b[6]);
+  std::size_t len = 0, off = 0;
+  if (major == 1) {
+    len = static_cast<unsigned char>(b[8]) | static_cast<std::size_t>(static_cast<unsigned char>(b[9])) << 8;
+    off = 10;
+  } else if (major == 2 || major == 3) {
+    if (b.size() < 12) throw bad("truncated header");
+    len = 0;
+    for (int k = 0; k < 4; ++k) len |= static_cast<std::size_t>(static_cast<unsigned char>(b[8 + k])) << (8 * k);
+    off = 12;
+  } else {
+    throw bad("unsupported format version " + std::to_string(major));
+  }
+  if (len > (1u << 20) || b.size() < off + len) throw bad("truncated or corrupt header");
+  const std::string h(b.substr(off, len));
+  NpyHeader out;
+  out.data_offset = off + len;
+  auto value_of = [&](const std::string& key) {
+    const auto k = h.find("'" + key + "'");
+    if (k == std::string::npos) throw bad("corrupt header: no '" + key + "'");
+    const auto colon = h.find(':', k);
+    if (colon == std::string::npos) throw bad("corrupt header");
+    return colon + 1;
+  };
+  // descr
+  std::size_t d = value_of("descr");
+  const auto q1 = h.find('\'', d), q2 = q1 == std::string::npos ? q1 : h.find('\'', q1 + 1);
+  if (q2 == std::string::npos) throw bad("corrupt header: bad descr");
+  const std::string descr = h.substr(q1 + 1, q2 - q1 - 1);
+  if (descr == "<f8") out = {'f', 8, {}, out.data_offset};
+  else if (descr == "<f4") out = {'f', 4, {}, out.data_offset};
+  else if (descr == "<i8") out = {'i', 8, {}, out.data_offset};
+  else if (descr == "<i4") out = {'i', 4, {}, out.data_offset};
+  else throw bad("unsupported dtype " + in_quotes(descr, 40) + " (losscalc reads little-endian float64, float32, int64 and int32)");
+  // fortran_order
+  std::size_t f = value_of("fortran_order");
+  while (f < h.size() && h[f] == ' ') ++f;
+  if (h.compare(f, 4, "True") == 0) throw bad("Fortran order is not supported: save a C-order array (np.ascontiguousarray)");
+  if (h.compare(f, 5, "False") != 0) throw bad("corrupt header: bad fortran_order");
+  // shape
+  std::size_t s = value_of("shape");
+  const auto open = h.find('(', s), close = open == std::string::npos ? open : h.find(')', open);
+  if (close == std::string::npos) throw bad("corrupt header: bad shape");
+  std::string dims = h.substr(open + 1, close - open - 1);
+  std::size_t i = 0;
+  while (i < dims.size()) {
+    while (i < dims.size() && (dims[i] == ' ' || dims[i] == ',')) ++i;
+    if (i >= dims.size()) break;
+    std::int64_t v = -1;
+    auto [p, ec] = std::from_chars(dims.data() + i, dims.data() + dims.size(), v);
+    if (ec != std::errc() || v < 0) throw bad("corrupt header: bad shape '(" + dims + ")'");
+    out.shape.push_back(v);
+    i = static_cast<std::size_t>(p - dims.data());
+  }
+  // The element count (and its bytes) must fit: a corrupt shape must not wrap.
+  std::int64_t n = 1;
+  for (auto extent : out.shape) {
+    // At most 2^58 elements: their bytes (8 each) stay far below 2^63.
+    if (extent != 0 && n > (std::int64_t{1} << 58) / extent) throw bad("shape (" + dims + ") is too large");
+    n *= extent;
+  }
+  return out;
+}
+
+// n values of the header's dtype at p (little-endian, any alignment) as doubles.
+template <class V>
+void npy_convert(const char* p, std::size_t n, double* out) {
+  for (std::size_t k = 0; k < n; ++k) {
+    V v;
+    std::memcpy(&v, p + k * sizeof(V), sizeof(V));
+    out[k] = static_cast<double>(v);
+  }
+}
+void npy_values(const char* p, std::size_t n, const NpyHeader& h, double* out) {
+  if (h.kind == 'f')
+    h.bytes == 8 ? npy_convert<double>(p, n, out) : npy_convert<float>(p, n, out);
+  else
+    h.bytes == 8 ? npy_convert<std::int64_t>(p, n, out) : npy_convert<std::int32_t>(p, n, out);
+}
+
+class NpyReader : public RowReader {
+ public:
+  NpyReader(std::unique_ptr<ByteReader> in, Origin origin, int part, int parts) : in_(std::move(in)), origin_(std::move(origin)) {
+    std::string head(4096, '\0');
+    std::size_t got = 0, n;
+    while (got < head.size() && (n = in_->read(head.data() + got, head.size() - got)) > 0) got += n;
+    head.resize(got);
+    // A header longer than 4 KiB: read on until it is whole.
+    if (got >= 12 && head.substr(0, 6) == "\x93NUMPY") {
+      const std::size_t need = (static_cast<unsigned char>(head[6]) == 1
+                                    ? 10 + (static_cast<unsigned char>(head[8]) | static_cast<std::size_t>(static_cast<unsigned char>(head[9])) << 8)
+                                    : 12 + (static_cast<std::size_t>(static_cast<unsigned char>(head[8])) |
+                                            static_cast<std::size_t>(static_cast<unsigned char>(head[9])) << 8 |
+                                            static_cast<std::size_t>(static_cast<unsigned char>(head[10])) << 16));
+      if (need > head.size() && need < (1u << 20)) {
+        std::size_t old = head.size();
+        head.resize(need);
+        while (old < need && (n = in_->read(head.data() + old, need - old)) > 0) old += n;
+        head.resize(old);
+      }
+    }
+    h_ = npy_header(head, origin_);
+    if (h_.shape.size() > 2)
+      throw data_error(origin_.subject, origin_.label, ".npy of shape " + shape_str(h_.shape) + ": streamed rows need 1 or 2 dims");
+    rows_ = h_.shape.empty() ? 1 : h_.shape[0];
+    width_ = h_.shape.size() == 2 ? h_.shape[1] : 1;
+    // Rows of no values hold nothing to compute, and (as many as a header
+    // may claim) would stream empty blocks for ever.
+    if (width_ == 0 && rows_ > 0)
+      throw data_error(origin_.subject, origin_.label, "empty input: no elements (.npy of shape " + shape_str(h_.shape) + ")");
+    pending_ = head.substr(h_.data_offset);
+    end_ = rows_;
+    if (parts > 1) {
+      // Rows [R part / parts, R (part + 1) / parts): skip the bytes before.
+      done_ = part_start(rows_, part, parts);
+      end_ = part + 1 == parts ? rows_ : part_start(rows_, part + 1, parts);
+      const std::int64_t skip = done_ * width_ * h_.bytes;
+      const std::int64_t early = std::min<std::int64_t>(skip, static_cast<std::int64_t>(pending_.size()));
+      pending_.erase(0, static_cast<std::size_t>(early));
+      if (!in_->skip(skip - early)) throw truncated();
+    }
+  }
+
+  bool next(RowBlock& b, std::int64_t max_rows) override {
+    b.clear();
+    b.first_row = done_;
+    b.width = width_;
+    b.target_width = 0;
+    const std::int64_t want = std::min({max_rows, end_ - done_, std::max<std::int64_t>(1, (std::int64_t{1} << 20) / std::max<std::int64_t>(1, width_))});
+    if (want <= 0) return false;
+    // rows * width * bytes stays below 2^63 (the header caps elements at 2^58).
+    const auto count = static_cast<std::size_t>(want * width_);
+    const std::size_t bytes = count * static_cast<std::size_t>(h_.bytes);
+    // float64 is read straight into the block, other dtypes through raw_ and
+    // converted. Memory grows only as bytes arrive (16 MB at a time), so a
+    // header that claims petabytes ends as a truncated file, not a huge
+    // allocation.
+    const bool direct = h_.kind == 'f' && h_.bytes == 8;
+    std::size_t have = 0;
+    while (have < bytes) {
+      const std::size_t upto = have + std::min(bytes - have, std::size_t{1} << 24);
+      char* to;
+      if (direct) {
+        b.input.resize(upto / 8 + (upto % 8 != 0));
+        to = reinterpret_cast<char*>(b.input.data());
+      } else {
+        raw_.resize(upto);
+        to = raw_.data();
+      }
+      const std::size_t early = std::min(pending_.size(), upto - have);  // read with the header
+      std::memcpy(to + have, pending_.data(), early);
+      pending_.erase(0, early);
+      have += early;
+      while (have < upto) {
+        const std::size_t n = in_->read(to + have, upto - have);
+        if (n == 0) throw truncated();
+        have += n;
+      }
+    }
+    if (!direct) {
+      b.input.resize(count);
+      npy_values(raw_.data(), count, h_, b.input.data());
+    }
+    b.rows = want;
+    done_ += want;
+    read_ += static_cast<std::int64_t>(bytes);
+    return true;
+  }
+  std::int64_t bytes_read() const override { return read_; }
+
+ private:
+  std::unique_ptr<ByteReader> in_;
+  Origin origin_;
+  NpyHeader h_;
+  Error truncated() const {
+    return data_error(origin_.subject, origin_.label,
+                      ".npy is truncated: expected " + std::to_string(rows_ * width_) + " values of " + std::to_string(h_.bytes) + " bytes");
+  }
+
+  std::string pending_, raw_;
+  std::int64_t rows_ = 0, width_ = 1, done_ = 0, end_ = 0, read_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<RowReader> npy_rows(std::unique_ptr<ByteReader> bytes, Origin origin, int part, int parts) {
+  return std::make_unique<NpyReader>(std::move(bytes), std::move(origin), part, parts);
+}
+
+Shape npy_shape(std::string_view head, const Origin& origin) { return npy_header(head, origin).shape; }
+
+Tensor npy_tensor(std::string_view bytes, const Origin& origin) {
+  const NpyHeader h = npy_header(bytes, origin);
+  Tensor t{h.shape, {}};
+  const auto n = static_cast<std::size_t>(numel(h.shape));
+  if (bytes.size() < h.data_offset + n * static_cast<std::size_t>(h.bytes))
+    throw data_error(origin.subject, origin.label, ".npy is truncated: expected " + std::to_string(n) + " values of " + std::to_string(h.bytes) + " bytes");
+  t.data.resize(n);
+  npy_values(bytes.data() + h.data_offset, n, h, t.data.data());
+  return t;
+}
+
+}  // namespace losscalc::read
