@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "error.h"
 #include "explain/explain.h"
+#include "merge.h"
 #include "output.h"
 #include "print/number.h"
 #include "print/printers.h"

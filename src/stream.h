@@ -1,7 +1,7 @@
 // Streaming: row data (CSV / TSV, JSON Lines, .npy) from a file or stdin,
 // read a block of rows at a time and reduced as it goes, so memory stays
 // bounded however many rows come; per-sample losses (-r none) are written
-// as the rows are read. Also `merge`, which combines --partial results.
+// as the rows are read.
 #pragma once
 
 #include <iosfwd>
@@ -24,9 +24,5 @@ std::optional<int> run_streamed(const Request& request, std::istream& in, std::o
 // Row data read whole (for --explain and other in-memory runs with
 // --target-column): INPUT's columns split into input and target.
 Data read_rows_whole(const Request& request, std::istream& in);
-
-// merge: INPUT holds --partial lines (JSON objects); prints their combined
-// loss (or, with --partial, their combined partial).
-void run_merge(const Request& request, std::istream& in, std::ostream& out);
 
 }  // namespace losscalc

@@ -1,0 +1,52 @@
+#include "reduced.h"
+
+#include "ops/checks.h"
+#include "print/number.h"
+#include "print/printers.h"
+
+namespace losscalc {
+
+std::string reduced_output(const std::string& function, Reduction reduction, DType dtype, const Totals& t,
+                           const OutputOptions& o, const std::string& what, const std::string& settings) {
+  const bool mean = reduction == Reduction::Mean || reduction == Reduction::SumOverBatchSize;
+  const double total = t.loss_sum.value();
+  const double denominator = t.share_sum.value() + t.extra;
+  double loss;
+  if (dtype == DType::Float32)
+    loss = mean ? static_cast<double>(static_cast<float>(total) / static_cast<float>(denominator)) : static_cast<double>(static_cast<float>(total));
+  else
+    loss = mean ? total / denominator : total;
+  const std::string red = ops::reduction_name(reduction);
+  const std::string dt = ops::dtype_name(dtype);
+  if (o.partial) {
+    Result r;
+    r.function = function;
+    r.reduction = red;
+    r.dtype = dt;
+    r.loss_sum = t.loss_sum;
+    r.share_sum = t.share_sum;
+    r.extra_denominator = t.extra;
+    r.count = t.count;
+    r.settings = settings;
+    return print::partial(r);
+  }
+  const auto exact = [&](double v) { return o.precision ? print::fixed(v, *o.precision) : print::shortest(v); };
+  if (o.format == Format::Json) {
+    if (o.quiet) return print::json_number(loss) + "\n";
+    return "{\"function\":\"" + function + "\",\"reduction\":\"" + red + "\",\"dtype\":\"" + dt + "\",\"loss\":" +
+           print::json_number(loss) + ",\"count\":" + std::to_string(t.count) + ",\"loss_sum\":" + print::json_number(total) +
+           (mean ? ",\"denominator\":" + print::json_number(denominator) : std::string()) + ",\"streamed\":true}\n";
+  }
+  if (o.quiet) return exact(loss) + "\n";
+  if (o.format == Format::Csv) return "loss\n" + print::shortest(loss) + "\n";
+  const int p = o.precision.value_or(4);
+  std::string s = function + " (reduction " + red + ", " + dt + "): " + what + "\n\n";
+  s += "loss         " + print::torch_tensor(Tensor{{}, {loss}}, p, false, 13) + "\n";
+  s += "count        " + std::to_string(t.count) + "   (per-sample losses)\n";
+  s += "loss_sum     " + print::torch_tensor(Tensor{{}, {total}}, p, false, 13) + "\n";
+  if (mean) s += "denominator  " + print::torch_tensor(Tensor{{}, {denominator}}, p, false, 13) + "\n";
+  s += "\n(streamed: the intermediates and grad are not kept for row data; give the data as a JSON array to see them)\n";
+  return s;
+}
+
+}  // namespace losscalc
