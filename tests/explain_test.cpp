@@ -126,3 +126,22 @@ TEST_CASE("--explain does not combine with -q or csv") {
   CHECK(run_cli({"ce", "--explain", "-f", "csv", kX, "[2,3]"}).status == 2);
   CHECK(run_cli({"ce", "--explain-samples", "1", kX, "[2,3]"}).err == "losscalc: --explain-samples: goes with --explain\n");
 }
+
+TEST_CASE("--dtype float32: the steps are float32 arithmetic and end on the kernel's numbers") {
+  const auto doc = json::parse(run_cli({"ce", "--json", "--explain", "--dtype", "float32", "--no-warnings", kX, "[2,3]"}).out);
+  const auto s0 = section(doc, "sample 0");
+  CHECK(step(s0, "logits x")[0].get<double>() == static_cast<double>(0.1f));  // the input as float32 holds it
+  CHECK(step(s0, "x - m")[0].get<double>() == static_cast<double>(0.1f - 0.4f));
+  CHECK(step(s0, "log_softmax") == doc["log_softmax"][0]);
+  CHECK(step(s0, "softmax") == doc["softmax"][0]);
+  CHECK(step(s0, "loss") == doc["losses"][0]);
+  for (const auto& v : step(s0, "exp(x - m)")) CHECK(v.get<double>() == static_cast<double>(static_cast<float>(v.get<double>())));
+  // BCE: its elementwise losses are the kernel's too.
+  const auto bce = json::parse(run_cli({"bce", "--json", "--explain", "--dtype", "float32", "[[0.3, 0.6]]", "[[1, 0]]"}).out);
+  CHECK(step(section(bce, "sample 0"), "loss") == bce["losses"][0]);
+  // mse_loss and margin_ranking_loss compute their steps in float32.
+  const auto mse = json::parse(run_cli({"mse_loss", "--json", "--explain", "--dtype", "float32", "[0.1, 0.7]", "[0.3, 0.2]"}).out);
+  const auto sq = step(section(mse, "sample 0"), "(x - y)^2");
+  CHECK(sq[0].get<double>() == static_cast<double>((0.1f - 0.3f) * (0.1f - 0.3f)));
+  CHECK(sq == mse["losses"]);
+}

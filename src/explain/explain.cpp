@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <climits>
 #include <cmath>
+#include <optional>
 
 #include "core/layout.h"
 #include "error.h"
@@ -23,10 +24,18 @@ Tensor vec(Values v) {
 }
 Tensor num(double v) { return Tensor{{}, {v}}; }
 
-// One sample's values along the class dim.
+// Arithmetic in the dtype asked for: with float32 every step is rounded to
+// float, as the kernels compute (the inputs too), so the steps end on the
+// kernel's numbers. Set by explain() for the one call.
+thread_local bool t_float32 = false;
+double rd(double v) { return t_float32 ? static_cast<double>(static_cast<float>(v)) : v; }
+double rexp(double v) { return t_float32 ? static_cast<double>(std::exp(static_cast<float>(v))) : std::exp(v); }
+double rlog(double v) { return t_float32 ? static_cast<double>(std::log(static_cast<float>(v))) : std::log(v); }
+
+// One sample's values along the class dim (in the dtype asked for).
 Values slice(const Tensor& t, const core::Layout& l, std::int64_t p) {
   Values v(static_cast<std::size_t>(l.classes));
-  for (std::int64_t c = 0; c < l.classes; ++c) v[static_cast<std::size_t>(c)] = t.data[static_cast<std::size_t>(l.base(p) + c * l.inner)];
+  for (std::int64_t c = 0; c < l.classes; ++c) v[static_cast<std::size_t>(c)] = rd(t.data[static_cast<std::size_t>(l.base(p) + c * l.inner)]);
   return v;
 }
 
@@ -38,7 +47,7 @@ Values map(const Values& a, double (*f)(double)) {
 
 double sum(const Values& a) {
   double s = 0;
-  for (double v : a) s += v;
+  for (double v : a) s = rd(s + v);
   return s;
 }
 
@@ -54,25 +63,30 @@ std::string idx(std::int64_t p, const Shape& positions) {
   return s + "]";
 }
 
-// The softmax steps of one sample, as by hand; returns log_softmax (and softmax in `p`).
-Values softmax_steps(std::vector<Step>& st, const Values& x, Values& p, const char* what = "logits x") {
+// The softmax steps of one sample, as by hand; returns log_softmax (and
+// softmax in `p`): the kernel's own rows where it kept them (`kernel_p`,
+// `kernel_lp`), which the steps computed here reach to the last bit or two.
+Values softmax_steps(std::vector<Step>& st, const Values& x, Values& p, const char* what = "logits x",
+                     const std::optional<Values>& kernel_p = std::nullopt, const std::optional<Values>& kernel_lp = std::nullopt) {
   const double m = *std::max_element(x.begin(), x.end());
   Values xm(x.size());
-  for (std::size_t c = 0; c < x.size(); ++c) xm[c] = x[c] - m;
-  const Values e = map(xm, [](double v) { return std::exp(v); });
+  for (std::size_t c = 0; c < x.size(); ++c) xm[c] = rd(x[c] - m);
+  const Values e = map(xm, rexp);
   const double s = sum(e);
   p.resize(x.size());
   Values lp(x.size());
   for (std::size_t c = 0; c < x.size(); ++c) {
-    p[c] = e[c] / s;
-    lp[c] = xm[c] - std::log(s);
+    p[c] = rd(e[c] / s);
+    lp[c] = rd(xm[c] - rlog(s));
   }
+  if (kernel_p) p = *kernel_p;
+  if (kernel_lp) lp = *kernel_lp;
   st.push_back({what, "", vec(x)});
   st.push_back({"max m", "subtracted so that exp() cannot overflow", num(m)});
   st.push_back({"x - m", "", vec(xm)});
   st.push_back({"exp(x - m)", "", vec(e)});
   st.push_back({"sum S", "sum of exp(x - m)", num(s)});
-  st.push_back({"log S", "", num(std::log(s))});
+  st.push_back({"log S", "", num(rlog(s))});
   st.push_back({"softmax", "exp(x - m) / S", vec(p)});
   st.push_back({"log_softmax", "x - m - log S", vec(lp)});
   return lp;
@@ -91,7 +105,26 @@ struct Ctx {
 Values weights_of(const Ctx& c) {
   if (!c.d.weight || c.d.weight->data.size() != static_cast<std::size_t>(c.layout.classes))
     return Values(static_cast<std::size_t>(c.layout.classes), 1.0);
-  return c.d.weight->data;
+  Values w = c.d.weight->data;
+  for (auto& v : w) v = rd(v);
+  return w;
+}
+
+// The kernel's row of `key` (softmax, log_softmax) for sample p, when it
+// kept one of the input's shape.
+std::optional<Values> kernel_row(const Ctx& c, const char* key, std::int64_t p) {
+  const Tensor* t = c.r.find(key);
+  if (!t || t->shape != c.d.input.shape) return std::nullopt;
+  return slice(*t, c.layout, p);
+}
+
+// The kernel's loss of sample p (one per position), when it kept them.
+std::optional<double> kernel_loss(const Ctx& c, std::int64_t p) {
+  const std::int64_t n = c.layout.positions();
+  for (const char* key : {"losses", "loss"})
+    if (const Tensor* t = c.r.find(key); t && static_cast<std::int64_t>(t->data.size()) == n && (n > 1 || std::string(key) == "losses"))
+      return t->data[static_cast<std::size_t>(p)];
+  return std::nullopt;
 }
 
 // Index-target losses: cross_entropy, nll_loss, sparse softmax (tf, keras).
@@ -108,7 +141,7 @@ void index_sample(const Ctx& c, std::int64_t p, Section& sec) {
     st.push_back({"probabilities p", "", vec(x)});
     const double eps = c.s.epsilon;
     Values z(x.size());
-    for (std::size_t k = 0; k < x.size(); ++k) z[k] = std::log(std::min(std::max(x[k], eps), 1 - eps));
+    for (std::size_t k = 0; k < x.size(); ++k) z[k] = rlog(std::min(std::max(x[k], rd(eps)), rd(1 - eps)));
     st.push_back({"z = log(clip(p))", "clip to [eps, 1 - eps], eps = " + print::shortest(eps), vec(z)});
     x = z;
   }
@@ -116,7 +149,8 @@ void index_sample(const Ctx& c, std::int64_t p, Section& sec) {
     lp = x;
     st.push_back({"log-probabilities x", "nll_loss takes them as given", vec(x)});
   } else {
-    lp = softmax_steps(st, x, prob, from_probs ? "z" : "logits x");
+    lp = softmax_steps(st, x, prob, from_probs ? "z" : "logits x", from_probs ? std::nullopt : kernel_row(c, "softmax", p),
+                       from_probs ? std::nullopt : kernel_row(c, "log_softmax", p));
   }
   if (y == ignore) {
     st.push_back({"ignored", "target == ignore index: loss 0, left out of the mean", num(0)});
@@ -128,27 +162,27 @@ void index_sample(const Ctx& c, std::int64_t p, Section& sec) {
   Values onehot(x.size(), 0.0);
   onehot[static_cast<std::size_t>(y)] = 1;
   double dot = 0;
-  for (std::size_t k = 0; k < x.size(); ++k) dot += onehot[k] * lp[k];
+  for (std::size_t k = 0; k < x.size(); ++k) dot = rd(dot + onehot[k] * lp[k]);
   st.push_back({"one-hot(y) . log_softmax", "the same number through the one-hot route", num(dot)});
   const double wy = w[static_cast<std::size_t>(y)];
   if (c.d.weight) st.push_back({"w[y]", "class weight of the target", num(wy)});
-  const double nll_i = -wy * picked;
+  const double nll_i = rd(-wy * picked);
   st.push_back({"nll", c.d.weight ? "-w[y] * log_softmax[y]" : "-log_softmax[y]", num(nll_i)});
   const double eps = c.s.label_smoothing;  // 0 unless the function takes it
   double loss = nll_i;
   if (eps > 0) {
     double sm = 0;
-    for (std::size_t k = 0; k < x.size(); ++k) sm -= w[k] * lp[k];
-    sm /= static_cast<double>(x.size());
+    for (std::size_t k = 0; k < x.size(); ++k) sm = rd(sm - rd(w[k] * lp[k]));
+    sm = rd(sm / static_cast<double>(x.size()));
     st.push_back({"smooth", "-(1/C) sum_c w[c] log_softmax[c]", num(sm)});
-    loss = (1 - eps) * nll_i + eps * sm;
+    loss = kernel_loss(c, p).value_or(rd(rd((1 - eps) * nll_i) + rd(eps * sm)));
     st.push_back({"loss", "(1 - eps) * nll + eps * smooth, eps = " + print::shortest(eps), num(loss)});
   } else {
-    st.push_back({"loss", "= nll", num(loss)});
+    st.push_back({"loss", "= nll", num(kernel_loss(c, p).value_or(loss))});
   }
   if (!nll) {
     Values g(x.size());
-    for (std::size_t k = 0; k < x.size(); ++k) g[k] = prob[k] - onehot[k];
+    for (std::size_t k = 0; k < x.size(); ++k) g[k] = rd(prob[k] - onehot[k]);
     st.push_back({"softmax - one-hot(y)", from_probs ? "d loss / d z" : "d loss / d logits before weights and reduction", vec(g)});
   }
 }
@@ -167,35 +201,36 @@ void prob_sample(const Ctx& c, std::int64_t p, Section& sec) {
     const double total = sum(x);
     st.push_back({"sum p", "keras renormalises each row", num(total)});
     Values q(x.size());
-    for (std::size_t k = 0; k < x.size(); ++k) q[k] = std::min(std::max(x[k] / total, c.s.epsilon), 1 - c.s.epsilon);
+    for (std::size_t k = 0; k < x.size(); ++k) q[k] = std::min(std::max(rd(x[k] / total), rd(c.s.epsilon)), rd(1 - c.s.epsilon));
     st.push_back({"q = clip(p / sum p)", "clip to [eps, 1 - eps], eps = " + print::shortest(c.s.epsilon), vec(q)});
-    lp = map(q, [](double v) { return std::log(v); });
+    lp = map(q, rlog);
     st.push_back({"log q", "", vec(lp)});
   } else {
-    lp = softmax_steps(st, x, prob);
+    lp = softmax_steps(st, x, prob, "logits x", kernel_row(c, "softmax", p), kernel_row(c, "log_softmax", p));
   }
   st.push_back({"target t", "class probabilities", vec(t)});
   if (eps > 0) {
-    for (auto& v : t) v = v * (1 - eps) + eps / C;
+    for (auto& v : t) v = rd(rd(v * rd(1 - eps)) + rd(eps / C));
     st.push_back({"smoothed t'", "t (1 - eps) + eps / C", vec(t)});
   }
   const Values w = weights_of(c);
   if (c.d.weight) st.push_back({"weight w", "", vec(w)});
   double loss = 0;
-  for (std::size_t k = 0; k < x.size(); ++k) loss -= w[k] * t[k] * lp[k];
+  for (std::size_t k = 0; k < x.size(); ++k) loss = rd(loss - rd(rd(w[k] * t[k]) * lp[k]));
+  loss = kernel_loss(c, p).value_or(loss);
   st.push_back({"loss", std::string("-sum_c ") + (c.d.weight ? "w[c] " : "") + (eps > 0 ? "t'[c]" : "t[c]") + (keras_probs ? " log q[c]" : " log_softmax[c]"), num(loss)});
   if (!keras_probs) {
     Values g(x.size());
-    const double tw = [&] { double a = 0; for (std::size_t k = 0; k < x.size(); ++k) a += w[k] * t[k]; return a; }();
+    const double tw = [&] { double a = 0; for (std::size_t k = 0; k < x.size(); ++k) a = rd(a + rd(w[k] * t[k])); return a; }();
     const bool tf = c.fn.family != Family::Torch;  // TensorFlow's gradient: softmax - t
-    for (std::size_t k = 0; k < x.size(); ++k) g[k] = tf ? prob[k] - t[k] : prob[k] * tw - w[k] * t[k];
+    for (std::size_t k = 0; k < x.size(); ++k) g[k] = tf ? rd(prob[k] - t[k]) : rd(rd(prob[k] * tw) - rd(w[k] * t[k]));
     st.push_back({tf ? "softmax - t" : "softmax * sum(w t) - w t", "d loss / d logits before the reduction", vec(g)});
   }
 }
 
 void activation_sample(const Ctx& c, std::int64_t p, Section& sec) {
   Values prob;
-  softmax_steps(sec.steps, slice(c.d.input, c.layout, p), prob, "x");
+  softmax_steps(sec.steps, slice(c.d.input, c.layout, p), prob, "x", kernel_row(c, "softmax", p), kernel_row(c, "log_softmax", p));
 }
 
 // Elementwise binary losses, one row (along the last axis) at a time.
@@ -209,42 +244,43 @@ void binary_sample(const Ctx& c, std::int64_t p, Section& sec) {
   st.push_back({probs ? "probabilities p" : "logits x", "", vec(x)});
   st.push_back({"target y", "", vec(y)});
   if (keras && c.s.label_smoothing > 0) {
-    for (auto& v : y) v = v * (1 - c.s.label_smoothing) + 0.5 * c.s.label_smoothing;
+    for (auto& v : y) v = rd(rd(v * rd(1 - c.s.label_smoothing)) + rd(0.5 * c.s.label_smoothing));
     st.push_back({"smoothed y'", "y (1 - s) + 0.5 s: keras's binary smoothing pulls labels toward 0.5", vec(y)});
   }
   Values loss(n);
   if (probs && !keras) {  // torch: each log clamped at -100
     Values lx(n), l1x(n);
     for (std::size_t k = 0; k < n; ++k) {
-      lx[k] = std::max(std::log(x[k]), -100.0);
-      l1x[k] = std::max(std::log(1 - x[k]), -100.0);
-      loss[k] = -(y[k] * lx[k] + (1 - y[k]) * l1x[k]);
+      lx[k] = std::max(rlog(x[k]), -100.0);
+      l1x[k] = std::max(rlog(rd(1 - x[k])), -100.0);
+      loss[k] = -rd(rd(y[k] * lx[k]) + rd(rd(1 - y[k]) * l1x[k]));
     }
     st.push_back({"max(log p, -100)", "torch clamps each log at -100", vec(lx)});
     st.push_back({"max(log(1 - p), -100)", "", vec(l1x)});
     if (c.d.weight) {
       const Tensor w = ops::broadcast_to(*c.d.weight, c.d.input.shape, "weight");
       const Values ws = slice(w, c.layout, p);
-      for (std::size_t k = 0; k < n; ++k) loss[k] *= ws[k];
+      for (std::size_t k = 0; k < n; ++k) loss[k] = rd(loss[k] * ws[k]);
       st.push_back({"weight w", "broadcast to the input", vec(ws)});
     }
+    if (auto k = kernel_row(c, "losses", p)) loss = *k;
     st.push_back({"loss", std::string(c.d.weight ? "-w " : "-") + "(y log p + (1 - y) log(1 - p))", vec(loss)});
     return;
   }
   if (probs) {  // keras from probabilities
     Values q(n);
     for (std::size_t k = 0; k < n; ++k) {
-      q[k] = std::min(std::max(x[k], c.s.epsilon), 1 - c.s.epsilon);
-      loss[k] = -(y[k] * std::log(q[k]) + (1 - y[k]) * std::log(1 - q[k]));
+      q[k] = std::min(std::max(x[k], rd(c.s.epsilon)), rd(1 - c.s.epsilon));
+      loss[k] = -rd(rd(y[k] * rlog(q[k])) + rd(rd(1 - y[k]) * rlog(rd(1 - q[k]))));
     }
     st.push_back({"clip(p)", "to [eps, 1 - eps], eps = " + print::shortest(c.s.epsilon), vec(q)});
     st.push_back({"elementwise loss", "-(y log p + (1 - y) log(1 - p))", vec(loss)});
   } else {
     Values sg(n), sp(n);
     for (std::size_t k = 0; k < n; ++k) {
-      sg[k] = 1 / (1 + std::exp(-x[k]));
+      sg[k] = rd(1 / rd(1 + rexp(-x[k])));
       const double m = std::max(-x[k], 0.0);
-      sp[k] = std::log(std::exp(-m) + std::exp(-x[k] - m)) + m;
+      sp[k] = rd(rlog(rd(rexp(-m) + rexp(rd(-x[k] - m)))) + m);
     }
     st.push_back({"sigmoid(x)", "1 / (1 + exp(-x))", vec(sg)});
     st.push_back({"log(1 + exp(-x))", "stable form: m = max(-x, 0); log(exp(-m) + exp(-x - m)) + m", vec(sp)});
@@ -252,20 +288,23 @@ void binary_sample(const Ctx& c, std::int64_t p, Section& sec) {
     if (c.d.pos_weight) {
       const Tensor pw = ops::broadcast_to(*c.d.pos_weight, c.d.input.shape, "pos_weight");
       const Values q = slice(pw, c.layout, p);
-      for (std::size_t k = 0; k < n; ++k) lw[k] = 1 + (q[k] - 1) * y[k];
+      for (std::size_t k = 0; k < n; ++k) lw[k] = rd(1 + rd(rd(q[k] - 1) * y[k]));
       st.push_back({"pos_weight", "", vec(q)});
       st.push_back({"lw", "1 + (pos_weight - 1) y", vec(lw)});
     }
-    for (std::size_t k = 0; k < n; ++k) loss[k] = (1 - y[k]) * x[k] + lw[k] * sp[k];
+    for (std::size_t k = 0; k < n; ++k) loss[k] = rd(rd(rd(1 - y[k]) * x[k]) + rd(lw[k] * sp[k]));
     if (c.d.weight) {
       const Tensor w = ops::broadcast_to(*c.d.weight, c.d.input.shape, "weight");
       const Values ws = slice(w, c.layout, p);
-      for (std::size_t k = 0; k < n; ++k) loss[k] *= ws[k];
+      for (std::size_t k = 0; k < n; ++k) loss[k] = rd(loss[k] * ws[k]);
       st.push_back({"weight w", "broadcast to the input", vec(ws)});
     }
+    if (auto k = kernel_row(c, "losses", p)) loss = *k;
     st.push_back({"elementwise loss", std::string(c.d.weight ? "w " : "") + "((1 - y) x + " + (c.d.pos_weight ? "lw " : "") + "log(1 + exp(-x)))", vec(loss)});
   }
-  if (keras) st.push_back({"per-sample loss", "keras: the mean over the last axis", num(sum(loss) / static_cast<double>(n))});
+  if (keras)
+    st.push_back({"per-sample loss", "keras: the mean over the last axis",
+                  num(kernel_loss(c, p).value_or(rd(sum(loss) / static_cast<double>(n))))});
 }
 
 }  // namespace
@@ -274,8 +313,8 @@ void squared_error_steps(const Args& args, const Settings&, std::vector<Step>& s
   const Values &x = args[0], &y = args[1];
   Values d(x.size()), sq(x.size());
   for (std::size_t k = 0; k < x.size(); ++k) {
-    d[k] = x[k] - y[k];
-    sq[k] = d[k] * d[k];
+    d[k] = rd(x[k] - y[k]);
+    sq[k] = rd(d[k] * d[k]);
   }
   st.push_back({"input x", "", vec(x)});
   st.push_back({"target y", "", vec(y)});
@@ -285,11 +324,11 @@ void squared_error_steps(const Args& args, const Settings&, std::vector<Step>& s
 
 void margin_ranking_steps(const Args& args, const Settings& s, std::vector<Step>& st) {
   const Values &x1 = args[0], &x2 = args[1], &y = args[2];
-  const double margin = s.number("margin");
+  const double margin = rd(s.number("margin"));
   Values d(x1.size()), u(x1.size()), l(x1.size()), g(x1.size());
   for (std::size_t k = 0; k < x1.size(); ++k) {
-    d[k] = x1[k] - x2[k];
-    u[k] = -y[k] * d[k] + margin;
+    d[k] = rd(x1[k] - x2[k]);
+    u[k] = rd(rd(-y[k] * d[k]) + margin);
     l[k] = u[k] < 0 ? 0 : u[k];
     g[k] = u[k] >= 0 ? -y[k] : 0;
   }
@@ -306,6 +345,10 @@ void explain(const FunctionSpec& fn, const Data& given, const Settings& s, const
              Result& r) {
   if (!r.rows.empty()) return;  // compare explains itself in its notes
   const FunctionSpec* spec = &fn;
+  struct Dtype {  // the steps' arithmetic for this call
+    explicit Dtype(bool f32) { t_float32 = f32; }
+    ~Dtype() { t_float32 = false; }
+  } dtype(s.dtype == DType::Float32);
   // An elementwise loss with its own steps is explained on its data
   // arguments broadcast to one shape (mse_loss's (3, 1) against (3)), the
   // values it compares.
