@@ -156,16 +156,12 @@ Tensor row_of(const Tensor& t, std::int64_t k) {
 
 // Errors inside a block name the row in the whole input.
 [[noreturn]] void rethrow_in_rows(const Error& e, std::int64_t first_row) {
-  std::string where = e.where();
-  if (where.rfind("element ", 0) == 0) {
-    std::string rest = where.substr(8);
-    std::int64_t local = 0;
-    std::size_t i = rest[0] == '[' ? 1 : 0;
-    while (i < rest.size() && std::isdigit(static_cast<unsigned char>(rest[i]))) local = local * 10 + (rest[i++] - '0');
-    where = "data row " + std::to_string(first_row + local + 1) + " (" + where + " of its block)";
-    if (rest[0] != '[') where = "data row " + std::to_string(first_row + local + 1);
+  Place place = e.place();
+  if (!place.element.empty() && place.row == 0) {
+    place.row = first_row + place.element[0] + 1;
+    if (place.element.size() == 1) place.element.clear();  // the row says it all
   }
-  throw Error(e.kind(), e.subject(), where, e.message());
+  throw Error(e.kind(), e.subject(), std::move(place), e.message());
 }
 
 // Rows a block holds: about 1 MB of values (131072), and at least 64 rows,
@@ -180,20 +176,11 @@ Result run_block(const FunctionSpec& fn, const Settings& s, const Data& d) {
   return s.dtype == DType::Float32 ? fn.run_float(d, s) : fn.run_double(d, s);
 }
 
-// "line N" -> "line N + lines", "data row N" -> "data row N + rows" in a
-// message's place (after its `label`, which may hold anything).
-std::string shift_place(const std::string& where, const std::string& label, std::int64_t lines, std::int64_t rows) {
-  std::string out = where;
-  const std::size_t from = out.rfind(label, 0) == 0 ? label.size() : 0;
-  for (auto [key, by] : {std::pair<const char*, std::int64_t>{"line ", lines}, {"data row ", rows}}) {
-    const auto at = out.find(key, from);
-    if (at == std::string::npos) continue;
-    std::size_t i = at + std::strlen(key), j = i;
-    while (j < out.size() && std::isdigit(static_cast<unsigned char>(out[j]))) ++j;
-    if (j == i) continue;
-    out.replace(i, j - i, std::to_string(std::stoll(out.substr(i, j - i)) + by));
-  }
-  return out;
+Error shifted(const Error& e, std::int64_t lines, std::int64_t rows) {
+  Place place = e.place();
+  if (place.line > 0) place.line += lines;
+  if (place.row > 0) place.row += rows;
+  return Error(e.kind(), e.subject(), std::move(place), e.message());
 }
 
 void Blocks::read_ahead() { rows_ = std::make_unique<AheadReader>(std::move(rows_), block_rows_); }

@@ -94,9 +94,9 @@ std::int64_t block_rows(std::int64_t width);
 // The loss of a block's data.
 Result run_block(const FunctionSpec& fn, const Settings& s, const Data& d);
 
-// "line N" -> "line N + lines", "data row N" -> "data row N + rows" in a
-// message's place (after its `label`, which may hold anything).
-std::string shift_place(const std::string& where, const std::string& label, std::int64_t lines, std::int64_t rows);
+// An error of a part of a stream placed in the whole: its line and data row
+// moved on by the `lines` and `rows` before the part.
+Error shifted(const Error& e, std::int64_t lines, std::int64_t rows);
 
 // The blocks of a stream after its first two (read already), each as the
 // loss's data: its rows, and the target rows that go with them (from the

@@ -25,15 +25,40 @@ std::string compose(const std::string& subject, const std::string& where,
 }
 }  // namespace
 
+std::string Place::str() const {
+  std::string s = label;
+  const auto add = [&s](const std::string& part) { s += (s.empty() ? "" : ", ") + part; };
+  const auto index = [this] {
+    if (element.size() == 1) return std::to_string(element[0]);
+    std::string i = "[";
+    for (std::size_t d = 0; d < element.size(); ++d) i += (d ? ", " : "") + std::to_string(element[d]);
+    return i + "]";
+  };
+  if (line > 0) add("line " + std::to_string(line) + (column > 0 ? ", column " + std::to_string(column) : ""));
+  if (row > 0)
+    add("data row " + std::to_string(row) + (element.size() > 1 ? " (element " + index() + " of its block)" : ""));
+  else if (!element.empty())
+    add("element " + index());
+  return s;
+}
+
 Error::Error(ErrorKind kind, std::string subject, std::string where, std::string message)
-    : std::runtime_error(compose(subject, where, message)),
+    : Error(kind, std::move(subject), Place{.label = std::move(where)}, std::move(message)) {}
+
+Error::Error(ErrorKind kind, std::string subject, Place place, std::string message)
+    : std::runtime_error(compose(subject, place.str(), message)),
       kind_(kind),
+      place_(std::move(place)),
       subject_(std::move(subject)),
-      where_(std::move(where)),
+      where_(place_.str()),
       message_(std::move(message)) {}
 
 Error data_error(std::string subject, std::string where, std::string message) {
   return Error(ErrorKind::Data, std::move(subject), std::move(where), std::move(message));
+}
+
+Error data_error(std::string subject, Place place, std::string message) {
+  return Error(ErrorKind::Data, std::move(subject), std::move(place), std::move(message));
 }
 
 Error usage_error(std::string subject, std::string message) {

@@ -142,7 +142,7 @@ std::optional<Totals> reduce_in_chunks(const Request& rq, const FunctionSpec& fn
     try {
       std::rethrow_exception(error);
     } catch (const Error& e) {
-      throw Error(e.kind(), e.subject(), shift_place(e.where(), input.origin.label, lines_before, rows_before), e.message());
+      throw shifted(e, lines_before, rows_before);
     }
   }
   totals[0].merge(totals[1]);

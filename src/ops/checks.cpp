@@ -8,16 +8,14 @@
 
 namespace losscalc::ops {
 
-std::string element_where(const Shape& shape, std::int64_t flat) {
-  if (shape.size() <= 1) return "element " + std::to_string(flat);
+Place element_where(const Shape& shape, std::int64_t flat) {
+  if (shape.size() <= 1) return Place{.element = {flat}};
   std::vector<std::int64_t> idx(shape.size());
   for (std::size_t d = shape.size(); d-- > 0;) {
     idx[d] = flat % shape[d];
     flat /= shape[d];
   }
-  std::string s = "element [";
-  for (std::size_t d = 0; d < idx.size(); ++d) s += (d ? ", " : "") + std::to_string(idx[d]);
-  return s + "]";
+  return Place{.element = idx};
 }
 
 void check_input(const Tensor& input, bool needs_class_dim) {

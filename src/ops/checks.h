@@ -7,13 +7,15 @@
 #include <type_traits>
 
 #include "core/losses.h"
+#include "error.h"
 #include "request.h"
 #include "tensor.h"
 
 namespace losscalc::ops {
 
-// "element 3" for vectors, "element [1, 2]" for higher ranks.
-std::string element_where(const Shape& shape, std::int64_t flat);
+// The place of element `flat`: "element 3" for vectors, "element [1, 2]"
+// for higher ranks.
+Place element_where(const Shape& shape, std::int64_t flat);
 
 // The input has elements, and (for losses) at least one dimension.
 void check_input(const Tensor& input, bool needs_class_dim);

@@ -94,8 +94,8 @@ class CsvReader : public RowReader {
       // A lone line with a non-numeric cell is bad data, unless it is all
       // names (two or more): a header over no rows.
       if (header_row_ && opt_.header != CsvOptions::Header::Yes && !header_error_.empty() && !header_all_text_) {
-        const auto& label = lines_.origin().label;
-        throw data_error(lines_.origin().subject, (label.empty() ? "" : label + ", ") + header_where_, header_error_);
+        throw data_error(lines_.origin().subject, Place{.label = lines_.origin().label, .line = 1, .column = header_column_},
+                         header_error_);
       }
       if (header_row_) lines_.fail_plain("no data rows after the header");
       lines_.fail_plain("empty input: no numbers");
@@ -212,7 +212,7 @@ class CsvReader : public RowReader {
       else {
         non_numeric = true;
         if (header_error_.empty()) {
-          header_where_ = "line 1, column " + std::to_string(c.data() - row.data() + 1);
+          header_column_ = c.data() - row.data() + 1;
           header_error_ = c.empty() ? "empty cell" : "expected a number, found " + quote_token(c);
         }
       }
@@ -560,7 +560,8 @@ class CsvReader : public RowReader {
   std::exception_ptr deferred_;
   std::string_view rest_;
   bool started_ = false, header_row_ = false, header_all_text_ = false;
-  std::string header_where_, header_error_;
+  std::int64_t header_column_ = 0;  // of the first cell that is not a number
+  std::string header_error_;
   char delim_ = 0;
   std::int64_t width_ = -1, rows_done_ = 0;
   std::vector<std::string> names_;

@@ -129,11 +129,10 @@ class LineBuffer {
   }
 
   [[noreturn]] void fail(const char* at, const std::string& message) const {
-    std::string where = origin_.label;
-    if (!where.empty()) where += ", ";
-    where += "line " + std::to_string(line_no_ + origin_.first_line - 1) + ", column " +
-             std::to_string(at - (buf_.get() + line_start_) + 1);
-    throw data_error(origin_.subject, where, message);
+    throw data_error(origin_.subject,
+                     Place{.label = origin_.label, .line = line_no_ + static_cast<std::int64_t>(origin_.first_line) - 1,
+                           .column = at - (buf_.get() + line_start_) + 1},
+                     message);
   }
   [[noreturn]] void fail_plain(const std::string& message) const { throw data_error(origin_.subject, origin_.label, message); }
 

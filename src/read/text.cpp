@@ -37,10 +37,9 @@ class Parser {
   Parser(std::string_view text, const Origin& origin) : s_(text), origin_(origin) {}
 
   [[noreturn]] void fail(std::size_t at, const std::string& message) const {
-    std::string where = origin_.label;
-    if (!where.empty()) where += ", ";
-    where += line_column(s_, at, origin_.first_line);
-    throw data_error(origin_.subject, where, message);
+    Place place = line_column(s_, at, origin_.first_line);
+    place.label = origin_.label;
+    throw data_error(origin_.subject, std::move(place), message);
   }
 
   void skip_ws() {
@@ -271,17 +270,17 @@ bool parse_number(std::string_view token, double& out) {
   return true;
 }
 
-std::string line_column(std::string_view text, std::size_t offset, std::size_t first_line) {
-  std::size_t line = first_line, col = 1;
+Place line_column(std::string_view text, std::size_t offset, std::size_t first_line) {
+  Place p{.line = static_cast<std::int64_t>(first_line), .column = 1};
   for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
     if (text[i] == '\n') {
-      ++line;
-      col = 1;
+      ++p.line;
+      p.column = 1;
     } else {
-      ++col;
+      ++p.column;
     }
   }
-  return "line " + std::to_string(line) + ", column " + std::to_string(col);
+  return p;
 }
 
 Parsed parse_text(std::string_view text, const Origin& origin) {

@@ -3,6 +3,8 @@
 // text arrives as a string_view, and errors name its line and column.
 #pragma once
 
+#include "error.h"
+
 #include <functional>
 #include <string>
 #include <string_view>
@@ -68,6 +70,6 @@ inline bool utf16_bom(std::string_view text) { return text.starts_with("\xFF\xFE
 inline constexpr const char* kUtf16Message =
     "UTF-16 text (it starts with a UTF-16 byte-order mark): losscalc reads UTF-8 (iconv -f UTF-16 -t UTF-8 converts it)";
 
-std::string line_column(std::string_view text, std::size_t offset, std::size_t first_line = 1);
+Place line_column(std::string_view text, std::size_t offset, std::size_t first_line = 1);
 
 }  // namespace losscalc::read
