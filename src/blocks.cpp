@@ -101,7 +101,7 @@ bool elementwise(const FunctionSpec& fn) { return fn.layout == Layout::Elementwi
 void put_row_args(Data& d, const FunctionSpec& fn, const RowOptions& ro, read::RowBlock& b,
                   const std::function<Shape(std::int64_t, std::int64_t)>& shape_like,
                   const std::function<Shape(std::int64_t, std::int64_t)>& target_shape) {
-  if (ro.more_columns.empty()) {
+  if (ro.more_columns.empty() && b.target_group_names.empty()) {
     if (b.target_width > 0) d.target = Tensor{target_shape(b.rows, b.target_width), std::move(b.target)};
     return;
   }
@@ -112,10 +112,14 @@ void put_row_args(Data& d, const FunctionSpec& fn, const RowOptions& ro, read::R
     for (std::int64_t r = 0; r < b.rows; ++r)
       std::copy_n(b.target.begin() + r * b.target_width + at, w, values.begin() + r * w);
     at += w;
-    if (g < ro.more_columns.size())
-      put_arg(d, fn, ro.more_columns[g].first, Tensor{shape_like(b.rows, w), std::move(values)});
-    else
+    // JSON Lines name their groups; CSV's are --column's, then the target's.
+    const std::string& name = !b.target_group_names.empty() ? b.target_group_names[g]
+                              : g < ro.more_columns.size()  ? ro.more_columns[g].first
+                                                            : std::string("target");
+    if (name == "target")
       d.target = Tensor{target_shape(b.rows, w), std::move(values)};
+    else
+      put_arg(d, fn, name, Tensor{shape_like(b.rows, w), std::move(values)});
   }
 }
 

@@ -696,7 +696,11 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
     rq.input->input_columns = rq.rows.input_columns;
     rq.input->ignore_columns = rq.rows.ignore_columns;
     for (auto& a : fn->args)
-      if (a.name != "input" && a.name != "target" && a.name != "weight" && a.name != "pos_weight") rq.input->keys.emplace_back(a.name);
+      if (&a == &fn->args[0]) {
+        if (a.name != "input") rq.input->input_name = a.name;
+      } else if (a.name != "target" && a.name != "weight" && a.name != "pos_weight") {
+        rq.input->keys.emplace_back(a.name);
+      }
   }
   if (rq.output.explain && rq.output.quiet) throw usage_error("--explain", "shows every step; it does not combine with -q");
   if (rq.output.partial && rq.output.explain) throw usage_error("--partial", "prints the mergeable sums; it does not combine with --explain");

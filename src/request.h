@@ -28,6 +28,7 @@ struct Source {
   std::vector<std::string> input_columns{}, ignore_columns{};  // CSV (INPUT only): --column input=, --ignore-column
   std::function<void(const std::string&)> note{};          // where reading notes go (stderr); none: nowhere
   std::vector<std::string> keys{};  // JSON-object keys of the function's other data arguments (input2, var, ...)
+  std::string input_name{};         // the first data argument's name when not "input" ("input1"): a key for it too
 };
 
 // torch's default ignore_index (the table's default for its functions; ops

@@ -671,4 +671,12 @@ TEST_CASE("margin_ranking_loss over 300,000 a,b,y rows (--column input2=b): the 
   CHECK(p.out.find("\"settings\":{\"margin\":0.5}") != std::string::npos);
   // Rows read whole (small) give the rows' shapes, not one sample.
   CHECK(run_cli(args, "a,b,y\n1,0.5,1\n0,0.5,1\n").out == "0.5\n");
+  // The same rows as JSON Lines records (about 12 MB: the two-thread chunks), keys named as the data arguments.
+  std::string jsonl;
+  for (int i = 0; i < n; ++i)
+    jsonl += "{\"input1\": " + losscalc::print::shortest((i % 7) / 4.0) + ", \"input2\": " + losscalc::print::shortest((i % 5) / 8.0) +
+             ", \"target\": " + (i % 3 == 0 ? "-1" : "1") + "}\n";
+  const auto j = run_cli({"margin_ranking_loss", "-q", "-", "--margin", "0.5"}, jsonl);
+  CHECK(j.status == 0);
+  CHECK(j.out == losscalc::print::shortest(sum / n) + "\n");
 }

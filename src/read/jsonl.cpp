@@ -25,30 +25,38 @@ using detail::number;
 using detail::reserve_block;
 using detail::trim;
 
+// The shape of a line: its input values, and its other values in groups
+// (the function's other data arguments, by name, then the target).
+struct Form {
+  std::int64_t width = -1, target_width = 0;
+  std::vector<std::string> names{};    // of the groups, when there are others than the target
+  std::vector<std::int64_t> widths{};  // of the groups
+  bool operator==(const Form&) const = default;
+};
+
 class JsonlReader : public RowReader {
  public:
-  // width >= 0: a later part of JSON Lines whose first line had `width`
-  // input and `target_width` target values.
-  JsonlReader(std::unique_ptr<ByteReader> in, Origin origin, std::int64_t width = -1, std::int64_t target_width = 0)
-      : lines_(std::move(in), origin), origin_(std::move(origin)), width_(width), target_width_(target_width) {}
+  // form.width >= 0: a later part of JSON Lines whose first line had that form.
+  JsonlReader(std::unique_ptr<ByteReader> in, Origin origin, Form form = Form())
+      : lines_(std::move(in), origin), origin_(std::move(origin)), form_(std::move(form)) {}
 
   Continuation continuation() const override {
-    if (width_ < 0) return {};
-    return [origin = origin_, w = width_, tw = target_width_](std::unique_ptr<ByteReader> in) -> std::unique_ptr<RowReader> {
-      return std::make_unique<JsonlReader>(std::move(in), origin, w, tw);
+    if (form_.width < 0) return {};
+    return [origin = origin_, f = form_](std::unique_ptr<ByteReader> in) -> std::unique_ptr<RowReader> {
+      return std::make_unique<JsonlReader>(std::move(in), origin, f);
     };
   }
 
   bool next(RowBlock& b, std::int64_t max_rows) override {
     b.clear();
     b.first_row = rows_done_;
-    if (width_ > 0) reserve_block(b, max_rows, width_, target_width_);
+    if (form_.width > 0) reserve_block(b, max_rows, form_.width, form_.target_width);
     std::string_view line;
     while (b.rows < max_rows && lines_.next(line)) {
       ++line_no_;
       if (trim(line).empty()) continue;
-      std::int64_t w = 0, tw = 0;
-      if (!fast_line(line, w, tw)) {
+      Form f;
+      if (!fast_line(line, f.width, f.target_width)) {
         // Anything but the plain form (and every error): the JSON parser.
         Origin o = origin_;
         o.first_line = static_cast<std::size_t>(line_no_);
@@ -58,33 +66,63 @@ class JsonlReader : public RowReader {
         for (auto& [k, t] : p.fields) {
           if (k == "input") in = &t;
           else if (k == "target") tg = &t;
-          else lines_.fail(line.data(), "JSON Lines rows hold \"input\" and \"target\" only; give \"" + k + "\" as an option (--" +
-                                             (k == "pos_weight" ? std::string("pos-weight") : k) + ")");
+          else if (k == "weight" || k == "pos_weight")
+            lines_.fail(line.data(), "JSON Lines rows hold \"input\"" + held_keys() + " and \"target\" only; give \"" + k +
+                                         "\" as an option (--" + (k == "pos_weight" ? std::string("pos-weight") : k) + ")");
         }
         if (!p.is_object || !in)
           lines_.fail(line.data(), "expected an object with \"input\" (and \"target\") on each line of JSON Lines");
         if (in->shape.size() > 1) lines_.fail(line.data(), "\"input\" must be one sample: a number or a flat array");
         in_ = in->data;
         tg_.clear();
-        if (tg) tg_ = tg->data;
-        w = static_cast<std::int64_t>(in_.size());
-        tw = tg ? static_cast<std::int64_t>(tg_.size()) : 0;
+        // The function's other data arguments in their order, then the target.
+        for (const std::string& key : origin_.keys)
+          for (auto& [k, t] : p.fields)
+            if (k == key) {
+              f.names.push_back(k);
+              f.widths.push_back(static_cast<std::int64_t>(t.data.size()));
+              tg_.insert(tg_.end(), t.data.begin(), t.data.end());
+            }
+        if (tg) {
+          if (!f.names.empty()) {
+            f.names.push_back("target");
+            f.widths.push_back(static_cast<std::int64_t>(tg->data.size()));
+          }
+          tg_.insert(tg_.end(), tg->data.begin(), tg->data.end());
+        }
+        f.width = static_cast<std::int64_t>(in_.size());
+        f.target_width = static_cast<std::int64_t>(tg_.size());
       }
-      if (width_ < 0) {
-        width_ = w;
-        target_width_ = tw;
-      } else if (w != width_ || tw != target_width_) {
-        lines_.fail(line.data(), "this line has " + std::to_string(w) + " input and " + std::to_string(tw) +
-                                     " target values, the first line has " + std::to_string(width_) + " and " +
-                                     std::to_string(target_width_));
+      if (form_.width < 0) {
+        form_ = f;
+      } else if (f.names.empty() && form_.names.empty() && (f.width != form_.width || f.target_width != form_.target_width)) {
+        lines_.fail(line.data(), "this line has " + std::to_string(f.width) + " input and " + std::to_string(f.target_width) +
+                                     " target values, the first line has " + std::to_string(form_.width) + " and " +
+                                     std::to_string(form_.target_width));
+      } else if (!(f == form_)) {
+        const auto keys = [](const Form& x) {
+          std::string k = "input";
+          for (auto& n : x.names) k += ", " + n;
+          return x.names.empty() ? k + (x.target_width ? ", target" : "") : k;
+        };
+        const auto widths = [](const Form& x) {
+          std::string w = std::to_string(x.width);
+          for (auto v : x.widths) w += ", " + std::to_string(v);
+          return w;
+        };
+        lines_.fail(line.data(), f.names != form_.names
+                                     ? "this line holds " + keys(f) + "; the first line holds " + keys(form_)
+                                     : "this line has " + widths(f) + " values of " + keys(f) + "; the first line has " + widths(form_));
       }
       b.input.insert(b.input.end(), in_.begin(), in_.end());
       b.target.insert(b.target.end(), tg_.begin(), tg_.end());
       ++b.rows;
     }
-    if (width_ < 0) lines_.fail_plain("empty input: no numbers");
-    b.width = width_;
-    b.target_width = target_width_;
+    if (form_.width < 0) lines_.fail_plain("empty input: no numbers");
+    b.width = form_.width;
+    b.target_width = form_.target_width;
+    b.target_groups = form_.widths;
+    b.target_group_names = form_.names;
     rows_done_ += b.rows;
     return b.rows > 0;
   }
@@ -155,7 +193,15 @@ class JsonlReader : public RowReader {
   LineBuffer lines_;
   Origin origin_;
   std::vector<double> in_, tg_;
-  std::int64_t line_no_ = 0, width_ = -1, target_width_ = 0, rows_done_ = 0;
+  Form form_;
+  std::int64_t line_no_ = 0, rows_done_ = 0;
+
+  // ", \"input2\"" for the function's other data arguments.
+  std::string held_keys() const {
+    std::string s;
+    for (auto& k : origin_.keys) s += ", \"" + k + "\"";
+    return s;
+  }
 };
 
 }  // namespace

@@ -11,6 +11,7 @@ RowBlock read_all(RowReader& rows) {
     all.width = b.width;
     all.target_width = b.target_width;
     all.target_groups = b.target_groups;
+    all.target_group_names = b.target_group_names;
   }
   return all;
 }

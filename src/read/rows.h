@@ -77,6 +77,9 @@ struct RowBlock {
   // The widths of target_groups (CsvOptions) within each row's target values;
   // empty: one group.
   std::vector<std::int64_t> target_groups;
+  // JSON Lines: the groups' names (the function's other data arguments,
+  // then "target"); empty: the groups of CsvOptions::target_groups.
+  std::vector<std::string> target_group_names;
   void clear() {
     rows = 0;
     input.clear();

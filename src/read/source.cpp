@@ -1,5 +1,6 @@
 #include "read/source.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "error.h"
@@ -42,8 +43,26 @@ Parsed parse_any(std::string_view text, const Origin& origin) {
       Parsed p;
       p.is_object = true;
       // One line is one unbatched sample, as in a JSON object.
-      p.fields.emplace_back("input", Tensor{all.rows == 1 ? row_shape(1, all.width) : Shape{all.rows, all.width}, std::move(all.input)});
-      if (all.target_width > 0) p.fields.emplace_back("target", Tensor{row_shape(all.rows, all.target_width), std::move(all.target)});
+      if (!all.target_group_names.empty()) {  // a function of several data arguments: each as the rows' shape
+        p.fields.emplace_back("input", Tensor{row_shape(all.rows, all.width), std::move(all.input)});
+      } else {
+        p.fields.emplace_back("input", Tensor{all.rows == 1 ? row_shape(1, all.width) : Shape{all.rows, all.width}, std::move(all.input)});
+      }
+      if (all.target_group_names.empty()) {
+        if (all.target_width > 0) p.fields.emplace_back("target", Tensor{row_shape(all.rows, all.target_width), std::move(all.target)});
+        return p;
+      }
+      // The function's other data arguments, then the target: a field each,
+      // of the input's shape when one value a line.
+      std::int64_t at = 0;
+      for (std::size_t g = 0; g < all.target_group_names.size(); ++g) {
+        const std::int64_t w = all.target_groups[g];
+        std::vector<double> v(static_cast<std::size_t>(all.rows * w));
+        for (std::int64_t r = 0; r < all.rows; ++r)
+          std::copy_n(all.target.begin() + r * all.target_width + at, w, v.begin() + r * w);
+        at += w;
+        p.fields.emplace_back(all.target_group_names[g], Tensor{row_shape(all.rows, w), std::move(v)});
+      }
       return p;
     }
     default:
@@ -58,6 +77,7 @@ Origin origin_of(const Source& source, std::string label) {
   o.ignore_columns = source.ignore_columns;
   o.note = source.note;
   o.keys = source.keys;
+  o.input_name = source.input_name;
   return o;
 }
 

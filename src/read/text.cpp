@@ -22,8 +22,9 @@ bool iequals(std::string_view a, std::string_view b) {
 }
 
 // The canonical key of a JSON object field, or "" if unknown.
-std::string canonical_key(std::string_view key, const std::vector<std::string>& more) {
-  for (auto& k : more)
+std::string canonical_key(std::string_view key, const Origin& origin) {
+  if (!origin.input_name.empty() && key == origin.input_name) return "input";
+  for (auto& k : origin.keys)
     if (k == key) return k;
   if (key == "input" || key == "logits" || key == "preds" || key == "y_pred") return "input";
   if (key == "target" || key == "labels" || key == "y_true") return "target";
@@ -71,9 +72,10 @@ class Parser {
       std::size_t key_at = pos_;
       if (pos_ >= s_.size() || s_[pos_] != '"') fail(pos_, "expected a quoted key in the object");
       std::string key = string_token();
-      std::string canon = canonical_key(key, origin_.keys);
+      std::string canon = canonical_key(key, origin_);
       if (canon.empty()) {
         std::string more;
+        if (!origin_.input_name.empty()) more += origin_.input_name + ", ";
         for (auto& k : origin_.keys) more += k + ", ";
         fail(key_at, "unknown key \"" + key + "\" (expected " + more + "input/logits/preds/y_pred, target/labels/y_true, weight or pos_weight)");
       }

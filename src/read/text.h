@@ -31,6 +31,9 @@ struct Origin {
   // JSON-object keys the function takes besides input, target, weight and
   // pos_weight and their aliases (its other data arguments: input2, var, ...).
   std::vector<std::string> keys{};
+  // The name of the function's first data argument when it is not "input"
+  // ("input1"): a key that holds the input too.
+  std::string input_name{};
 };
 
 // One data argument: either a single array, or (JSON objects) named arrays
