@@ -88,6 +88,7 @@ Result compute(const Request& rq, const Data& data, const std::string& swapped) 
   }
   // float vs double is chosen here, once.
   Result r = s.dtype == DType::Float32 ? fn.run_float(data, s) : fn.run_double(data, s);
+  r.function = fn.name;
   // Keras computes in float32 (its default floatx): where that number is not
   // the float64 one to 1e-4, a person reading the text should know it.
   if (fn.family == Family::Keras && s.dtype == DType::Float64 && !rq.output.quiet) {

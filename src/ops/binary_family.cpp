@@ -49,7 +49,7 @@ Result binary_cross_entropy(const Data& data, const Settings& s) {
   require_probabilities(data.input, "input", "all elements of input should be between 0 and 1", std::is_same_v<T, float>);
   const auto x = to_vec<T>(data.input);
   const auto pw = core::bce(x, to_vec<T>(target), broadcast_vec<T>(data.weight, data.input.shape, "weight"));
-  Result r = start("binary_cross_entropy", s, true);
+  Result r = start(s, true);
   r.summary = describe(data.input, &target, "", -1);
   finish_pointwise(r, data.input, pw, s);
   return r;
@@ -64,7 +64,7 @@ Result binary_cross_entropy_with_logits(const Data& data, const Settings& s) {
   const auto x = to_vec<T>(data.input);
   const auto pw = core::bce_with_logits(x, to_vec<T>(target), broadcast_vec<T>(data.weight, data.input.shape, "weight"),
                                         broadcast_vec<T>(data.pos_weight, data.input.shape, "pos_weight"));
-  Result r = start("binary_cross_entropy_with_logits", s, true);
+  Result r = start(s, true);
   r.summary = describe(data.input, &target, "", -1);
   finish_pointwise(r, data.input, pw, s);
   if (!s.loss_only) r.entries.insert(r.entries.end() - 1, {"sigmoid", to_tensor(data.input.shape, core::sigmoid(x))});
@@ -74,7 +74,7 @@ Result binary_cross_entropy_with_logits(const Data& data, const Settings& s) {
 template <class T>
 Result sigmoid(const Data& data, const Settings& s) {
   check_input(data.input, false);
-  Result r = start("sigmoid", s, false);
+  Result r = start(s, false, "sigmoid");
   r.summary = describe(data.input, nullptr, "", -1);
   r.class_dim = data.input.dims() - 1;
   r.entries.push_back({"sigmoid", to_tensor(data.input.shape, core::sigmoid(to_vec<T>(data.input)))});
@@ -87,7 +87,7 @@ template <class T>
 Result mse_loss(const Data& data, const Settings& s) {
   check_input(data.input, false);
   const Tensor& target = require_target(data.target);
-  Result r = start("mse_loss", s, true);
+  Result r = start(s, true);
   // torch broadcasts input and target, with a warning (an (N, 1) input and an
   // (N) target compare every pair).
   const Shape shape = broadcast_shape(data.input.shape, target.shape, "target");
@@ -115,7 +115,7 @@ Result margin_ranking_loss(const Data& data, const Settings& s) {
   const Tensor& x1 = data.input;
   check_input(x1, false);
   const Tensor* x2 = data.get("input2");
-  if (!x2) throw usage_error("margin_ranking_loss", "missing INPUT2");
+  if (!x2) throw usage_error("input2", "missing INPUT2");
   const Tensor& y = require_target(data.target);
   if (x1.dims() != x2->dims() || x1.dims() != y.dims())
     throw data_error(x1.dims() != x2->dims() ? "input2" : "target", "",
@@ -127,7 +127,7 @@ Result margin_ranking_loss(const Data& data, const Settings& s) {
   const auto a = to_vec<T>(broadcast_to(x1, shape, "input1"));
   const auto b = to_vec<T>(broadcast_to(*x2, shape, "input2"));
   const auto pw = core::margin_ranking(a, b, to_vec<T>(broadcast_to(y, shape, "target")), static_cast<T>(s.number("margin")));
-  Result r = start("margin_ranking_loss", s, true);
+  Result r = start(s, true);
   r.summary = "input1 " + shape_str(x1.shape) + ", input2 " + shape_str(x2->shape) + ", target " + shape_str(y.shape) + ", margin " +
               print::shortest(s.number("margin"));
   const std::optional<Tensor> grad = reduce_pointwise(r, shape, pw, s);
@@ -151,7 +151,7 @@ Result sigmoid_cross_entropy_with_logits(const Data& data, const Settings& s) {
                          shape_str(target.shape) + ")");
   const auto x = to_vec<T>(data.input);
   const auto pw = core::tf_sigmoid_cross_entropy(x, to_vec<T>(target));
-  Result r = start("sigmoid_cross_entropy_with_logits", s, true);
+  Result r = start(s, true);
   r.summary = describe(data.input, &target, "", -1);
   finish_pointwise(r, data.input, pw, s);
   if (!s.loss_only) r.entries.insert(r.entries.end() - 1, {"sigmoid", to_tensor(data.input.shape, core::sigmoid(x))});
@@ -168,7 +168,7 @@ Result weighted_cross_entropy_with_logits(const Data& data, const Settings& s) {
   if (!data.pos_weight) throw usage_error("weighted_cross_entropy_with_logits", "needs --pos-weight (tf requires pos_weight)");
   const auto x = to_vec<T>(data.input);
   const auto pw = core::tf_weighted_cross_entropy(x, to_vec<T>(target), broadcast_vec<T>(data.pos_weight, data.input.shape, "pos_weight"));
-  Result r = start("weighted_cross_entropy_with_logits", s, true);
+  Result r = start(s, true);
   r.summary = describe(data.input, &target, "", -1);
   finish_pointwise(r, data.input, pw, s);
   if (!s.loss_only) r.entries.insert(r.entries.end() - 1, {"sigmoid", to_tensor(data.input.shape, core::sigmoid(x))});

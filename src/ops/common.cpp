@@ -11,12 +11,11 @@ ClassLayout class_layout(const Data& data, const Settings& s, bool needs_class_d
   return c;
 }
 
-Result start(const char* function, const Settings& s, bool loss) {
+Result start(const Settings& s, bool loss, const char* output) {
   Result r;
-  r.function = function;
   r.dtype = dtype_name(s.dtype);
   if (loss) r.reduction = reduction_name(*s.reduction);
-  r.primary = loss ? "loss" : function;
+  r.primary = output;
   return r;
 }
 

@@ -18,8 +18,10 @@ struct ClassLayout {
 // Checks the input has elements (and a class dim if `needs_class_dim`).
 ClassLayout class_layout(const Data& data, const Settings& s, bool needs_class_dim);
 
-// A Result with function, dtype, reduction (losses only) and primary key set.
-Result start(const char* function, const Settings& s, bool loss);
+// A Result with dtype, reduction (losses only) and its primary key set:
+// "loss", or the activation's output. (run.cpp names the function, from
+// its row.)
+Result start(const Settings& s, bool loss, const char* output = "loss");
 
 // Adds "loss" (reduced or per position); when reduced also "losses" (per
 // position) and, for means, "denominator".

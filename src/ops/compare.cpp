@@ -91,7 +91,6 @@ Result compare(const Data& data, const Settings& s) {
   const bool weight = data.weight.has_value();
 
   Result r;
-  r.function = "compare";
   r.dtype = dtype_name(s.dtype);
   r.primary = "";
   r.summary = "input " + shape_str(x.shape) + " read as " + (probs ? "probabilities" : "logits") +

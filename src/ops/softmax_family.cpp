@@ -19,7 +19,7 @@ Result cross_entropy(const Data& data, const Settings& s) {
   const auto w = to_vec<T>(data.weight);
   core::Vec<T> probs, log_probs;
 
-  Result r = start("cross_entropy", s, true);
+  Result r = start(s, true);
   r.summary = describe(data.input, &target, prob ? "class probabilities" : "class indices", c.dim);
   r.class_dim = c.dim;
   core::Forward<T> f;
@@ -72,7 +72,7 @@ Result nll_loss(const Data& data, const Settings& s) {
   const auto x = to_vec<T>(data.input);
   const auto w = to_vec<T>(data.weight);
 
-  Result r = start("nll_loss", s, true);
+  Result r = start(s, true);
   r.summary = describe(data.input, &target, "class indices", c.dim);
   r.class_dim = c.dim;
   const auto f = core::nll_forward(c.layout, x, y, w, ignore);
@@ -89,7 +89,7 @@ static Result activation(const char* name, bool log, const Data& data, const Set
   core::Vec<T> probs, log_probs;
   core::Vec<T> stored;
   core::softmax_forward(c.layout, view_of<T>(data.input, stored), probs, log_probs);
-  Result r = start(name, s, false);
+  Result r = start(s, false, name);
   r.summary = describe(data.input, nullptr, "", c.dim);
   r.class_dim = c.dim;
   r.entries.push_back({name, to_tensor(data.input.shape, log ? log_probs : probs)});

@@ -73,7 +73,7 @@ Result softmax_cross_entropy_with_logits(const Data& data, const Settings& s) {
   require_same_shape(target, data.input,
                      "logits and labels must be broadcastable: logits_size=" + shape_str(data.input.shape) +
                          " labels_size=" + shape_str(target.shape));
-  Result r = start("softmax_cross_entropy_with_logits", s, true);
+  Result r = start(s, true);
   r.summary = describe(data.input, &target, "class probabilities", c.dim);
   r.class_dim = c.dim;
   softmax_xent(r, c, data.input, to_vec<T>(target), s);
@@ -85,7 +85,7 @@ Result sparse_softmax_cross_entropy_with_logits(const Data& data, const Settings
   const auto c = class_layout(data, s, true);
   const Tensor& target = require_target(data.target);
   const auto y = class_indices(target, data.input.shape, c.dim, c.layout.classes, kNoIgnore, Wording::Tf);
-  Result r = start("sparse_softmax_cross_entropy_with_logits", s, true);
+  Result r = start(s, true);
   r.summary = describe(data.input, &target, "class indices", c.dim);
   r.class_dim = c.dim;
   const auto g = sparse_xent(r, c, data.input.shape, to_vec<T>(data.input), y, kNoIgnore, 0.0, s);
@@ -103,7 +103,7 @@ Result categorical_crossentropy(const Data& data, const Settings& s) {
   core::Vec<T> t = to_vec<T>(target);
   const auto smoothing = static_cast<T>(s.label_smoothing);
   if (smoothing > 0) t = t * (T(1) - smoothing) + smoothing / static_cast<T>(c.layout.classes);
-  Result r = start("categorical_crossentropy", s, true);
+  Result r = start(s, true);
   r.summary = describe(data.input, &target, s.from_logits ? "class probabilities, from logits" : "class probabilities, from probabilities", c.dim);
   r.class_dim = c.dim;
   if (s.from_logits) {
@@ -131,7 +131,7 @@ Result sparse_categorical_crossentropy(const Data& data, const Settings& s) {
   const std::int64_t ignore = s.ignore_index.value_or(kNoIgnore);
   const auto y = class_indices(target, data.input.shape, c.dim, c.layout.classes, ignore, Wording::Tf);
   const double extra = s.ignore_index ? s.epsilon : 0.0;
-  Result r = start("sparse_categorical_crossentropy", s, true);
+  Result r = start(s, true);
   r.summary = describe(data.input, &target, s.from_logits ? "class indices, from logits" : "class indices, from probabilities", c.dim);
   r.class_dim = c.dim;
   const auto x = to_vec<T>(data.input);
@@ -163,7 +163,7 @@ Result binary_crossentropy(const Data& data, const Settings& s) {
   // The per-sample loss is the mean over the last axis.
   const auto f = core::mean_over_classes(c.layout, pw.loss);
   const auto red = core::reduce(*s.reduction, f);
-  Result r = start("binary_crossentropy", s, true);
+  Result r = start(s, true);
   r.summary = describe(data.input, &target, s.from_logits ? "labels, from logits" : "labels, from probabilities", c.dim);
   r.class_dim = c.dim;
   add_loss(r, c.positions, f, red, *s.reduction);
