@@ -77,6 +77,9 @@ Param with_help(Param p, std::string_view help) {
 DataArg input(std::string_view holds) { return {.name = "input", .holds = holds, .differentiable = true}; }
 DataArg values() { return {.name = "input", .holds = "values"}; }
 DataArg target(std::string_view holds) { return {.name = "target", .holds = holds}; }
+DataArg regression_target() {
+  return {.name = "target", .holds = "targets, of INPUT's shape (or broadcasting to it)", .differentiable = true};
+}
 DataArg class_weight() {
   return {.name = "weight", .holds = "per-class weights (length C)", .positional = false, .required = false,
           .per_row = false, .short_name = 'w'};
@@ -177,11 +180,36 @@ const std::vector<FunctionSpec>& functions() {
                                        "torch.nn.MSELoss"},
        .family = Family::Torch,
        .summary = "torch mean squared error, elementwise (input and target broadcast, with torch's warning)",
-       .args = {input("predictions"),
-                {.name = "target", .holds = "targets, of INPUT's shape (or broadcasting to it)", .differentiable = true}},
+       .args = {input("predictions"), regression_target()},
        .params = {}, .reductions = kTorchReductions, .default_reduction = Reduction::Mean,
        .dim_default = DimDefault::TorchClass, .layout = Layout::Elementwise, .holds = Holds::Predictions, .run_float = &ops::mse_loss<float>,
        .run_double = &ops::mse_loss<double>, .explain_steps = &explain::squared_error_steps},
+      {.name = "l1_loss", .aliases = {"l1-loss", "L1Loss", "F.l1_loss", "torch.nn.functional.l1_loss", "nn.L1Loss", "torch.nn.L1Loss"},
+       .family = Family::Torch, .summary = "torch mean absolute error |x - y|, elementwise (broadcast, with torch's warning)",
+       .args = {input("predictions"), regression_target()}, .params = {}, .reductions = kTorchReductions,
+       .default_reduction = Reduction::Mean, .dim_default = DimDefault::TorchClass, .layout = Layout::Elementwise,
+       .holds = Holds::Predictions, .run_float = &ops::l1_loss<float>, .run_double = &ops::l1_loss<double>,
+       .explain_steps = &explain::absolute_error_steps},
+      {.name = "smooth_l1_loss", .aliases = {"smooth-l1-loss", "SmoothL1Loss", "F.smooth_l1_loss", "torch.nn.functional.smooth_l1_loss",
+                                             "nn.SmoothL1Loss", "torch.nn.SmoothL1Loss"},
+       .family = Family::Torch, .summary = "torch smooth L1: 0.5 z^2 / beta below beta, z - 0.5 beta above (z = |x - y|)",
+       .args = {input("predictions"), regression_target()},
+       .params = {{.name = "beta", .type = ParamType::Number, .default_value = "1.0",
+                   .help = "where the loss turns from quadratic to linear; 0 is l1_loss", .min = 0,
+                   .error = "smooth_l1_loss does not support negative values for beta."}},
+       .reductions = kTorchReductions, .default_reduction = Reduction::Mean, .dim_default = DimDefault::TorchClass,
+       .layout = Layout::Elementwise, .holds = Holds::Predictions, .run_float = &ops::smooth_l1_loss<float>,
+       .run_double = &ops::smooth_l1_loss<double>, .explain_steps = &explain::smooth_l1_steps},
+      {.name = "huber_loss", .aliases = {"huber-loss", "HuberLoss", "F.huber_loss", "torch.nn.functional.huber_loss", "nn.HuberLoss",
+                                         "torch.nn.HuberLoss"},
+       .family = Family::Torch, .summary = "torch Huber: 0.5 z^2 below delta, delta (z - 0.5 delta) above (= delta * smooth_l1 with beta = delta)",
+       .args = {input("predictions"), regression_target()},
+       .params = {{.name = "delta", .type = ParamType::Number, .default_value = "1.0",
+                   .help = "where the loss turns from quadratic to linear", .min = 0, .min_open = true,
+                   .error = "huber_loss does not support non-positive values for delta."}},
+       .reductions = kTorchReductions, .default_reduction = Reduction::Mean, .dim_default = DimDefault::TorchClass,
+       .layout = Layout::Elementwise, .holds = Holds::Predictions, .run_float = &ops::huber_loss<float>,
+       .run_double = &ops::huber_loss<double>, .explain_steps = &explain::huber_steps},
       {.name = "margin_ranking_loss",
        .aliases = {"margin-ranking-loss", "MarginRankingLoss", "F.margin_ranking_loss", "torch.nn.functional.margin_ranking_loss",
                    "nn.MarginRankingLoss", "torch.nn.MarginRankingLoss"},

@@ -92,7 +92,7 @@ TEST_CASE("torch 1.13 reference cases: the softmax family") {
   run_reference_file(LOSSCALC_SOURCE_DIR "/tests/torch/reference_cases.json");
 }
 
-TEST_CASE("torch 1.13 reference cases: mse_loss (broadcasting, reductions, float32, NaN and inf)") {
+TEST_CASE("torch 1.13 reference cases: mse_loss, l1_loss, smooth_l1_loss, huber_loss (broadcasting, the kinks, float32, NaN and inf)") {
   run_reference_file(LOSSCALC_SOURCE_DIR "/tests/torch/regression_reference_cases.json");
 }
 

@@ -46,6 +46,52 @@ Pointwise<T> squared_error(const Vec<T>& x, const Vec<T>& y) {
   return out;
 }
 
+namespace {
+// torch's sign (its autograd of abs): (0 < d) - (d < 0), so 0 and NaN give +0.
+template <class T>
+T sign_of(T d) {
+  return static_cast<T>((T(0) < d) - (d < T(0)));
+}
+}  // namespace
+
+template <class T>
+Pointwise<T> absolute_error(const Vec<T>& x, const Vec<T>& y) {
+  const auto n = x.size();
+  Pointwise<T> out{Vec<T>(n), Vec<T>(n)};
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const T d = x[i] - y[i];
+    out.loss[i] = std::abs(d);
+    out.slope[i] = sign_of(d);
+  }
+  return out;
+}
+
+template <class T>
+Pointwise<T> smooth_l1(const Vec<T>& x, const Vec<T>& y, T beta) {
+  const auto n = x.size();
+  Pointwise<T> out{Vec<T>(n), Vec<T>(n)};
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const T d = x[i] - y[i];
+    const T z = std::abs(d);
+    out.loss[i] = z < beta ? T(0.5) * z * z / beta : z - T(0.5) * beta;
+    out.slope[i] = d <= -beta ? T(-1) : d >= beta ? T(1) : d / beta;  // torch's order: beta 0 gives -1 at d = 0
+  }
+  return out;
+}
+
+template <class T>
+Pointwise<T> huber(const Vec<T>& x, const Vec<T>& y, T delta) {
+  const auto n = x.size();
+  Pointwise<T> out{Vec<T>(n), Vec<T>(n)};
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const T d = x[i] - y[i];
+    const T z = std::abs(d);
+    out.loss[i] = z < delta ? T(0.5) * z * z : delta * (z - T(0.5) * delta);
+    out.slope[i] = d < -delta ? -delta : d > delta ? delta : d;
+  }
+  return out;
+}
+
 template <class T>
 Pointwise<T> margin_ranking(const Vec<T>& x1, const Vec<T>& x2, const Vec<T>& y, T margin) {
   const auto n = x1.size();
@@ -158,6 +204,9 @@ Vec<T> mean_over_classes_backward(const Layout& layout, const Vec<T>& upstream, 
   template Pointwise<T> bce(const Vec<T>&, const Vec<T>&, const Vec<T>&);                            \
   template Pointwise<T> squared_error(const Vec<T>&, const Vec<T>&);                                 \
   template Pointwise<T> margin_ranking(const Vec<T>&, const Vec<T>&, const Vec<T>&, T);              \
+  template Pointwise<T> absolute_error(const Vec<T>&, const Vec<T>&);                                \
+  template Pointwise<T> smooth_l1(const Vec<T>&, const Vec<T>&, T);                                  \
+  template Pointwise<T> huber(const Vec<T>&, const Vec<T>&, T);                                      \
   template Pointwise<T> bce_with_logits(const Vec<T>&, const Vec<T>&, const Vec<T>&, const Vec<T>&); \
   template Pointwise<T> tf_sigmoid_cross_entropy(const Vec<T>&, const Vec<T>&);                      \
   template Pointwise<T> tf_weighted_cross_entropy(const Vec<T>&, const Vec<T>&, const Vec<T>&);      \

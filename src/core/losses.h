@@ -146,6 +146,19 @@ Pointwise<T> keras_binary_from_probs(const Vec<T>& x, const Vec<T>& y, T eps);
 template <class T>
 Pointwise<T> squared_error(const Vec<T>& x, const Vec<T>& y);
 
+// torch l1_loss, elementwise: |x - y|, slope sign(x - y) (0 at 0, NaN for NaN).
+template <class T>
+Pointwise<T> absolute_error(const Vec<T>& x, const Vec<T>& y);
+// torch smooth_l1_loss(beta >= 0): z = |x - y|; 0.5 z^2 / beta below beta,
+// z - 0.5 beta from it; slope -1 for x - y <= -beta, 1 for >= beta, else
+// (x - y) / beta (torch 1.13's order: with beta 0, d = 0 gives -1, NaN NaN).
+template <class T>
+Pointwise<T> smooth_l1(const Vec<T>& x, const Vec<T>& y, T beta);
+// torch huber_loss(delta > 0): 0.5 z^2 below delta, delta (z - 0.5 delta)
+// from it; slope x - y clamped to [-delta, delta].
+template <class T>
+Pointwise<T> huber(const Vec<T>& x, const Vec<T>& y, T delta);
+
 // torch margin_ranking_loss, elementwise: u = -y (x1 - x2) + margin (in T,
 // in that order), loss = max(u, 0) (NaN stays NaN); slope = d loss / d x1 =
 // -y where u >= 0 (torch's clamp_min passes the gradient at the kink), a

@@ -322,6 +322,42 @@ void squared_error_steps(const Args& args, const Settings&, std::vector<Step>& s
   st.push_back({"(x - y)^2", "the elementwise loss", vec(sq)});
 }
 
+namespace {
+// x, y, d = x - y, |d|, then the loss of each element by `loss(z)`.
+template <class Loss>
+void distance_steps(const Args& args, std::vector<Step>& st, const std::string& label, const std::string& formula, Loss loss) {
+  const Values &x = args[0], &y = args[1];
+  Values d(x.size()), z(x.size()), l(x.size());
+  for (std::size_t k = 0; k < x.size(); ++k) {
+    d[k] = rd(x[k] - y[k]);
+    z[k] = std::fabs(d[k]);
+    l[k] = loss(z[k]);
+  }
+  st.push_back({"input x", "", vec(x)});
+  st.push_back({"target y", "", vec(y)});
+  st.push_back({"x - y", "", vec(d)});
+  st.push_back({"z = |x - y|", "", vec(z)});
+  st.push_back({label, formula, vec(l)});
+}
+}  // namespace
+
+void absolute_error_steps(const Args& args, const Settings&, std::vector<Step>& st) {
+  distance_steps(args, st, "loss", "the elementwise loss, z", [](double z) { return z; });
+}
+
+void smooth_l1_steps(const Args& args, const Settings& s, std::vector<Step>& st) {
+  const double beta = rd(s.number("beta"));
+  if (beta == 0) return distance_steps(args, st, "loss", "beta 0: the l1 loss, z", [](double z) { return z; });
+  distance_steps(args, st, "loss", "0.5 z^2 / beta where z < beta, else z - 0.5 beta; beta = " + print::shortest(beta),
+                 [beta](double z) { return z < beta ? rd(rd(rd(0.5 * z) * z) / beta) : rd(z - rd(0.5 * beta)); });
+}
+
+void huber_steps(const Args& args, const Settings& s, std::vector<Step>& st) {
+  const double delta = rd(s.number("delta"));
+  distance_steps(args, st, "loss", "0.5 z^2 where z < delta, else delta (z - 0.5 delta); delta = " + print::shortest(delta),
+                 [delta](double z) { return z < delta ? rd(rd(0.5 * z) * z) : rd(delta * rd(z - rd(0.5 * delta))); });
+}
+
 void margin_ranking_steps(const Args& args, const Settings& s, std::vector<Step>& st) {
   const Values &x1 = args[0], &x2 = args[1], &y = args[2];
   const double margin = rd(s.number("margin"));

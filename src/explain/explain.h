@@ -24,6 +24,10 @@ using ElementwiseSteps = void (*)(const Args& args, const Settings& settings, st
 
 // mse_loss (input x, target y): d = x - y, d^2.
 void squared_error_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+// l1_loss, smooth_l1_loss (beta), huber_loss (delta): d = x - y, |d|, the loss.
+void absolute_error_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void smooth_l1_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void huber_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 // margin_ranking_loss (input1, input2, target): -y (x1 - x2) + margin, its max with 0.
 void margin_ranking_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 

@@ -83,13 +83,17 @@ Result sigmoid(const Data& data, const Settings& s) {
 
 // ---- torch regression ----------------------------------------------------------
 
-template <class T>
-Result mse_loss(const Data& data, const Settings& s) {
+// torch's elementwise regression losses: input and target broadcast, with
+// torch's warning (an (N, 1) input and an (N) target compare every pair);
+// grad summed back to the input's shape, grad_target (the opposite) to the
+// target's.
+// `same_sign(x, y)`: where the target's derivative is not the opposite of
+// the input's (torch differentiates the target as kernel(y, x)).
+template <class T, class Kernel, class SameSign = bool (*)(T, T)>
+Result regression(const Data& data, const Settings& s, Kernel kernel, SameSign same_sign = [](T, T) { return false; }) {
   check_input(data.input, false);
   const Tensor& target = require_target(data.target);
   Result r = start(s, true);
-  // torch broadcasts input and target, with a warning (an (N, 1) input and an
-  // (N) target compare every pair).
   const Shape shape = broadcast_shape(data.input.shape, target.shape, "target");
   if (target.shape != data.input.shape)
     r.warnings.push_back("Using a target size (" + torch_size(target.shape) + ") that is different to the input size (" +
@@ -98,16 +102,41 @@ Result mse_loss(const Data& data, const Settings& s) {
                          " (torch's warning; the loss compares the broadcast " + shape_str(shape) + ")");
   const auto x = to_vec<T>(broadcast_to(data.input, shape, "input"));
   const auto y = to_vec<T>(broadcast_to(target, shape, "target"));
-  const auto pw = core::squared_error(x, y);
+  const core::Pointwise<T> pw = kernel(x, y);
   r.summary = describe(data.input, &target, "", -1);
   const std::optional<Tensor> grad = reduce_pointwise(r, shape, pw, s);
   if (!grad) return r;
   const Tensor& g = *grad;
   r.entries.push_back({"grad", sum_to(g, data.input.shape)});
   Tensor minus = g;  // torch negates each element's gradient, then sums the broadcast dims
-  for (auto& v : minus.data) v = -v;
+  for (std::size_t i = 0; i < minus.data.size(); ++i)
+    if (!same_sign(x[static_cast<Eigen::Index>(i)], y[static_cast<Eigen::Index>(i)])) minus.data[i] = -minus.data[i];
   r.entries.push_back({"grad_target", sum_to(minus, target.shape)});
   return r;
+}
+
+template <class T>
+Result mse_loss(const Data& data, const Settings& s) {
+  return regression<T>(data, s, [](const core::Vec<T>& x, const core::Vec<T>& y) { return core::squared_error(x, y); });
+}
+
+template <class T>
+Result l1_loss(const Data& data, const Settings& s) {
+  return regression<T>(data, s, [](const core::Vec<T>& x, const core::Vec<T>& y) { return core::absolute_error(x, y); });
+}
+
+template <class T>
+Result smooth_l1_loss(const Data& data, const Settings& s) {
+  const auto beta = static_cast<T>(s.number("beta"));
+  // With beta 0 an equal pair gives -1 both ways: torch's target derivative is the kernel's at (y, x).
+  return regression<T>(data, s, [beta](const core::Vec<T>& x, const core::Vec<T>& y) { return core::smooth_l1(x, y, beta); },
+                       [beta](T x, T y) { return beta == T(0) && x == y; });
+}
+
+template <class T>
+Result huber_loss(const Data& data, const Settings& s) {
+  const auto delta = static_cast<T>(s.number("delta"));
+  return regression<T>(data, s, [delta](const core::Vec<T>& x, const core::Vec<T>& y) { return core::huber(x, y, delta); });
 }
 
 template <class T>
@@ -182,6 +211,9 @@ LOSSCALC_INSTANTIATE(binary_cross_entropy)
 LOSSCALC_INSTANTIATE(binary_cross_entropy_with_logits)
 LOSSCALC_INSTANTIATE(sigmoid)
 LOSSCALC_INSTANTIATE(mse_loss)
+LOSSCALC_INSTANTIATE(l1_loss)
+LOSSCALC_INSTANTIATE(smooth_l1_loss)
+LOSSCALC_INSTANTIATE(huber_loss)
 LOSSCALC_INSTANTIATE(margin_ranking_loss)
 LOSSCALC_INSTANTIATE(sigmoid_cross_entropy_with_logits)
 LOSSCALC_INSTANTIATE(weighted_cross_entropy_with_logits)

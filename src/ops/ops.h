@@ -21,6 +21,12 @@ Result log_softmax(const Data& data, const Settings& settings);
 template <class T>
 Result mse_loss(const Data& data, const Settings& settings);
 template <class T>
+Result l1_loss(const Data& data, const Settings& settings);
+template <class T>
+Result smooth_l1_loss(const Data& data, const Settings& settings);
+template <class T>
+Result huber_loss(const Data& data, const Settings& settings);
+template <class T>
 Result margin_ranking_loss(const Data& data, const Settings& settings);
 template <class T>
 Result binary_cross_entropy(const Data& data, const Settings& settings);

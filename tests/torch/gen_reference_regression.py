@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Reference values of torch's regression losses (today: mse_loss) from
-PyTorch 1.13, for tests/reference_test.cpp, and a differential test.
+"""Reference values of torch's regression losses (mse_loss, l1_loss,
+smooth_l1_loss with --beta, huber_loss with --delta) from PyTorch 1.13, for
+tests/reference_test.cpp, and a differential test.
 
   /usr/bin/python3 tests/torch/gen_reference_regression.py
       writes tests/torch/regression_reference_cases.json (fixed seed)
@@ -97,22 +98,41 @@ def values(rng, shape, dtype):
     return t.to(torch.float32 if dtype == "float32" else torch.float64)
 
 
-def make_case(rng, name):
+# Each function: its torch call, and its parameter's option and values.
+FUNCTIONS = [
+    ("mse_loss", lambda x, y, r, p: F.mse_loss(x, y, reduction=r), None, []),
+    ("l1_loss", lambda x, y, r, p: F.l1_loss(x, y, reduction=r), None, []),
+    ("smooth_l1_loss", lambda x, y, r, p: F.smooth_l1_loss(x, y, reduction=r, beta=p), "--beta", [1.0, 0.5, 2.0, 0.0, 0.1]),
+    ("huber_loss", lambda x, y, r, p: F.huber_loss(x, y, reduction=r, delta=p), "--delta", [1.0, 0.5, 2.0, 0.1]),
+]
+
+
+def make_case(rng, name, function=None):
+    fname, call, option, params = FUNCTIONS[0] if function == "mse_loss" else rng.choice(FUNCTIONS)
+    param = rng.choice(params) if params else None
     ishape, tshape, ok = broadcastable_pair(rng)
     dtype = rng.choice(["float64", "float64", "float32"])
     red = rng.choice(["mean", "mean", "sum", "none"])
     x = values(rng, ishape, dtype).requires_grad_(True)
     y = values(rng, tshape, dtype).requires_grad_(True)
+    if rng.random() < 0.2 and x.shape == y.shape:  # some differences on the kinks: 0, +-beta, +-delta
+        with torch.no_grad():
+            fx, fy = x.view(-1), y.view(-1)
+            for k in range(fx.numel()):
+                if rng.random() < 0.5:
+                    fy[k] = fx[k] - rng.choice([0.0, param or 0.0, -(param or 0.0)])
     # losscalc reads float64 text and rounds to float32 itself: pass the float32 values exactly.
-    args = ["mse_loss", "--json", "--no-warnings", "-r", red]
+    args = [fname, "--json", "--no-warnings", "-r", red]
+    if option and (param != 1.0 or rng.random() < 0.3):
+        args += [option, repr(param)]
     if dtype == "float32":
         args += ["--dtype", "float32"]
     args += [text(x.detach().double()), text(y.detach().double())]
-    case = {"name": "%s %s vs %s %s %s" % (name, list(ishape), list(tshape), red, dtype), "args": args}
+    case = {"name": "%s %s %s vs %s %s %s %s" % (name, fname, list(ishape), list(tshape), red, dtype, param), "args": args}
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            loss = F.mse_loss(x, y, reduction=red)
+            loss = call(x, y, red, param if param is not None else 1.0)
     except RuntimeError as exc:
         assert not ok, exc
         msg = str(exc)
@@ -130,7 +150,7 @@ def make_case(rng, name):
     d = (x.detach().double() - y.detach().double())
     n = d.numel() if red == "mean" else 1
     if red != "none":
-        atol = max(atol, 4 * eps * float((d * d).nan_to_num(0, 0, 0).sum()) / n)
+        atol = max(atol, 4 * eps * float((d * d + d.abs()).nan_to_num(0, 0, 0).sum()) / n)
     if ishape != tshape:
         atol = max(atol, 4 * eps * float((2 * d.abs()).nan_to_num(0, 0, 0).sum()) / n)
     case["rtol"], case["atol"] = rtol, atol
@@ -160,7 +180,9 @@ def seeded_cases():
     rng = random.Random(20261204)
     torch.manual_seed(20261204)
     for i in range(160):
-        cases.append(make_case(rng, "mse_loss random %d" % i))
+        cases.append(make_case(rng, "random %d" % i, "mse_loss"))
+    for i in range(240):
+        cases.append(make_case(rng, "random %d" % (160 + i)))
     return cases
 
 
