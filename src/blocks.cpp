@@ -105,13 +105,9 @@ void put_row_args(Data& d, const FunctionSpec& fn, const RowOptions& ro, read::R
     if (b.target_width > 0) d.target = Tensor{target_shape(b.rows, b.target_width), std::move(b.target)};
     return;
   }
-  std::int64_t at = 0;
   for (std::size_t g = 0; g < b.target_groups.size(); ++g) {
     const std::int64_t w = b.target_groups[g];
-    std::vector<double> values(static_cast<std::size_t>(b.rows * w));
-    for (std::int64_t r = 0; r < b.rows; ++r)
-      std::copy_n(b.target.begin() + r * b.target_width + at, w, values.begin() + r * w);
-    at += w;
+    std::vector<double> values = read::group_values(b, g);
     // JSON Lines name their groups; CSV's are --column's, then the target's.
     const std::string& name = !b.target_group_names.empty() ? b.target_group_names[g]
                               : g < ro.more_columns.size()  ? ro.more_columns[g].first

@@ -1,5 +1,7 @@
 #include "read/rows.h"
 
+#include <algorithm>
+
 namespace losscalc::read {
 
 RowBlock read_all(RowReader& rows) {
@@ -14,6 +16,15 @@ RowBlock read_all(RowReader& rows) {
     all.target_group_names = b.target_group_names;
   }
   return all;
+}
+
+std::vector<double> group_values(const RowBlock& b, std::size_t g) {
+  std::int64_t at = 0;
+  for (std::size_t k = 0; k < g; ++k) at += b.target_groups[k];
+  const std::int64_t w = b.target_groups[g];
+  std::vector<double> values(static_cast<std::size_t>(b.rows * w));
+  for (std::int64_t r = 0; r < b.rows; ++r) std::copy_n(b.target.begin() + r * b.target_width + at, w, values.begin() + r * w);
+  return values;
 }
 
 Shape row_shape(std::int64_t rows, std::int64_t width) {

@@ -118,6 +118,9 @@ inline std::int64_t part_start(std::int64_t rows, int part, int parts) {
   return rows / parts * part + std::min<std::int64_t>(part, rows % parts);
 }
 
+// Group g's values of every row of `b` (see RowBlock::target_groups), row by row.
+std::vector<double> group_values(const RowBlock& b, std::size_t g);
+
 // Every remaining row of a reader, in one block (the in-memory paths).
 RowBlock read_all(RowReader& rows);
 

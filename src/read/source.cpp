@@ -54,15 +54,8 @@ Parsed parse_any(std::string_view text, const Origin& origin) {
       }
       // The function's other data arguments, then the target: a field each,
       // of the input's shape when one value a line.
-      std::int64_t at = 0;
-      for (std::size_t g = 0; g < all.target_group_names.size(); ++g) {
-        const std::int64_t w = all.target_groups[g];
-        std::vector<double> v(static_cast<std::size_t>(all.rows * w));
-        for (std::int64_t r = 0; r < all.rows; ++r)
-          std::copy_n(all.target.begin() + r * all.target_width + at, w, v.begin() + r * w);
-        at += w;
-        p.fields.emplace_back(all.target_group_names[g], Tensor{row_shape(all.rows, w), std::move(v)});
-      }
+      for (std::size_t g = 0; g < all.target_group_names.size(); ++g)
+        p.fields.emplace_back(all.target_group_names[g], Tensor{row_shape(all.rows, all.target_groups[g]), group_values(all, g)});
       return p;
     }
     default:

@@ -17,7 +17,6 @@ that do not broadcast, targets of 1, -1, 0 and other values, margins
 where torch's clamp passes the gradient), NaN and inf, mean/sum/none,
 float32 and float64.
 """
-import argparse
 import os
 import random
 import sys
@@ -28,7 +27,7 @@ import torch.nn.functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from gen_reference import jsonable  # noqa: E402
-from gen_reference_regression import check, text, values  # noqa: E402
+from gen_reference_regression import run, text, values  # noqa: E402
 
 OUT = os.path.join(HERE, "ranking_reference_cases.json")
 TOL = {"float64": (1e-12, 1e-12), "float32": (2e-6, 1e-6)}
@@ -132,27 +131,5 @@ def seeded_cases():
     return cases
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--differential", type=int, metavar="N", help="N fresh random cases, checked against --binary")
-    ap.add_argument("--binary")
-    ap.add_argument("--seed", type=int)
-    a = ap.parse_args()
-    if a.differential:
-        seed = a.seed if a.seed is not None else random.SystemRandom().randrange(1 << 30)
-        print("seed %d (--seed %d repeats it)" % (seed, seed))
-        rng = random.Random(seed)
-        torch.manual_seed(seed)
-        sys.exit(0 if check(a.binary, [make_case(rng, "random %d" % i) for i in range(a.differential)]) else 1)
-    import json
-    doc = {"generator": "tests/torch/gen_reference_ranking.py", "torch_version": torch.__version__, "cases": seeded_cases()}
-    with open(OUT, "w") as f:
-        json.dump(doc, f, indent=None, separators=(",", ":"))
-        f.write("\n")
-    print("wrote %d cases to %s" % (len(doc["cases"]), OUT))
-    if a.binary:
-        sys.exit(0 if check(a.binary, doc["cases"]) else 1)
-
-
 if __name__ == "__main__":
-    main()
+    run(make_case, seeded_cases, OUT, "tests/torch/gen_reference_ranking.py")

@@ -228,7 +228,9 @@ def check(binary, cases):
     return bad == 0
 
 
-def main():
+def run(make_case, seeded_cases, out, generator):
+    """A generator's command line: --differential N (fresh cases checked
+    against --binary) or writing `out` (and checking it with --binary)."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--differential", type=int, metavar="N", help="N fresh random cases, checked against --binary")
     ap.add_argument("--binary")
@@ -240,14 +242,14 @@ def main():
         rng = random.Random(seed)
         torch.manual_seed(seed)
         sys.exit(0 if check(a.binary, [make_case(rng, "random %d" % i) for i in range(a.differential)]) else 1)
-    doc = {"generator": "tests/torch/gen_reference_regression.py", "torch_version": torch.__version__, "cases": seeded_cases()}
-    with open(OUT, "w") as f:
+    doc = {"generator": generator, "torch_version": torch.__version__, "cases": seeded_cases()}
+    with open(out, "w") as f:
         json.dump(doc, f, indent=None, separators=(",", ":"))
         f.write("\n")
-    print("wrote %d cases to %s" % (len(doc["cases"]), OUT))
+    print("wrote %d cases to %s" % (len(doc["cases"]), out))
     if a.binary:
         sys.exit(0 if check(a.binary, doc["cases"]) else 1)
 
 
 if __name__ == "__main__":
-    main()
+    run(make_case, seeded_cases, OUT, "tests/torch/gen_reference_regression.py")
