@@ -32,6 +32,7 @@ class CsvReader : public RowReader {
       : lines_(std::move(in), std::move(origin)), opt_(std::move(opt)) {
     if (opt_.columns >= 0) {
       // A later part of a CSV whose first part settled all of this.
+      lines_.later_part();
       started_ = true;
       delim_ = opt_.delimiter;
       width_ = opt_.columns;

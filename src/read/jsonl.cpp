@@ -38,7 +38,9 @@ class JsonlReader : public RowReader {
  public:
   // form.width >= 0: a later part of JSON Lines whose first line had that form.
   JsonlReader(std::unique_ptr<ByteReader> in, Origin origin, Form form = Form())
-      : lines_(std::move(in), origin), origin_(std::move(origin)), form_(std::move(form)) {}
+      : lines_(std::move(in), origin), origin_(std::move(origin)), form_(std::move(form)) {
+    if (form_.width >= 0) lines_.later_part();
+  }
 
   Continuation continuation() const override {
     if (form_.width < 0) return {};

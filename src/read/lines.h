@@ -104,6 +104,10 @@ class LineBuffer {
       chunk_ = std::min(kChunk, std::max<std::size_t>(static_cast<std::size_t>(total) + 1, 4096));
   }
 
+  // The text is a later part of a text (split at a line break): a UTF-8
+  // byte-order mark at its start is data there, as it is to one stream.
+  void later_part() { later_part_ = true; }
+
   // The next line (without '\n'); false at the end.
   bool next(std::string_view& line) {
     for (;;) {
@@ -114,7 +118,7 @@ class LineBuffer {
         line_start_ = pos_;
         ++line_no_;
         line = std::string_view(buf_.get() + pos_, end - pos_);
-        if (line_no_ == 1 && origin_.first_line <= 1) {
+        if (line_no_ == 1 && origin_.first_line <= 1 && !later_part_) {
           const std::string_view text = without_bom(line);
           line_start_ += line.size() - text.size();
           line = text;
@@ -174,7 +178,7 @@ class LineBuffer {
   std::unique_ptr<char[]> buf_ = std::make_unique<char[]>(1);
   std::size_t chunk_ = kChunk, cap_ = 0, size_ = 0, pos_ = 0, scan_ = 0, line_start_ = 0;
   std::int64_t line_no_ = 0, consumed_ = 0;
-  bool eof_ = false;
+  bool eof_ = false, later_part_ = false;
 };
 
 }  // namespace losscalc::read::detail

@@ -9,6 +9,7 @@
 
 #include "error.h"
 #include "read/chunks.h"
+#include "read/rows.h"
 
 using losscalc::read::ByteReader;
 using losscalc::read::LineChunks;
@@ -134,4 +135,22 @@ TEST_CASE("two threads taking chunks get each one once, numbered in source order
     back += t;
   }
   CHECK(back == text);
+}
+
+TEST_CASE("a later part of a text keeps a byte-order mark at its start as data (fuzz_rows found the split reading it as blank)") {
+  using namespace losscalc::read;
+  const Origin origin{"input", "stdin"};
+  for (const bool jsonl : {false, true}) {
+    CAPTURE(jsonl);
+    CsvOptions options;
+    options.target_columns = {"y"};
+    auto first = jsonl ? jsonl_rows(string_bytes("{\"input\": [1, 2], \"target\": 0}\n"), origin)
+                       : csv_rows(string_bytes("a,b,y\n1,2,0\n"), origin, options);
+    RowBlock b;
+    REQUIRE(first->next(b, 10));
+    auto rest = first->continuation();
+    REQUIRE(rest);
+    auto later = rest(string_bytes("\xEF\xBB\xBF\n3,4,1\n"));
+    CHECK_THROWS_AS(later->next(b, 10), losscalc::Error);
+  }
 }
