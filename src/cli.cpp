@@ -9,11 +9,14 @@
 
 #include "discovery.h"
 #include "error.h"
+#include "ops/checks.h"
 #include "print/number.h"
 #include "read/text.h"
 #include "registry.h"
 
 namespace losscalc {
+
+using ops::reduction_name;
 
 namespace {
 

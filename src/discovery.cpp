@@ -5,10 +5,13 @@
 
 #include "cli.h"
 #include "error.h"
+#include "ops/checks.h"
 #include "print/number.h"
 #include "registry.h"
 
 namespace losscalc {
+
+using ops::reduction_name;
 
 namespace {
 
@@ -78,7 +81,6 @@ std::string functions_json() {
     for (Reduction r : f->reductions) red.push_back(reduction_name(r));
     j["reductions"] = red;
     j["default_reduction"] = f->reductions.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(reduction_name(f->default_reduction));
-    if (!f->composed_of.empty()) j["composed_of"] = f->composed_of;
     list.push_back(j);
   }
   all["functions"] = list;
@@ -121,7 +123,6 @@ std::string functions_text() {
       for (Reduction x : f->reductions) r += (r.empty() ? "" : ", ") + std::string(reduction_name(x));
       s += "  reductions: " + r + " (default " + std::string(reduction_name(f->default_reduction)) + ")\n";
     }
-    if (!f->composed_of.empty()) s += "  composed:   " + std::string(f->composed_of) + "\n";
   }
   s += "\ntools: ";
   std::string t;

@@ -99,6 +99,17 @@ constexpr const char* kKerasProbs = "probabilities (or logits with --from-logits
 const std::vector<Reduction> kTorchReductions{Reduction::Mean, Reduction::Sum, Reduction::None};
 const std::vector<Reduction> kKerasReductions{Reduction::SumOverBatchSize, Reduction::Mean, Reduction::Sum, Reduction::None};
 
+// The row of `rows` whose name or alias is `name`; nullptr if none.
+template <class Row>
+const Row* find_named(const std::vector<Row>& rows, std::string_view name) {
+  for (auto& r : rows) {
+    if (r.name == name) return &r;
+    for (auto a : r.aliases)
+      if (a == name) return &r;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 std::string DataArg::option() const {
@@ -252,7 +263,7 @@ const std::vector<FunctionSpec>& functions() {
        .args = {input("logits"), target(kLabels), pos_weight(true)}, .params = {}, .reductions = kTorchReductions,
        .default_reduction = Reduction::None, .dim_default = DimDefault::Last, .layout = Layout::Elementwise, .holds = Holds::Logits,
        .run_float = &ops::weighted_cross_entropy_with_logits<float>,
-       .run_double = &ops::weighted_cross_entropy_with_logits<double>, .requires_pos_weight = true},
+       .run_double = &ops::weighted_cross_entropy_with_logits<double>},
       {.name = "categorical_crossentropy",
        .aliases = {"CategoricalCrossentropy", "keras.losses.categorical_crossentropy", "keras.losses.CategoricalCrossentropy"},
        .family = Family::Keras,
@@ -308,23 +319,9 @@ const std::vector<ToolSpec>& tools() {
   return table;
 }
 
-const ToolSpec* find_tool(std::string_view name) {
-  for (auto& t : tools()) {
-    if (t.name == name) return &t;
-    for (auto a : t.aliases)
-      if (a == name) return &t;
-  }
-  return nullptr;
-}
+const ToolSpec* find_tool(std::string_view name) { return find_named(tools(), name); }
 
-const FunctionSpec* find_function(std::string_view name) {
-  for (auto& f : functions()) {
-    if (f.name == name) return &f;
-    for (auto a : f.aliases)
-      if (a == name) return &f;
-  }
-  return nullptr;
-}
+const FunctionSpec* find_function(std::string_view name) { return find_named(functions(), name); }
 
 void put_arg(Data& d, const FunctionSpec& fn, std::string_view name, Tensor t) {
   if (name == fn.args[0].name) d.input = std::move(t);
@@ -370,20 +367,6 @@ std::string_view family_name(Family f) {
       return "keras";
   }
   return "torch";
-}
-
-std::string_view reduction_name(Reduction r) {
-  switch (r) {
-    case Reduction::None:
-      return "none";
-    case Reduction::Mean:
-      return "mean";
-    case Reduction::Sum:
-      return "sum";
-    case Reduction::SumOverBatchSize:
-      return "sum_over_batch_size";
-  }
-  return "mean";
 }
 
 }  // namespace losscalc

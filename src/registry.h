@@ -85,8 +85,6 @@ struct FunctionSpec {
   // --explain's steps for one sample of an elementwise loss; without it the
   // binary cross-entropy walkthrough (the older functions).
   explain::ElementwiseSteps explain_steps = nullptr;
-  bool requires_pos_weight = false;          // tf: pos_weight is not optional
-  std::string_view composed_of = "";         // "half of squared_error": the kernel it reuses, for the table
 
   const DataArg* arg(std::string_view name) const;
   const Param* param(std::string_view name) const;
@@ -111,7 +109,6 @@ const FunctionSpec* find_function(std::string_view name);
 const FunctionSpec& spec_of(std::string_view canonical);
 
 std::string_view family_name(Family f);
-std::string_view reduction_name(Reduction r);
 
 // Tools: subcommands that are not a framework's function.
 enum class ToolKind { Compare, Merge, Functions, Completion };

@@ -69,12 +69,15 @@ Pointwise<T> absolute_error(const Vec<T>& x, const Vec<T>& y) {
 template <class T>
 Pointwise<T> smooth_l1(const Vec<T>& x, const Vec<T>& y, T beta) {
   const auto n = x.size();
-  Pointwise<T> out{Vec<T>(n), Vec<T>(n)};
+  Pointwise<T> out{Vec<T>(n), Vec<T>(n), Vec<T>(n)};
+  // torch's order: with beta 0 an equal pair gives -1, both ways.
+  const auto slope = [beta](T d) { return d <= -beta ? T(-1) : d >= beta ? T(1) : d / beta; };
   for (Eigen::Index i = 0; i < n; ++i) {
     const T d = x[i] - y[i];
     const T z = std::abs(d);
     out.loss[i] = z < beta ? T(0.5) * z * z / beta : z - T(0.5) * beta;
-    out.slope[i] = d <= -beta ? T(-1) : d >= beta ? T(1) : d / beta;  // torch's order: beta 0 gives -1 at d = 0
+    out.slope[i] = slope(d);
+    out.target_slope[i] = slope(y[i] - x[i]);
   }
   return out;
 }

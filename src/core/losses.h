@@ -106,6 +106,10 @@ template <class T>
 struct Pointwise {
   Vec<T> loss;
   Vec<T> slope;
+  // d loss / d y where the framework differentiates the target as the
+  // kernel at (y, x) rather than as -slope (torch's smooth_l1_loss); empty:
+  // -slope.
+  Vec<T> target_slope{};
 };
 
 // torch.sigmoid: 1 / (1 + exp(-x)).
@@ -151,7 +155,8 @@ template <class T>
 Pointwise<T> absolute_error(const Vec<T>& x, const Vec<T>& y);
 // torch smooth_l1_loss(beta >= 0): z = |x - y|; 0.5 z^2 / beta below beta,
 // z - 0.5 beta from it; slope -1 for x - y <= -beta, 1 for >= beta, else
-// (x - y) / beta (torch 1.13's order: with beta 0, d = 0 gives -1, NaN NaN).
+// (x - y) / beta (torch 1.13's order: with beta 0, d = 0 gives -1, NaN NaN);
+// target_slope the same rule at y - x, as torch differentiates the target.
 template <class T>
 Pointwise<T> smooth_l1(const Vec<T>& x, const Vec<T>& y, T beta);
 // torch huber_loss(delta > 0): 0.5 z^2 below delta, delta (z - 0.5 delta)

@@ -19,16 +19,25 @@ core::Vec<T> broadcast_vec(const std::optional<Tensor>& t, const Shape& shape, c
 
 // Reduces the pointwise losses of elements of `shape` and fills loss, losses
 // and denominator; returns their gradient (of that shape), or nothing when
-// only the loss is wanted.
+// only the loss is wanted. With `target_grad`, also the target's (the
+// opposite, unless the kernel gave its own target_slope).
 template <class T>
-std::optional<Tensor> reduce_pointwise(Result& r, const Shape& shape, const core::Pointwise<T>& pw, const Settings& s) {
+std::optional<Tensor> reduce_pointwise(Result& r, const Shape& shape, const core::Pointwise<T>& pw, const Settings& s,
+                                       Tensor* target_grad = nullptr) {
   const Reduction reduction = *s.reduction;
   const core::Layout layout{numel(shape), 1, 1};  // every element a position of its own
   const auto f = core::mean_over_classes(layout, pw.loss);
   const auto red = core::reduce(reduction, f);
   add_loss(r, shape, f, red, reduction);
   if (s.loss_only) return std::nullopt;
-  return to_tensor(shape, core::mean_over_classes_backward(layout, red.upstream, pw.slope));
+  Tensor grad = to_tensor(shape, core::mean_over_classes_backward(layout, red.upstream, pw.slope));
+  if (target_grad && pw.target_slope.size()) {
+    *target_grad = to_tensor(shape, core::mean_over_classes_backward(layout, red.upstream, pw.target_slope));
+  } else if (target_grad) {
+    *target_grad = grad;
+    for (auto& v : target_grad->data) v = -v;
+  }
+  return grad;
 }
 
 // reduce_pointwise over the input's elements, with the gradient as "grad".
@@ -87,10 +96,8 @@ Result sigmoid(const Data& data, const Settings& s) {
 // torch's warning (an (N, 1) input and an (N) target compare every pair);
 // grad summed back to the input's shape, grad_target (the opposite) to the
 // target's.
-// `same_sign(x, y)`: where the target's derivative is not the opposite of
-// the input's (torch differentiates the target as kernel(y, x)).
-template <class T, class Kernel, class SameSign = bool (*)(T, T)>
-Result regression(const Data& data, const Settings& s, Kernel kernel, SameSign same_sign = [](T, T) { return false; }) {
+template <class T, class Kernel>
+Result regression(const Data& data, const Settings& s, Kernel kernel) {
   check_input(data.input, false);
   const Tensor& target = require_target(data.target);
   Result r = start(s, true);
@@ -104,14 +111,11 @@ Result regression(const Data& data, const Settings& s, Kernel kernel, SameSign s
   const auto y = to_vec<T>(broadcast_to(target, shape, "target"));
   const core::Pointwise<T> pw = kernel(x, y);
   r.summary = describe(data.input, &target, "", -1);
-  const std::optional<Tensor> grad = reduce_pointwise(r, shape, pw, s);
+  Tensor target_grad;  // each element's, then the broadcast dims summed, as torch does
+  const std::optional<Tensor> grad = reduce_pointwise(r, shape, pw, s, &target_grad);
   if (!grad) return r;
-  const Tensor& g = *grad;
-  r.entries.push_back({"grad", sum_to(g, data.input.shape)});
-  Tensor minus = g;  // torch negates each element's gradient, then sums the broadcast dims
-  for (std::size_t i = 0; i < minus.data.size(); ++i)
-    if (!same_sign(x[static_cast<Eigen::Index>(i)], y[static_cast<Eigen::Index>(i)])) minus.data[i] = -minus.data[i];
-  r.entries.push_back({"grad_target", sum_to(minus, target.shape)});
+  r.entries.push_back({"grad", sum_to(*grad, data.input.shape)});
+  r.entries.push_back({"grad_target", sum_to(target_grad, target.shape)});
   return r;
 }
 
@@ -128,9 +132,7 @@ Result l1_loss(const Data& data, const Settings& s) {
 template <class T>
 Result smooth_l1_loss(const Data& data, const Settings& s) {
   const auto beta = static_cast<T>(s.number("beta"));
-  // With beta 0 an equal pair gives -1 both ways: torch's target derivative is the kernel's at (y, x).
-  return regression<T>(data, s, [beta](const core::Vec<T>& x, const core::Vec<T>& y) { return core::smooth_l1(x, y, beta); },
-                       [beta](T x, T y) { return beta == T(0) && x == y; });
+  return regression<T>(data, s, [beta](const core::Vec<T>& x, const core::Vec<T>& y) { return core::smooth_l1(x, y, beta); });
 }
 
 template <class T>
@@ -159,13 +161,12 @@ Result margin_ranking_loss(const Data& data, const Settings& s) {
   Result r = start(s, true);
   r.summary = "input1 " + shape_str(x1.shape) + ", input2 " + shape_str(x2->shape) + ", target " + shape_str(y.shape) + ", margin " +
               print::shortest(s.number("margin"));
-  const std::optional<Tensor> grad = reduce_pointwise(r, shape, pw, s);
+  Tensor grad2;  // d/dx2 of -y (x1 - x2) is the opposite of d/dx1
+  const std::optional<Tensor> grad = reduce_pointwise(r, shape, pw, s, &grad2);
   if (!grad) return r;
   r.entries.push_back({"diff", to_tensor(shape, core::Vec<T>(a - b))});
   r.entries.push_back({"grad", sum_to(*grad, x1.shape)});
-  Tensor minus = *grad;  // d/dx2 of -y (x1 - x2) is the opposite of d/dx1
-  for (auto& v : minus.data) v = -v;
-  r.entries.push_back({"grad_input2", sum_to(minus, x2->shape)});
+  r.entries.push_back({"grad_input2", sum_to(grad2, x2->shape)});
   return r;
 }
 
