@@ -338,3 +338,41 @@ TEST_CASE("a parameter out of its declared range gets the framework's message; a
   CHECK(no_on_torch.status == 2);
   CHECK(no_on_torch.err.find("unknown option '--no-from-logits'") != std::string::npos);
 }
+
+TEST_CASE("l1_loss, smooth_l1_loss and huber_loss: grad and grad_target match central finite differences") {
+  // Differences on both sides of beta / delta (0.7 and 1.5), away from the kinks; a (2, 1) input broadcast against (3).
+  const std::vector<double> x{0.3, -1.2}, y{1.5, 0.25, -0.7};
+  const auto text = [](const std::vector<double>& v, bool column) {
+    std::string s;
+    for (std::size_t i = 0; i < v.size(); ++i)
+      s += (i ? "," : "") + (column ? "[" + losscalc::print::shortest(v[i]) + "]" : losscalc::print::shortest(v[i]));
+    return "[" + s + "]";
+  };
+  for (const auto& fn : {std::vector<std::string>{"l1_loss"}, {"smooth_l1_loss", "--beta", "0.9"}, {"huber_loss", "--delta", "0.9"}}) {
+    const auto loss_of = [&](const std::vector<double>& a, const std::vector<double>& b) {
+      auto args = fn;
+      for (const char* w : {"--json", "--no-warnings"}) args.push_back(w);
+      args.push_back(text(a, true));
+      args.push_back(text(b, false));
+      const auto o = run_cli(args);
+      REQUIRE(o.status == 0);
+      return nlohmann::json::parse(o.out);
+    };
+    const auto j = loss_of(x, y);
+    const double h = 1e-6;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      auto hi = x, lo = x;
+      hi[i] += h;
+      lo[i] -= h;
+      CAPTURE(fn[0]);
+      CHECK(std::fabs(j["grad"][i][0].get<double>() - (loss_of(hi, y)["loss"].get<double>() - loss_of(lo, y)["loss"].get<double>()) / (2 * h)) < 1e-6);
+    }
+    for (std::size_t i = 0; i < y.size(); ++i) {
+      auto hi = y, lo = y;
+      hi[i] += h;
+      lo[i] -= h;
+      CAPTURE(fn[0]);
+      CHECK(std::fabs(j["grad_target"][i].get<double>() - (loss_of(x, hi)["loss"].get<double>() - loss_of(x, lo)["loss"].get<double>()) / (2 * h)) < 1e-6);
+    }
+  }
+}
