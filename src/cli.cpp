@@ -226,15 +226,31 @@ void check_value(const OptionDef& d, const std::string& value, const std::string
       break;
     case Kind::Choice: {
       if (std::find(d.choices.begin(), d.choices.end(), value) != d.choices.end()) return;
-      if (d.name == "reduction")  // another function's reduction: say whose
+      if (d.name == "reduction") {  // another function's reduction: say whose
+        const FunctionSpec* self = find_function(fname);
+        std::vector<std::string> takers;  // of this function's family
+        const FunctionSpec* other = nullptr;  // of another family
         for (auto& f : functions())
           for (Reduction r : f.reductions)
-            if (reduction_name(r) == value)
-              throw usage_error(option, value + " is a " + (f.family == Family::Keras ? std::string("Keras") : std::string(family_name(f.family))) +
-                                            " reduction; " + fname + " takes " + and_list(d.choices, " or "));
+            if (reduction_name(r) == value) {
+              if (self && f.family == self->family) takers.emplace_back(f.name);
+              else if (!other) other = &f;
+            }
+        const std::string takes = "; " + fname + " takes " + and_list(d.choices, " or ");
+        if (!takers.empty())
+          throw usage_error(option, value + " is not a valid value for reduction of " + fname +
+                                        (takers.size() > 2 ? std::string()
+                                                           : " (only " + and_list(takers, " and ") + " take" + (takers.size() == 1 ? "s" : "") + " it)") +
+                                        takes);
+        if (other)
+          throw usage_error(option, value + " is a " + (other->family == Family::Keras ? std::string("Keras") : std::string(family_name(other->family))) +
+                                        " reduction" + takes);
+      }
       std::vector<std::string> known = d.choices;
-      if (d.name == "reduction")  // not a reduction at all: every name losscalc knows
-        known = {"mean", "sum", "none", "sum_over_batch_size"};
+      if (d.name == "reduction") {  // not a reduction at all: every name losscalc knows
+        known.clear();
+        for (Reduction r : kAllReductions) known.emplace_back(reduction_name(r));
+      }
       throw usage_error(option, "invalid value " + in_quotes(value) + ": expected one of " + and_list(known, ", "));
     }
     case Kind::Flag:

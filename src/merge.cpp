@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "error.h"
+#include "ops/checks.h"
 #include "output.h"
 #include "read/rows.h"
 #include "read/text.h"
@@ -147,9 +148,9 @@ void run_merge(const Request& rq, std::istream& in, std::ostream& out) {
     }
   }
   if (m.parts == 0) throw data_error("input", files.size() == 1 && files[0] == "-" ? "stdin" : "", "empty input: no --partial results");
-  const Reduction red = m.reduction == "sum"                   ? Reduction::Sum
-                        : m.reduction == "sum_over_batch_size" ? Reduction::SumOverBatchSize
-                                                               : Reduction::Mean;
+  Reduction red = Reduction::Mean;
+  for (Reduction r : kAllReductions)
+    if (m.reduction == ops::reduction_name(r)) red = r;
   write_out(out, reduced_output(m.function, red, m.dtype == "float32" ? DType::Float32 : DType::Float64, m.t, rq.output,
                                 "merged " + std::to_string(m.parts) + " partial results", m.settings.is_null() ? "" : m.settings.dump()));
 }

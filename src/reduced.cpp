@@ -8,7 +8,7 @@ namespace losscalc {
 
 std::string reduced_output(const std::string& function, Reduction reduction, DType dtype, const Totals& t,
                            const OutputOptions& o, const std::string& what, const std::string& settings) {
-  const bool mean = reduction == Reduction::Mean || reduction == Reduction::SumOverBatchSize;
+  const bool mean = divides(reduction);
   const double total = t.loss_sum.value();
   const double denominator = t.share_sum.value() + t.extra;
   double loss;

@@ -48,6 +48,7 @@ struct DataArg {
   bool per_row = true;                       // row data: columns of each row (else one array for all rows)
   bool differentiable = false;               // the output has its gradient: grad (the first), grad_NAME
   char short_name = 0;                       // -w
+  bool unsqueezes_last = false;              // of INPUT's shape without its last dim: one a row (gaussian's var)
   std::string option() const;                // "--pos-weight"
 };
 

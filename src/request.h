@@ -12,8 +12,13 @@
 
 namespace losscalc {
 
-// SumOverBatchSize is Keras's name for the mean over every per-sample loss.
-enum class Reduction { None, Mean, Sum, SumOverBatchSize };
+// SumOverBatchSize is Keras's name for the mean over every per-sample loss;
+// BatchMean is torch kl_div's sum divided by the input's first dim.
+enum class Reduction { None, Mean, Sum, SumOverBatchSize, BatchMean };
+// A reduction that divides the sum by a denominator (the shares' sum).
+inline bool divides(Reduction r) { return r == Reduction::Mean || r == Reduction::SumOverBatchSize || r == Reduction::BatchMean; }
+inline constexpr Reduction kAllReductions[] = {Reduction::Mean, Reduction::Sum, Reduction::None, Reduction::SumOverBatchSize,
+                                               Reduction::BatchMean};
 enum class TargetType { Auto, Index, Prob };
 enum class DType { Float64, Float32 };
 enum class Format { Text, Json, Csv };

@@ -196,79 +196,6 @@ TEST_CASE("no two options of one function share a name (long, alias or short), f
   }
 }
 
-TEST_CASE("mse_loss: grad and grad_target match central finite differences, broadcast shapes included") {
-  // loss(x, y) through the whole program, as --json prints it.
-  const auto loss_of = [](const std::vector<double>& x, const std::string& xshape, const std::vector<double>& y,
-                          const std::string& yshape, const std::string& reduction) {
-    const auto text = [](const std::vector<double>& v, const std::string& shape) {
-      std::string s;
-      for (std::size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + losscalc::print::shortest(v[i]);
-      return shape == "(2,1)" ? "[[" + losscalc::print::shortest(v[0]) + "],[" + losscalc::print::shortest(v[1]) + "]]" : "[" + s + "]";
-    };
-    const auto o = run_cli({"mse_loss", "--json", "--no-warnings", "-r", reduction, text(x, xshape), text(y, yshape)});
-    REQUIRE(o.status == 0);
-    return nlohmann::json::parse(o.out);
-  };
-  const std::vector<double> x{0.3, -1.2}, y{1.5, 0.25, -0.7};
-  for (const std::string reduction : {"mean", "sum"}) {
-    const auto j = loss_of(x, "(2,1)", y, "(3)", reduction);  // (2, 1) against (3): the 2x3 comparison
-    const double h = 1e-6;
-    for (std::size_t i = 0; i < x.size(); ++i) {
-      auto hi = x, lo = x;
-      hi[i] += h;
-      lo[i] -= h;
-      const double fd = (loss_of(hi, "(2,1)", y, "(3)", reduction)["loss"].get<double>() -
-                         loss_of(lo, "(2,1)", y, "(3)", reduction)["loss"].get<double>()) / (2 * h);
-      CAPTURE(reduction);
-      CAPTURE(i);
-      CHECK(std::fabs(j["grad"][i][0].get<double>() - fd) < 1e-6);
-    }
-    for (std::size_t i = 0; i < y.size(); ++i) {
-      auto hi = y, lo = y;
-      hi[i] += h;
-      lo[i] -= h;
-      const double fd = (loss_of(x, "(2,1)", hi, "(3)", reduction)["loss"].get<double>() -
-                         loss_of(x, "(2,1)", lo, "(3)", reduction)["loss"].get<double>()) / (2 * h);
-      CAPTURE(reduction);
-      CAPTURE(i);
-      CHECK(std::fabs(j["grad_target"][i].get<double>() - fd) < 1e-6);
-    }
-  }
-}
-
-TEST_CASE("margin_ranking_loss: grad and grad_input2 match central finite differences (inactive pairs too)") {
-  const auto loss_of = [](const std::vector<double>& a, const std::vector<double>& b, const std::string& reduction) {
-    const auto text = [](const std::vector<double>& v) {
-      std::string s;
-      for (std::size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + losscalc::print::shortest(v[i]);
-      return "[" + s + "]";
-    };
-    const auto o = run_cli({"margin_ranking_loss", "--json", "-r", reduction, "--margin", "0.3", text(a), text(b), "[1,-1,1,0.5]"});
-    REQUIRE(o.status == 0);
-    return nlohmann::json::parse(o.out);
-  };
-  // Pairs away from the kink: active, active, inactive (won by more than the margin), active.
-  const std::vector<double> a{0.1, 0.7, 2.0, -0.4}, b{0.3, 0.2, 0.5, 0.1};
-  for (const std::string reduction : {"mean", "sum"}) {
-    const auto j = loss_of(a, b, reduction);
-    const double h = 1e-6;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      auto hi = a, lo = a, hi2 = b, lo2 = b;
-      hi[i] += h;
-      lo[i] -= h;
-      hi2[i] += h;
-      lo2[i] -= h;
-      const double fd1 = (loss_of(hi, b, reduction)["loss"].get<double>() - loss_of(lo, b, reduction)["loss"].get<double>()) / (2 * h);
-      const double fd2 = (loss_of(a, hi2, reduction)["loss"].get<double>() - loss_of(a, lo2, reduction)["loss"].get<double>()) / (2 * h);
-      CAPTURE(reduction);
-      CAPTURE(i);
-      CHECK(std::fabs(j["grad"][i].get<double>() - fd1) < 1e-6);
-      CHECK(std::fabs(j["grad_input2"][i].get<double>() - fd2) < 1e-6);
-    }
-    CHECK(j["grad"][2].get<double>() == 0.0);  // the inactive pair
-  }
-}
-
 TEST_CASE("the table: every name reaches one function, and each row is complete") {
   std::set<std::string> names;
   for (const auto& fn : losscalc::functions()) {
@@ -339,40 +266,103 @@ TEST_CASE("a parameter out of its declared range gets the framework's message; a
   CHECK(no_on_torch.err.find("unknown option '--no-from-logits'") != std::string::npos);
 }
 
-TEST_CASE("l1_loss, smooth_l1_loss and huber_loss: grad and grad_target match central finite differences") {
-  // Differences on both sides of beta / delta (0.7 and 1.5), away from the kinks; a (2, 1) input broadcast against (3).
-  const std::vector<double> x{0.3, -1.2}, y{1.5, 0.25, -0.7};
-  const auto text = [](const std::vector<double>& v, bool column) {
-    std::string s;
-    for (std::size_t i = 0; i < v.size(); ++i)
-      s += (i ? "," : "") + (column ? "[" + losscalc::print::shortest(v[i]) + "]" : losscalc::print::shortest(v[i]));
-    return "[" + s + "]";
-  };
-  for (const auto& fn : {std::vector<std::string>{"l1_loss"}, {"smooth_l1_loss", "--beta", "0.9"}, {"huber_loss", "--delta", "0.9"}}) {
-    const auto loss_of = [&](const std::vector<double>& a, const std::vector<double>& b) {
-      auto args = fn;
-      for (const char* w : {"--json", "--no-warnings"}) args.push_back(w);
-      args.push_back(text(a, true));
-      args.push_back(text(b, false));
-      const auto o = run_cli(args);
-      REQUIRE(o.status == 0);
-      return nlohmann::json::parse(o.out);
-    };
-    const auto j = loss_of(x, y);
-    const double h = 1e-6;
-    for (std::size_t i = 0; i < x.size(); ++i) {
-      auto hi = x, lo = x;
-      hi[i] += h;
-      lo[i] -= h;
-      CAPTURE(fn[0]);
-      CHECK(std::fabs(j["grad"][i][0].get<double>() - (loss_of(hi, y)["loss"].get<double>() - loss_of(lo, y)["loss"].get<double>()) / (2 * h)) < 1e-6);
+namespace {
+// A data argument for finite differences: values, shape, and the JSON key of
+// its gradient ("" for an argument without one).
+struct FdArg {
+  std::vector<double> values;
+  std::vector<std::size_t> shape;
+  std::string grad;
+};
+
+std::string nested(const std::vector<double>& v, const std::vector<std::size_t>& shape, std::size_t dim, std::size_t& at) {
+  if (dim == shape.size()) return losscalc::print::shortest(v[at++]);
+  std::string s = "[";
+  for (std::size_t i = 0; i < shape[dim]; ++i) s += (i ? "," : "") + nested(v, shape, dim + 1, at);
+  return s + "]";
+}
+
+void flatten(const nlohmann::json& j, std::vector<double>& out) {
+  if (j.is_array())
+    for (auto& e : j) flatten(e, out);
+  else
+    out.push_back(j.get<double>());
+}
+
+// Each argument's printed gradient against central differences of the
+// printed loss, through the whole program (`fn`: the function and options).
+void check_finite_differences(const std::vector<std::string>& fn, const std::vector<FdArg>& args, double tol = 1e-6) {
+  const auto loss_of = [&](const std::vector<FdArg>& a) {
+    auto argv = fn;
+    argv.push_back("--json");
+    argv.push_back("--no-warnings");
+    for (auto& x : a) {
+      std::size_t at = 0;
+      argv.push_back(nested(x.values, x.shape, 0, at));
     }
-    for (std::size_t i = 0; i < y.size(); ++i) {
-      auto hi = y, lo = y;
-      hi[i] += h;
-      lo[i] -= h;
+    const auto o = run_cli(argv);
+    REQUIRE(o.status == 0);
+    return nlohmann::json::parse(o.out);
+  };
+  const auto j = loss_of(args);
+  const double h = 1e-6;
+  for (std::size_t k = 0; k < args.size(); ++k) {
+    if (args[k].grad.empty()) continue;
+    std::vector<double> grad;
+    flatten(j[args[k].grad], grad);
+    REQUIRE(grad.size() == args[k].values.size());
+    for (std::size_t i = 0; i < grad.size(); ++i) {
+      auto hi = args, lo = args;
+      hi[k].values[i] += h;
+      lo[k].values[i] -= h;
+      const double fd = (loss_of(hi)["loss"].get<double>() - loss_of(lo)["loss"].get<double>()) / (2 * h);
       CAPTURE(fn[0]);
-      CHECK(std::fabs(j["grad_target"][i].get<double>() - (loss_of(x, hi)["loss"].get<double>() - loss_of(x, lo)["loss"].get<double>()) / (2 * h)) < 1e-6);
+      CAPTURE(args[k].grad);
+      CAPTURE(i);
+      CHECK(std::fabs(grad[i] - fd) < tol * std::max(1.0, std::fabs(fd)));
     }
   }
+}
+}  // namespace
+
+TEST_CASE("mse_loss, l1_loss, smooth_l1_loss, huber_loss: grad and grad_target match central finite differences") {
+  // A (2, 1) input broadcast against (3): the 2x3 comparison; differences on
+  // both sides of beta / delta (0.9), away from the kinks.
+  const std::vector<FdArg> args{{{0.3, -1.2}, {2, 1}, "grad"}, {{1.5, 0.25, -0.7}, {3}, "grad_target"}};
+  for (const auto& fn : {std::vector<std::string>{"mse_loss"}, {"mse_loss", "-r", "sum"}, {"l1_loss"},
+                         {"smooth_l1_loss", "--beta", "0.9"}, {"huber_loss", "--delta", "0.9", "-r", "sum"}})
+    check_finite_differences(fn, args);
+}
+
+TEST_CASE("margin_ranking_loss: grad and grad_input2 match central finite differences (inactive pairs too)") {
+  // Pairs away from the kink: active, active, inactive (won by more than the margin), active.
+  const std::vector<FdArg> args{{{0.1, 0.7, 2.0, -0.4}, {4}, "grad"}, {{0.3, 0.2, 0.5, 0.1}, {4}, "grad_input2"}, {{1, -1, 1, 0.5}, {4}, ""}};
+  for (const std::string reduction : {"mean", "sum"}) check_finite_differences({"margin_ranking_loss", "-r", reduction, "--margin", "0.3"}, args);
+  const auto o = run_cli({"margin_ranking_loss", "--json", "--margin", "0.3", "[0.1,0.7,2.0,-0.4]", "[0.3,0.2,0.5,0.1]", "[1,-1,1,0.5]"});
+  CHECK(nlohmann::json::parse(o.out)["grad"][2].get<double>() == 0.0);  // the inactive pair
+}
+
+TEST_CASE("kl_div, poisson_nll_loss, gaussian_nll_loss: every gradient matches central finite differences") {
+  const std::vector<FdArg> kl{{{-1.2, -0.9, -1.2, -0.3, -2.0, -1.1}, {2, 3}, "grad"}, {{0.2, 0.5, 0.3, 0.6, 0.1, 0.3}, {2, 3}, "grad_target"}};
+  for (const auto& fn : {std::vector<std::string>{"kl_div"}, {"kl_div", "-r", "batchmean"}, {"kl_div", "-r", "sum"}})
+    check_finite_differences(fn, kl);
+  check_finite_differences({"kl_div", "--log-target", "-r", "batchmean"},
+                           {kl[0], {{-1.6, -0.7, -1.2, -0.5, -2.3, -1.2}, {2, 3}, "grad_target"}});
+  // Counts above 1 (Stirling's term) and below; rates for --no-log-input.
+  const std::vector<FdArg> poisson{{{0.3, 1.2, 0.5, 2.0}, {2, 2}, "grad"}, {{2.0, 0.5, 4.0, 1.5}, {2, 2}, "grad_target"}};
+  for (const auto& fn : {std::vector<std::string>{"poisson_nll_loss"}, {"poisson_nll_loss", "--full", "-r", "sum"},
+                         {"poisson_nll_loss", "--no-log-input", "--full", "--eps", "0.01"}})
+    check_finite_differences(fn, poisson);
+  // var one a row (2) for a (2, 3) input, and var of the input's shape; one var below eps would have no
+  // finite difference (the clamp), so all are above it.
+  const std::vector<FdArg> x_y{{{0.3, 1.2, -0.5, 2.0, 0.1, -0.7}, {2, 3}, "grad"}, {{1.0, 0.5, 0.4, 1.5, -0.2, 0.0}, {2, 3}, "grad_target"}};
+  for (const auto& var : {FdArg{{0.8, 2.5}, {2}, "grad_var"}, FdArg{{0.8, 2.5, 0.3, 1.1, 4.0, 0.05}, {2, 3}, "grad_var"}})
+    for (const auto& fn : {std::vector<std::string>{"gaussian_nll_loss"}, {"gaussian_nll_loss", "--full", "-r", "sum"}})
+      check_finite_differences(fn, {x_y[0], x_y[1], var});
+}
+
+TEST_CASE("l2_loss and log_poisson_loss: grad matches central finite differences") {
+  check_finite_differences({"l2_loss"}, {{{0.3, -1.2, 2.5, 0.0}, {2, 2}, "grad"}});
+  for (const auto& fn : {std::vector<std::string>{"log_poisson_loss", "-r", "sum"}, {"log_poisson_loss", "--compute-full-loss", "-r", "mean"}})
+    check_finite_differences(fn, {{{0.3, 1.2, -0.5, 2.0}, {4}, "grad"}, {{2.0, 0.5, 4.0, 1.5}, {4}, ""}});
 }

@@ -171,6 +171,42 @@ Pointwise<T> huber(const Vec<T>& x, const Vec<T>& y, T delta);
 template <class T>
 Pointwise<T> margin_ranking(const Vec<T>& x1, const Vec<T>& x2, const Vec<T>& y, T margin);
 
+// ---- likelihoods and divergences (likelihood.cpp) ---------------------------
+
+// torch kl_div, elementwise, on log-probabilities x: xlogy(t, t) - t x
+// (NaN for t < 0), slope -t, target_slope log t + t/t - x (NaN at t = 0, as
+// autograd gives); with log_target, exp(t) (t - x), slope -exp(t),
+// target_slope exp(t) (t - x) + exp(t).
+template <class T>
+Pointwise<T> kl_div(const Vec<T>& x, const Vec<T>& t, bool log_target);
+// torch poisson_nll_loss: log_input: exp(x) - t x, slope exp(x) - t; else
+// x - t log(x + eps), slope 1 - t / (x + eps); full adds Stirling's term
+// t log t - t + 0.5 log(2 pi t) where t > 1. target_slope: -x (or
+// -log(x + eps)) plus the term's derivative (NaN for t <= 0 under full,
+// where autograd multiplies 0 by log t).
+template <class T>
+Pointwise<T> poisson_nll(const Vec<T>& x, const Vec<T>& t, bool log_input, bool full, T eps);
+// tf.nn.log_poisson_loss(targets z, log_input c): exp(c) - c z, plus
+// Stirling's term where z is not in [0, 1] (compute_full_loss); slope
+// exp(c) - z.
+template <class T>
+Pointwise<T> tf_log_poisson(const Vec<T>& c, const Vec<T>& z, bool full);
+// torch gaussian_nll_loss on broadcast x, t, var: v = max(var, eps) (the
+// clamp has no gradient), 0.5 (log v + (x - t)^2 / v) (+ 0.5 log 2 pi with
+// full); slope (x - t) / v, var_slope 0.5 (1 / v - (x - t)^2 / v^2) at v.
+template <class T>
+struct Gaussian {
+  Pointwise<T> pw;
+  Vec<T> var_slope;
+  Vec<T> var;  // v, the clamped variances
+};
+template <class T>
+Gaussian<T> gaussian_nll(const Vec<T>& x, const Vec<T>& t, const Vec<T>& var, bool full, T eps);
+// A kernel times a constant (losses and slopes): half the squared error is
+// tf.nn.l2_loss's and optax.l2_loss's. Exact for powers of two.
+template <class T>
+Pointwise<T> scaled(Pointwise<T> pw, T factor);
+
 // Per-position mean over the class axis of elementwise losses (share 1 each);
 // with one class per position, the elementwise losses themselves.
 template <class T>

@@ -21,7 +21,8 @@ Reduced<T> reduce(Reduction reduction, const Forward<T>& f) {
       r.loss = Vec<T>::Constant(1, static_cast<T>(r.total));
       break;
     case Reduction::Mean:
-    case Reduction::SumOverBatchSize: {
+    case Reduction::SumOverBatchSize:
+    case Reduction::BatchMean: {
       // 0 / 0 = NaN when every target is ignored (torch's answer too); the
       // upstream 1/0 = inf never reaches ignored positions (0 below).
       const T denom = static_cast<T>(r.denominator);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <climits>
 #include <cmath>
+#include <numbers>
 #include <optional>
 
 #include "core/layout.h"
@@ -377,6 +378,119 @@ void margin_ranking_steps(const Args& args, const Settings& s, std::vector<Step>
   st.push_back({"d loss / d x1", "-y where active (>= 0, the kink included, as torch), else 0; d / d x2 is its opposite", vec(g)});
 }
 
+void kl_div_steps(const Args& args, const Settings& s, std::vector<Step>& st) {
+  const Values &x = args[0], &t = args[1];
+  Values a(x.size()), l(x.size());
+  const bool log_target = s.number("log_target") != 0;
+  for (std::size_t k = 0; k < x.size(); ++k) {
+    if (log_target) {
+      a[k] = rexp(t[k]);
+      l[k] = rd(a[k] * rd(t[k] - x[k]));
+    } else {
+      a[k] = std::isnan(t[k]) ? t[k] : t[k] == 0 ? 0.0 : rd(t[k] * rlog(t[k]));
+      l[k] = rd(a[k] - rd(t[k] * x[k]));
+    }
+  }
+  st.push_back({"input x", "log-probabilities log q", vec(x)});
+  if (log_target) {
+    st.push_back({"target t", "log-probabilities log p (--log-target)", vec(t)});
+    st.push_back({"p = exp(t)", "", vec(a)});
+    st.push_back({"p (t - x)", "the elementwise loss", vec(l)});
+  } else {
+    st.push_back({"target p", "probabilities", vec(t)});
+    st.push_back({"p log p", "xlogy: 0 where p = 0, NaN where p < 0", vec(a)});
+    st.push_back({"p log p - p x", "the elementwise loss", vec(l)});
+  }
+  st.push_back({"d loss / d x", "-p", vec(map(log_target ? a : t, [](double v) { return -v; }))});
+}
+
+namespace {
+// Stirling's term t log t - t + 0.5 log(2 pi t) of each count, 0 where `keep` is false.
+template <class Keep>
+Values stirling_terms(const Values& t, Keep keep) {
+  Values out(t.size());
+  const double two_pi = rd(2 * std::numbers::pi);
+  for (std::size_t k = 0; k < t.size(); ++k)
+    out[k] = keep(t[k]) ? rd(rd(rd(t[k] * rlog(t[k])) - t[k]) + rd(0.5 * rlog(rd(two_pi * t[k])))) : 0.0;
+  return out;
+}
+}  // namespace
+
+void poisson_nll_steps(const Args& args, const Settings& s, std::vector<Step>& st) {
+  const Values &x = args[0], &t = args[1];
+  const bool log_input = s.number("log_input") != 0, full = s.number("full") != 0;
+  const double eps = rd(s.number("eps"));
+  Values a(x.size()), l(x.size()), g(x.size());
+  for (std::size_t k = 0; k < x.size(); ++k) {
+    a[k] = log_input ? rexp(x[k]) : rd(x[k] + eps);
+    l[k] = log_input ? rd(a[k] - rd(t[k] * x[k])) : rd(x[k] - rd(t[k] * rlog(a[k])));
+    g[k] = log_input ? rd(a[k] - t[k]) : rd(1 - rd(t[k] / a[k]));
+  }
+  st.push_back({"input x", log_input ? "log-rates (log_input)" : "rates (--no-log-input)", vec(x)});
+  st.push_back({"target t", "counts", vec(t)});
+  st.push_back({log_input ? "exp(x)" : "x + eps", log_input ? "" : "eps = " + print::shortest(eps), vec(a)});
+  st.push_back({log_input ? "exp(x) - t x" : "x - t log(x + eps)", full ? "" : "the elementwise loss", vec(l)});
+  if (full) {
+    const Values term = stirling_terms(t, [](double v) { return v > 1; });
+    Values total(l.size());
+    for (std::size_t k = 0; k < l.size(); ++k) total[k] = rd(l[k] + term[k]);
+    st.push_back({"t log t - t + 0.5 log(2 pi t)", "Stirling's term (--full), 0 where t <= 1", vec(term)});
+    st.push_back({"loss", "the elementwise loss", vec(total)});
+  }
+  st.push_back({"d loss / d x", log_input ? "exp(x) - t" : "1 - t / (x + eps)", vec(g)});
+}
+
+void log_poisson_steps(const Args& args, const Settings& s, std::vector<Step>& st) {
+  const Values &c = args[0], &z = args[1];
+  const bool full = s.number("compute_full_loss") != 0;
+  Values e(c.size()), l(c.size()), g(c.size());
+  for (std::size_t k = 0; k < c.size(); ++k) {
+    e[k] = rexp(c[k]);
+    l[k] = rd(e[k] - rd(c[k] * z[k]));
+    g[k] = rd(e[k] - z[k]);
+  }
+  st.push_back({"log_input c", "", vec(c)});
+  st.push_back({"targets z", "", vec(z)});
+  st.push_back({"exp(c)", "", vec(e)});
+  st.push_back({"exp(c) - c z", full ? "" : "the elementwise loss", vec(l)});
+  if (full) {
+    const Values term = stirling_terms(z, [](double v) { return !(v >= 0 && v <= 1); });
+    Values total(l.size());
+    for (std::size_t k = 0; k < l.size(); ++k) total[k] = rd(l[k] + term[k]);
+    st.push_back({"z log z - z + 0.5 log(2 pi z)", "Stirling's term (--compute-full-loss), 0 where 0 <= z <= 1", vec(term)});
+    st.push_back({"loss", "the elementwise loss", vec(total)});
+  }
+  st.push_back({"d loss / d c", "exp(c) - z", vec(g)});
+}
+
+void gaussian_nll_steps(const Args& args, const Settings& s, std::vector<Step>& st) {
+  const Values &x = args[0], &y = args[1], &var = args[2];
+  const double eps = rd(s.number("eps"));
+  const bool full = s.number("full") != 0;
+  Values v(x.size()), d2(x.size()), l(x.size());
+  for (std::size_t k = 0; k < x.size(); ++k) {
+    v[k] = std::isnan(var[k]) ? var[k] : std::max(var[k], eps);
+    const double d = rd(x[k] - y[k]);
+    d2[k] = rd(d * d);
+    l[k] = rd(0.5 * rd(rlog(v[k]) + rd(d2[k] / v[k])));
+    if (full) l[k] = rd(l[k] + rd(0.5 * std::log(2 * std::numbers::pi)));
+  }
+  st.push_back({"input x", "means", vec(x)});
+  st.push_back({"target y", "", vec(y)});
+  st.push_back({"var", "", vec(var)});
+  st.push_back({"v = max(var, eps)", "eps = " + print::shortest(eps) + " (the clamp has no gradient)", vec(v)});
+  st.push_back({"(x - y)^2", "", vec(d2)});
+  st.push_back({full ? "0.5 (log v + (x - y)^2 / v) + 0.5 log(2 pi)" : "0.5 (log v + (x - y)^2 / v)", "the elementwise loss", vec(l)});
+}
+
+void half_squares_steps(const Args& args, const Settings&, std::vector<Step>& st) {
+  const Values& t = args[0];
+  Values h(t.size());
+  for (std::size_t k = 0; k < t.size(); ++k) h[k] = rd(rd(t[k] * t[k]) * 0.5);
+  st.push_back({"t", "", vec(t)});
+  st.push_back({"t^2 / 2", "each element's part of the sum", vec(h)});
+}
+
 void explain(const FunctionSpec& fn, const Data& given, const Settings& s, const std::vector<std::int64_t>& picks,
              Result& r) {
   if (!r.rows.empty()) return;  // compare explains itself in its notes
@@ -390,15 +504,19 @@ void explain(const FunctionSpec& fn, const Data& given, const Settings& s, const
   // values it compares.
   std::vector<Tensor> broadcast_args;
   if (spec->explain_steps) {
-    std::vector<const Tensor*> ts;
+    std::vector<Tensor> ts;
     Shape shape = given.input.shape;
     for (auto& a : spec->args)
       if (a.positional)
         if (const Tensor* t = get_arg(given, *spec, a.name)) {
-          ts.push_back(t);
-          shape = ops::broadcast_shape(shape, t->shape, std::string(a.name));
+          Tensor u = *t;
+          // gaussian_nll_loss's var of INPUT's shape without its last dim: one a row.
+          if (a.unsqueezes_last && !given.input.shape.empty() && u.shape == Shape(given.input.shape.begin(), given.input.shape.end() - 1))
+            u.shape.push_back(1);
+          shape = ops::broadcast_shape(shape, u.shape, std::string(a.name));
+          ts.push_back(std::move(u));
         }
-    for (auto* t : ts) broadcast_args.push_back(ops::broadcast_to(*t, shape, "input"));
+    for (auto& t : ts) broadcast_args.push_back(ops::broadcast_to(t, shape, "input"));
   }
   Data broadcast;
   if (!broadcast_args.empty()) {
@@ -419,7 +537,7 @@ void explain(const FunctionSpec& fn, const Data& given, const Settings& s, const
       throw usage_error("--explain-samples", "sample " + std::to_string(p) + " is out of range: there are " + std::to_string(total) + " samples");
 
   const bool prob_target = data.target && data.target->shape == data.input.shape && !elementwise;
-  const bool activation = !data.target;
+  const bool activation = !spec->is_loss();
   const bool sparse = !prob_target;  // class indices (the op accepted them)
   for (auto p : shown) {
     Section sec{"sample " + idx(p, c.positions), {}};
@@ -462,6 +580,7 @@ void explain(const FunctionSpec& fn, const Data& given, const Settings& s, const
       std::string why = sparse && !keras && !elementwise
                             ? (data.weight ? "sum of w[y] over the targets not ignored" : "the number of targets not ignored")
                         : sparse && keras && !elementwise && s.ignore_index ? "valid targets + epsilon (keras ignore_class)"
+                        : r.reduction == "batchmean" ? "input.size(0), the batch size (batchmean)"
                                                                                          : "the number of per-sample losses";
       red.steps.push_back({"denominator", why, *denom});
       red.steps.push_back({"loss", "sum / denominator", *loss});

@@ -31,6 +31,17 @@ void huber_steps(const Args& args, const Settings& settings, std::vector<Step>& 
 // margin_ranking_loss (input1, input2, target): -y (x1 - x2) + margin, its max with 0.
 void margin_ranking_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 
+// kl_div (input log q, target p or log p): p (log p - x).
+void kl_div_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+// poisson_nll_loss: exp(x) - t x (or x - t log(x + eps)), Stirling's term with --full.
+void poisson_nll_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+// tf.nn log_poisson_loss (log_input c, targets z): exp(c) - c z, Stirling's term.
+void log_poisson_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+// gaussian_nll_loss (input, target, var): v = max(var, eps), 0.5 (log v + d^2 / v).
+void gaussian_nll_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+// tf.nn l2_loss (t): t^2 / 2, summed.
+void half_squares_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+
 // Adds r.explanation and r.explain_note. `settings` are resolved (dim and
 // reduction set); `picks` are sample (position) indices, empty = the first few.
 }  // namespace losscalc::explain

@@ -6,6 +6,7 @@
 #include "error.h"
 #include "ops/common.h"
 #include "ops/ops.h"
+#include "ops/pointwise.h"
 #include "print/number.h"
 
 namespace losscalc::ops {
@@ -15,29 +16,6 @@ namespace {
 template <class T>
 core::Vec<T> broadcast_vec(const std::optional<Tensor>& t, const Shape& shape, const std::string& subject) {
   return t ? to_vec<T>(broadcast_to(*t, shape, subject)) : core::Vec<T>();
-}
-
-// Reduces the pointwise losses of elements of `shape` and fills loss, losses
-// and denominator; returns their gradient (of that shape), or nothing when
-// only the loss is wanted. With `target_grad`, also the target's (the
-// opposite, unless the kernel gave its own target_slope).
-template <class T>
-std::optional<Tensor> reduce_pointwise(Result& r, const Shape& shape, const core::Pointwise<T>& pw, const Settings& s,
-                                       Tensor* target_grad = nullptr) {
-  const Reduction reduction = *s.reduction;
-  const core::Layout layout{numel(shape), 1, 1};  // every element a position of its own
-  const auto f = core::mean_over_classes(layout, pw.loss);
-  const auto red = core::reduce(reduction, f);
-  add_loss(r, shape, f, red, reduction);
-  if (s.loss_only) return std::nullopt;
-  Tensor grad = to_tensor(shape, core::mean_over_classes_backward(layout, red.upstream, pw.slope));
-  if (target_grad && pw.target_slope.size()) {
-    *target_grad = to_tensor(shape, core::mean_over_classes_backward(layout, red.upstream, pw.target_slope));
-  } else if (target_grad) {
-    *target_grad = grad;
-    for (auto& v : target_grad->data) v = -v;
-  }
-  return grad;
 }
 
 // reduce_pointwise over the input's elements, with the gradient as "grad".
@@ -91,33 +69,6 @@ Result sigmoid(const Data& data, const Settings& s) {
 }
 
 // ---- torch regression ----------------------------------------------------------
-
-// torch's elementwise regression losses: input and target broadcast, with
-// torch's warning (an (N, 1) input and an (N) target compare every pair);
-// grad summed back to the input's shape, grad_target (the opposite) to the
-// target's.
-template <class T, class Kernel>
-Result regression(const Data& data, const Settings& s, Kernel kernel) {
-  check_input(data.input, false);
-  const Tensor& target = require_target(data.target);
-  Result r = start(s, true);
-  const Shape shape = broadcast_shape(data.input.shape, target.shape, "target");
-  if (target.shape != data.input.shape)
-    r.warnings.push_back("Using a target size (" + torch_size(target.shape) + ") that is different to the input size (" +
-                         torch_size(data.input.shape) +
-                         "). This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size."
-                         " (torch's warning; the loss compares the broadcast " + shape_str(shape) + ")");
-  const auto x = to_vec<T>(broadcast_to(data.input, shape, "input"));
-  const auto y = to_vec<T>(broadcast_to(target, shape, "target"));
-  const core::Pointwise<T> pw = kernel(x, y);
-  r.summary = describe(data.input, &target, "", -1);
-  Tensor target_grad;  // each element's, then the broadcast dims summed, as torch does
-  const std::optional<Tensor> grad = reduce_pointwise(r, shape, pw, s, &target_grad);
-  if (!grad) return r;
-  r.entries.push_back({"grad", sum_to(*grad, data.input.shape)});
-  r.entries.push_back({"grad_target", sum_to(target_grad, target.shape)});
-  return r;
-}
 
 template <class T>
 Result mse_loss(const Data& data, const Settings& s) {

@@ -214,6 +214,8 @@ const char* reduction_name(Reduction r) {
       return "mean";
     case Reduction::SumOverBatchSize:
       return "sum_over_batch_size";
+    case Reduction::BatchMean:
+      return "batchmean";
   }
   return "mean";
 }

@@ -38,7 +38,7 @@ void add_loss(Result& r, const Shape& positions, const core::Forward<T>& f, cons
   }
   r.entries.push_back({"loss", to_tensor({}, red.loss)});
   if (!positions.empty()) r.entries.push_back({"losses", to_tensor(positions, f.loss)});
-  if (reduction == Reduction::Mean || reduction == Reduction::SumOverBatchSize)
+  if (divides(reduction))
     r.entries.push_back({"denominator", Tensor{{}, {red.denominator}}});
 }
 

@@ -27,6 +27,16 @@ Result smooth_l1_loss(const Data& data, const Settings& settings);
 template <class T>
 Result huber_loss(const Data& data, const Settings& settings);
 template <class T>
+Result kl_div(const Data& data, const Settings& settings);
+template <class T>
+Result poisson_nll_loss(const Data& data, const Settings& settings);
+template <class T>
+Result gaussian_nll_loss(const Data& data, const Settings& settings);
+template <class T>
+Result log_poisson_loss(const Data& data, const Settings& settings);
+template <class T>
+Result l2_loss(const Data& data, const Settings& settings);
+template <class T>
 Result margin_ranking_loss(const Data& data, const Settings& settings);
 template <class T>
 Result binary_cross_entropy(const Data& data, const Settings& settings);
