@@ -71,12 +71,20 @@ struct Merged {
       }
       return v;
     };
-    const std::string named = text_field("function", {}), r = text_field("reduction", {"mean", "sum", "sum_over_batch_size"}),
+    const std::string named = text_field("function", {}), r = text_field("reduction", {}),
                       d = text_field("dtype", {"float64", "float32"});
     const FunctionSpec* spec = find_function(named);
     if (!spec || !spec->is_loss())
       fail("\"function\" is " + in_quotes(named, 40) + ", not a loss of losscalc");
     const std::string f(spec->name);
+    std::string reductions;  // the function's that --partial writes (not none)
+    bool known = false;
+    for (Reduction x : spec->reductions)
+      if (x != Reduction::None) {
+        reductions += (reductions.empty() ? "" : ", ") + std::string(ops::reduction_name(x));
+        known = known || r == ops::reduction_name(x);
+      }
+    if (!known) fail("\"reduction\" is " + in_quotes(r, 40) + ", expected one of " + reductions + " (" + f + "'s)");
     const auto sum_field = [&](const char* key, core::ExactSum& sum) {
       const auto& v = j[key];
       if (!v.is_array()) fail(std::string("\"") + key + "\" must be an array of numbers");
