@@ -93,11 +93,17 @@ DataArg pos_weight(bool required) {
           .required = required, .per_row = false};
 }
 
+DataArg sample_weight() {
+  return {.name = "sample_weight", .holds = "per-sample weights: a scalar, (N), (N, 1), ... (keras's squeeze or expand, then broadcasting)",
+          .positional = false, .required = false};
+}
+
 constexpr const char* kClassTargets = "class indices, or class probabilities of INPUT's shape";
 constexpr const char* kLabels = "labels in [0, 1] of INPUT's shape";
 constexpr const char* kKerasProbs = "probabilities (or logits with --from-logits)";
 const std::vector<Reduction> kTorchReductions{Reduction::Mean, Reduction::Sum, Reduction::None};
-const std::vector<Reduction> kKerasReductions{Reduction::SumOverBatchSize, Reduction::Mean, Reduction::Sum, Reduction::None};
+const std::vector<Reduction> kKerasReductions{Reduction::SumOverBatchSize, Reduction::Mean, Reduction::Sum, Reduction::None,
+                                              Reduction::MeanWithSampleWeight};
 
 // The row of `rows` whose name or alias is `name`; nullptr if none.
 template <class Row>
@@ -187,7 +193,7 @@ const std::vector<FunctionSpec>& functions() {
        .reductions = kTorchReductions, .default_reduction = Reduction::Mean, .dim_default = DimDefault::TorchClass,
        .layout = Layout::Elementwise, .holds = Holds::Logits, .run_float = &ops::binary_cross_entropy_with_logits<float>,
        .run_double = &ops::binary_cross_entropy_with_logits<double>},
-      {.name = "mse_loss", .aliases = {"mse", "mse-loss", "MSELoss", "F.mse_loss", "torch.nn.functional.mse_loss", "nn.MSELoss",
+      {.name = "mse_loss", .aliases = {"mse-loss", "MSELoss", "F.mse_loss", "torch.nn.functional.mse_loss", "nn.MSELoss",
                                        "torch.nn.MSELoss"},
        .family = Family::Torch,
        .summary = "torch mean squared error, elementwise (input and target broadcast, with torch's warning)",
@@ -317,7 +323,7 @@ const std::vector<FunctionSpec>& functions() {
        .aliases = {"CategoricalCrossentropy", "keras.losses.categorical_crossentropy", "keras.losses.CategoricalCrossentropy"},
        .family = Family::Keras,
        .summary = "keras categorical cross-entropy: probabilities (clipped) or --from-logits, class probabilities",
-       .args = {input(kKerasProbs), target("class probabilities (or one-hot) of INPUT's shape")},
+       .args = {input(kKerasProbs), target("class probabilities (or one-hot) of INPUT's shape"), sample_weight()},
        .params = {kFromLogits, kLabelSmoothing, kKerasEpsilon, kAxisLast}, .reductions = kKerasReductions,
        .default_reduction = Reduction::SumOverBatchSize, .dim_default = DimDefault::Last, .layout = Layout::ClassAxis, .holds = Holds::Probabilities,
        .run_float = &ops::categorical_crossentropy<float>, .run_double = &ops::categorical_crossentropy<double>},
@@ -326,7 +332,7 @@ const std::vector<FunctionSpec>& functions() {
                    "keras.losses.SparseCategoricalCrossentropy"},
        .family = Family::Keras,
        .summary = "keras sparse categorical cross-entropy: class indices, --ignore-index as ignore_class",
-       .args = {input(kKerasProbs), target("class indices")},
+       .args = {input(kKerasProbs), target("class indices"), sample_weight()},
        .params = {kFromLogits, kIgnoreClassKeras, kKerasEpsilon, kAxisLast}, .reductions = kKerasReductions,
        .default_reduction = Reduction::SumOverBatchSize, .dim_default = DimDefault::Last, .layout = Layout::ClassAxis, .holds = Holds::Probabilities,
        .run_float = &ops::sparse_categorical_crossentropy<float>,
@@ -335,10 +341,58 @@ const std::vector<FunctionSpec>& functions() {
        .aliases = {"BinaryCrossentropy", "keras.losses.binary_crossentropy", "keras.losses.BinaryCrossentropy"},
        .family = Family::Keras,
        .summary = "keras binary cross-entropy: mean over the last axis per sample, clipped probabilities or --from-logits",
-       .args = {input(kKerasProbs), target(kLabels)}, .params = {kFromLogits, kLabelSmoothing, kKerasEpsilon, kAxisLast},
+       .args = {input(kKerasProbs), target(kLabels), sample_weight()}, .params = {kFromLogits, kLabelSmoothing, kKerasEpsilon, kAxisLast},
        .reductions = kKerasReductions, .default_reduction = Reduction::SumOverBatchSize, .dim_default = DimDefault::Last,
        .layout = Layout::Elementwise, .holds = Holds::Probabilities, .run_float = &ops::binary_crossentropy<float>,
        .run_double = &ops::binary_crossentropy<double>},
+      {.name = "mean_squared_error", .aliases = {"mse", "MSE", "MeanSquaredError", "keras.losses.mean_squared_error", "keras.losses.MeanSquaredError"}, .family = Family::Keras,
+       .summary = "keras mean squared error: mean over the last axis of (y_true - y_pred)^2 per sample, then the keras reduction",
+       .args = {input("predictions (y_pred)"), target("targets (y_true), broadcasting to INPUT after keras's squeeze or expand"), sample_weight()}, .params = {}, .reductions = kKerasReductions,
+       .default_reduction = Reduction::SumOverBatchSize, .dim_default = DimDefault::Last, .layout = Layout::Elementwise,
+       .holds = Holds::Predictions, .run_float = &ops::mean_squared_error<float>, .run_double = &ops::mean_squared_error<double>,
+       .explain_steps = &explain::keras_squared_error_steps},
+      {.name = "mean_absolute_error", .aliases = {"mae", "MAE", "MeanAbsoluteError", "keras.losses.mean_absolute_error", "keras.losses.MeanAbsoluteError"}, .family = Family::Keras,
+       .summary = "keras mean absolute error: mean over the last axis of |y_true - y_pred| per sample",
+       .args = {input("predictions (y_pred)"), target("targets (y_true), broadcasting to INPUT after keras's squeeze or expand"), sample_weight()}, .params = {}, .reductions = kKerasReductions,
+       .default_reduction = Reduction::SumOverBatchSize, .dim_default = DimDefault::Last, .layout = Layout::Elementwise,
+       .holds = Holds::Predictions, .run_float = &ops::mean_absolute_error<float>, .run_double = &ops::mean_absolute_error<double>,
+       .explain_steps = &explain::keras_absolute_error_steps},
+      {.name = "mean_absolute_percentage_error", .aliases = {"mape", "MAPE", "MeanAbsolutePercentageError", "keras.losses.mean_absolute_percentage_error", "keras.losses.MeanAbsolutePercentageError"}, .family = Family::Keras,
+       .summary = "keras MAPE, in percent: 100 mean |(y_true - y_pred) / max(|y_true|, epsilon)|",
+       .args = {input("predictions (y_pred)"), target("targets (y_true), broadcasting to INPUT after keras's squeeze or expand"), sample_weight()}, .params = {with_help(kKerasEpsilon, "the backend epsilon (keras.config.epsilon())")}, .reductions = kKerasReductions,
+       .default_reduction = Reduction::SumOverBatchSize, .dim_default = DimDefault::Last, .layout = Layout::Elementwise,
+       .holds = Holds::Predictions, .run_float = &ops::mean_absolute_percentage_error<float>, .run_double = &ops::mean_absolute_percentage_error<double>,
+       .explain_steps = &explain::keras_percentage_error_steps},
+      {.name = "mean_squared_logarithmic_error", .aliases = {"msle", "MSLE", "MeanSquaredLogarithmicError", "keras.losses.mean_squared_logarithmic_error", "keras.losses.MeanSquaredLogarithmicError"}, .family = Family::Keras,
+       .summary = "keras MSLE: mean of (log(max(y_pred, 1e-7) + 1) - log(max(y_true, 1e-7) + 1))^2 (float32's 1e-7)",
+       .args = {input("predictions (y_pred)"), target("targets (y_true), broadcasting to INPUT after keras's squeeze or expand"), sample_weight()}, .params = {}, .reductions = kKerasReductions,
+       .default_reduction = Reduction::SumOverBatchSize, .dim_default = DimDefault::Last, .layout = Layout::Elementwise,
+       .holds = Holds::Predictions, .run_float = &ops::mean_squared_logarithmic_error<float>, .run_double = &ops::mean_squared_logarithmic_error<double>,
+       .explain_steps = &explain::keras_squared_log_error_steps},
+      {.name = "huber", .aliases = {"Huber", "keras.losses.huber", "keras.losses.Huber"}, .family = Family::Keras,
+       .summary = "keras Huber: mean over the last axis of 0.5 e^2 where |e| <= delta, else delta |e| - 0.5 delta^2",
+       .args = {input("predictions (y_pred)"), target("targets (y_true), broadcasting to INPUT after keras's squeeze or expand"), sample_weight()}, .params = {{.name = "delta", .type = ParamType::Number, .default_value = "1.0", .help = "where the loss turns from quadratic to linear (keras takes any value)"}}, .reductions = kKerasReductions,
+       .default_reduction = Reduction::SumOverBatchSize, .dim_default = DimDefault::Last, .layout = Layout::Elementwise,
+       .holds = Holds::Predictions, .run_float = &ops::huber<float>, .run_double = &ops::huber<double>,
+       .explain_steps = &explain::keras_huber_steps},
+      {.name = "log_cosh", .aliases = {"logcosh", "LogCosh", "keras.losses.log_cosh", "keras.losses.LogCosh"}, .family = Family::Keras,
+       .summary = "keras log-cosh: mean over the last axis of e + softplus(-2 e) - log 2 (TF's softplus, float32's log 2)",
+       .args = {input("predictions (y_pred)"), target("targets (y_true), broadcasting to INPUT after keras's squeeze or expand"), sample_weight()}, .params = {}, .reductions = kKerasReductions,
+       .default_reduction = Reduction::SumOverBatchSize, .dim_default = DimDefault::Last, .layout = Layout::Elementwise,
+       .holds = Holds::Predictions, .run_float = &ops::log_cosh<float>, .run_double = &ops::log_cosh<double>,
+       .explain_steps = &explain::keras_log_cosh_steps},
+      {.name = "kl_divergence", .aliases = {"kld", "KLD", "KLDivergence", "keras.losses.kl_divergence", "keras.losses.KLDivergence"}, .family = Family::Keras,
+       .summary = "keras KL divergence of probabilities: sum over the last axis of clip(y_true) log(clip(y_true) / clip(y_pred)), clip to [epsilon, 1]",
+       .args = {input("probabilities q (y_pred)"), target("probabilities p (y_true), broadcasting to INPUT"), sample_weight()}, .params = {with_help(kKerasEpsilon, "the backend epsilon (keras.config.epsilon())")}, .reductions = kKerasReductions,
+       .default_reduction = Reduction::SumOverBatchSize, .dim_default = DimDefault::Last, .layout = Layout::Elementwise,
+       .holds = Holds::Probabilities, .run_float = &ops::kl_divergence<float>, .run_double = &ops::kl_divergence<double>,
+       .explain_steps = &explain::keras_kl_divergence_steps},
+      {.name = "poisson", .aliases = {"Poisson", "keras.losses.poisson", "keras.losses.Poisson"}, .family = Family::Keras,
+       .summary = "keras Poisson: mean over the last axis of y_pred - y_true log(y_pred + epsilon)",
+       .args = {input("predictions (y_pred)"), target("targets (y_true), broadcasting to INPUT after keras's squeeze or expand"), sample_weight()}, .params = {with_help(kKerasEpsilon, "the backend epsilon (keras.config.epsilon())")}, .reductions = kKerasReductions,
+       .default_reduction = Reduction::SumOverBatchSize, .dim_default = DimDefault::Last, .layout = Layout::Elementwise,
+       .holds = Holds::Predictions, .run_float = &ops::poisson<float>, .run_double = &ops::poisson<double>,
+       .explain_steps = &explain::keras_poisson_steps},
   };
   return table;
 }

@@ -13,12 +13,13 @@
 namespace losscalc {
 
 // SumOverBatchSize is Keras's name for the mean over every per-sample loss;
-// BatchMean is torch kl_div's sum divided by the input's first dim.
-enum class Reduction { None, Mean, Sum, SumOverBatchSize, BatchMean };
+// BatchMean is torch kl_div's sum divided by the input's first dim;
+// MeanWithSampleWeight Keras's sum divided by the sample weights' sum.
+enum class Reduction { None, Mean, Sum, SumOverBatchSize, BatchMean, MeanWithSampleWeight };
 // A reduction that divides the sum by a denominator (the shares' sum).
-inline bool divides(Reduction r) { return r == Reduction::Mean || r == Reduction::SumOverBatchSize || r == Reduction::BatchMean; }
+inline bool divides(Reduction r) { return r != Reduction::None && r != Reduction::Sum; }
 inline constexpr Reduction kAllReductions[] = {Reduction::Mean, Reduction::Sum, Reduction::None, Reduction::SumOverBatchSize,
-                                               Reduction::BatchMean};
+                                               Reduction::BatchMean, Reduction::MeanWithSampleWeight};
 enum class TargetType { Auto, Index, Prob };
 enum class DType { Float64, Float32 };
 enum class Format { Text, Json, Csv };

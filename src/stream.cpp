@@ -151,10 +151,21 @@ std::optional<Totals> reduce_in_chunks(const Request& rq, const FunctionSpec& fn
 }
 
 // --weight and --pos-weight, read whole: the data every block shares.
-Data weights(const Request& rq, std::istream& in) {
+// The arrays that are one for all rows (weight, pos_weight). An argument
+// that is per row (var, sample_weight) given as a whole array beside row
+// data is refused: it would be one value a row, and the rows are streamed.
+Data weights(const Request& rq, const FunctionSpec& fn, std::istream& in) {
   Data d;
   if (rq.weight) d.weight = read::load(*rq.weight, in).array;
   if (rq.pos_weight) d.pos_weight = read::load(*rq.pos_weight, in).array;
+  for (auto& m : rq.more) {
+    const DataArg* a = fn.arg(m.name);
+    if (!a || !a->per_row) continue;
+    std::string option = "--" + m.name;
+    std::replace(option.begin(), option.end(), '_', '-');
+    throw usage_error(option, "with row data, " + m.name + " is columns of the rows: --column " + m.name +
+                                  "=SPEC (such as --column " + m.name + "=-1), not a separate array");
+  }
   return d;
 }
 
@@ -250,7 +261,7 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
   progress.on = &err == &std::cerr && isatty(STDERR_FILENO);
   progress.err = &err;
 
-  const Data fixed = weights(rq, in);
+  const Data fixed = weights(rq, fn, in);
   // Large CSV with the target in a column, or JSON Lines: both cores parse;
   // large .npy files: each core reads half.
   if (reduction != Reduction::None && !read::looks_inline(rq.input->spec) && second_thread()) {

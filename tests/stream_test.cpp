@@ -325,7 +325,7 @@ TEST_CASE("user text in an error message is one line: control characters escaped
   CHECK(o.err == "losscalc: unknown function 'soft\\x0amax'; did you mean 'softmax'? ('losscalc --help' lists the functions)\n");
   o = run_cli({"ce", "--reduction", "mean\r\x1b[31m", "[[1,2]]", "[0]"});
   CHECK(o.status == 2);
-  CHECK(o.err == "losscalc: --reduction: invalid value 'mean\\x0d\\x1b[31m': expected one of mean, sum, none, sum_over_batch_size, batchmean\n");
+  CHECK(o.err == "losscalc: --reduction: invalid value 'mean\\x0d\\x1b[31m': expected one of mean, sum, none, sum_over_batch_size, batchmean, mean_with_sample_weight\n");
   o = run_cli({"ce", "--dim", std::string(300, '7') + "\u00e9", "[[1,2]]", "[0]"});
   CHECK(o.status == 2);
   CHECK(o.err == "losscalc: --dim: invalid value '" + std::string(200, '7') + "...': expected an integer\n");

@@ -207,6 +207,41 @@ Gaussian<T> gaussian_nll(const Vec<T>& x, const Vec<T>& t, const Vec<T>& var, bo
 template <class T>
 Pointwise<T> scaled(Pointwise<T> pw, T factor);
 
+// ---- Keras 3 regression kernels (keras_regression.cpp) ------------------------
+// On y_pred p and y_true t (broadcast): each element's loss and its slope
+// d / d p as TensorFlow differentiates Keras's expression.
+// mean_squared_error (t - p)^2, slope -2 (t - p).
+template <class T>
+Pointwise<T> keras_squared_error(const Vec<T>& p, const Vec<T>& t);
+// mean_absolute_error |t - p|, slope -sign(t - p) (0 at 0).
+template <class T>
+Pointwise<T> keras_absolute_error(const Vec<T>& p, const Vec<T>& t);
+// mean_absolute_percentage_error 100 |(t - p) / max(|t|, eps)|.
+template <class T>
+Pointwise<T> keras_percentage_error(const Vec<T>& p, const Vec<T>& t, T eps);
+// mean_squared_logarithmic_error (log(max(p, e) + 1) - log(max(t, e) + 1))^2,
+// e = float32's 1e-7 in every dtype; slope 0 below e, passed at e.
+template <class T>
+Pointwise<T> keras_squared_log_error(const Vec<T>& p, const Vec<T>& t);
+// huber: e = p - t; 0.5 e^2 where |e| <= delta, else delta |e| - 0.5 delta^2.
+template <class T>
+Pointwise<T> keras_huber(const Vec<T>& p, const Vec<T>& t, T delta);
+// log_cosh: x + softplus(-2 x) - log 2 (TF's softplus, float32's log 2), slope tanh x.
+template <class T>
+Pointwise<T> keras_log_cosh(const Vec<T>& p, const Vec<T>& t);
+// kl_divergence: clip(t) log(clip(t) / clip(p)), clip to [eps, 1] (both).
+template <class T>
+Pointwise<T> keras_kl_divergence(const Vec<T>& p, const Vec<T>& t, T eps);
+// poisson: p - t log(p + eps), no clipping.
+template <class T>
+Pointwise<T> keras_poisson(const Vec<T>& p, const Vec<T>& t, T eps);
+// The sum over the class (last) axis, one per position (kl_divergence), and
+// its backward: slope times the position's upstream.
+template <class T>
+Forward<T> sum_over_classes(const Layout& layout, const Vec<T>& loss);
+template <class T>
+Vec<T> sum_over_classes_backward(const Layout& layout, const Vec<T>& upstream, const Vec<T>& slope);
+
 // Per-position mean over the class axis of elementwise losses (share 1 each);
 // with one class per position, the elementwise losses themselves.
 template <class T>

@@ -22,7 +22,8 @@ Reduced<T> reduce(Reduction reduction, const Forward<T>& f) {
       break;
     case Reduction::Mean:
     case Reduction::SumOverBatchSize:
-    case Reduction::BatchMean: {
+    case Reduction::BatchMean:
+    case Reduction::MeanWithSampleWeight: {
       // 0 / 0 = NaN when every target is ignored (torch's answer too); the
       // upstream 1/0 = inf never reaches ignored positions (0 below).
       const T denom = static_cast<T>(r.denominator);

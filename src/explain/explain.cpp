@@ -9,6 +9,7 @@
 #include "core/layout.h"
 #include "error.h"
 #include "ops/checks.h"
+#include "ops/keras_reduce.h"
 #include "ops/ops.h"
 #include "print/number.h"
 #include "registry.h"
@@ -491,6 +492,94 @@ void half_squares_steps(const Args& args, const Settings&, std::vector<Step>& st
   st.push_back({"t^2 / 2", "each element's part of the sum", vec(h)});
 }
 
+namespace {
+// Keras's regression losses: the elementwise loss by the op's own kernel
+// (in the run's dtype), its slope, then the sample's mean (or sum) over the
+// last axis. `kernel(p, t)` takes y_pred and y_true as Vec<T>.
+template <class Kernel>
+void keras_steps(const Args& args, std::vector<Step>& st, const std::string& formula, const std::string& slope, bool sum_last,
+                 Kernel kernel) {
+  const Values &x = args[0], &y = args[1];
+  const auto n = static_cast<Eigen::Index>(x.size());
+  Values l(x.size()), g(x.size());
+  double per_sample = 0;
+  const auto run = [&](auto zero) {
+    using T = decltype(zero);
+    core::Vec<T> p(n), t(n);
+    for (Eigen::Index k = 0; k < n; ++k) {
+      p[k] = static_cast<T>(x[static_cast<std::size_t>(k)]);
+      t[k] = static_cast<T>(y[static_cast<std::size_t>(k)]);
+    }
+    const core::Pointwise<T> pw = kernel(p, t);
+    T total = 0;
+    for (Eigen::Index k = 0; k < n; ++k) {
+      l[static_cast<std::size_t>(k)] = static_cast<double>(pw.loss[k]);
+      g[static_cast<std::size_t>(k)] = static_cast<double>(pw.slope[k]);
+      total += pw.loss[k];
+    }
+    per_sample = static_cast<double>(sum_last ? total : total / static_cast<T>(n));
+  };
+  if (t_float32) run(0.0f);
+  else run(0.0);
+  st.push_back({"y_pred x", "", vec(x)});
+  st.push_back({"y_true y", "", vec(y)});
+  st.push_back({"elementwise loss", formula, vec(l)});
+  st.push_back({"per-sample loss", sum_last ? "keras: the sum over the last axis" : "keras: the mean over the last axis", num(per_sample)});
+  st.push_back({"d elementwise / d x", slope, vec(g)});
+}
+
+template <class V>
+using Scalar = typename std::decay_t<V>::Scalar;
+}  // namespace
+
+void keras_squared_error_steps(const Args& args, const Settings&, std::vector<Step>& st) {
+  keras_steps(args, st, "(y - x)^2", "2 (x - y)", false, [](auto& p, auto& t) { return core::keras_squared_error<Scalar<decltype(p)>>(p, t); });
+}
+void keras_absolute_error_steps(const Args& args, const Settings&, std::vector<Step>& st) {
+  keras_steps(args, st, "|y - x|", "sign(x - y)", false, [](auto& p, auto& t) { return core::keras_absolute_error<Scalar<decltype(p)>>(p, t); });
+}
+void keras_percentage_error_steps(const Args& args, const Settings& s, std::vector<Step>& st) {
+  const double eps = s.epsilon;
+  keras_steps(args, st, "100 |(y - x) / max(|y|, epsilon)|, epsilon " + print::shortest(rd(eps)), "100 sign(x - y) / max(|y|, epsilon)", false,
+              [eps](auto& p, auto& t) {
+                using T = Scalar<decltype(p)>;
+                return core::keras_percentage_error<T>(p, t, static_cast<T>(eps));
+              });
+}
+void keras_squared_log_error_steps(const Args& args, const Settings&, std::vector<Step>& st) {
+  keras_steps(args, st, "(log(max(x, eps) + 1) - log(max(y, eps) + 1))^2, eps 1e-7 (float32's)",
+              "2 (log(max(x, eps) + 1) - log(max(y, eps) + 1)) / (max(x, eps) + 1); 0 below eps", false,
+              [](auto& p, auto& t) { return core::keras_squared_log_error<Scalar<decltype(p)>>(p, t); });
+}
+void keras_huber_steps(const Args& args, const Settings& s, std::vector<Step>& st) {
+  const double delta = s.number("delta");
+  keras_steps(args, st, "0.5 e^2 where |e| <= delta, else delta |e| - 0.5 delta^2 (e = x - y); delta " + print::shortest(rd(delta)),
+              "e inside, delta sign(e) outside", false, [delta](auto& p, auto& t) {
+                using T = Scalar<decltype(p)>;
+                return core::keras_huber<T>(p, t, static_cast<T>(delta));
+              });
+}
+void keras_log_cosh_steps(const Args& args, const Settings&, std::vector<Step>& st) {
+  keras_steps(args, st, "log(cosh(e)) as e + softplus(-2 e) - log 2 (e = x - y)", "tanh(e)", false,
+              [](auto& p, auto& t) { return core::keras_log_cosh<Scalar<decltype(p)>>(p, t); });
+}
+void keras_kl_divergence_steps(const Args& args, const Settings& s, std::vector<Step>& st) {
+  const double eps = s.epsilon;
+  keras_steps(args, st, "y' log(y' / x'), both clipped to [epsilon, 1], epsilon " + print::shortest(rd(eps)),
+              "-y' / x' inside the clip, 0 outside", true, [eps](auto& p, auto& t) {
+                using T = Scalar<decltype(p)>;
+                return core::keras_kl_divergence<T>(p, t, static_cast<T>(eps));
+              });
+}
+void keras_poisson_steps(const Args& args, const Settings& s, std::vector<Step>& st) {
+  const double eps = s.epsilon;
+  keras_steps(args, st, "x - y log(x + epsilon), epsilon " + print::shortest(rd(eps)), "1 - y / (x + epsilon)", false,
+              [eps](auto& p, auto& t) {
+                using T = Scalar<decltype(p)>;
+                return core::keras_poisson<T>(p, t, static_cast<T>(eps));
+              });
+}
+
 void explain(const FunctionSpec& fn, const Data& given, const Settings& s, const std::vector<std::int64_t>& picks,
              Result& r) {
   if (!r.rows.empty()) return;  // compare explains itself in its notes
@@ -506,10 +595,17 @@ void explain(const FunctionSpec& fn, const Data& given, const Settings& s, const
   if (spec->explain_steps) {
     std::vector<Tensor> ts;
     Shape shape = given.input.shape;
+    // Keras squeezes or expands y_true and y_pred to one rank first.
+    Shape keras_pred = given.input.shape, keras_true = given.target ? given.target->shape : Shape{};
+    if (spec->family == Family::Keras && given.target) {
+      ops::squeeze_or_expand(keras_true, keras_pred);
+      shape = keras_pred;
+    }
     for (auto& a : spec->args)
       if (a.positional)
         if (const Tensor* t = get_arg(given, *spec, a.name)) {
           Tensor u = *t;
+          if (spec->family == Family::Keras) u.shape = a.name == "target" ? keras_true : keras_pred;
           // gaussian_nll_loss's var of INPUT's shape without its last dim: one a row.
           if (a.unsqueezes_last && !given.input.shape.empty() && u.shape == Shape(given.input.shape.begin(), given.input.shape.end() - 1))
             u.shape.push_back(1);
@@ -572,8 +668,13 @@ void explain(const FunctionSpec& fn, const Data& given, const Settings& s, const
   const Tensor* losses = r.find("losses");
   const Tensor* loss = r.find("loss");
   const Tensor* denom = r.find("denominator");
+  if (const Tensor* u = r.find("unweighted_losses"); u && losses) {
+    red.steps.push_back({"unweighted losses", "", *u});
+    red.steps.push_back({"sample_weight", "squeezed or expanded to the losses' rank, then broadcast", *given.get("sample_weight")});
+  }
   if (losses) {
-    red.steps.push_back({"per-sample losses", "", *losses});
+    red.steps.push_back({r.find("unweighted_losses") ? "weighted losses" : "per-sample losses",
+                         r.find("unweighted_losses") ? "each loss times its sample_weight" : "", *losses});
     red.steps.push_back({"sum", "", num(sum(losses->data))});
     if (denom) {
       const bool keras = fn.family == Family::Keras;
@@ -581,6 +682,7 @@ void explain(const FunctionSpec& fn, const Data& given, const Settings& s, const
                             ? (data.weight ? "sum of w[y] over the targets not ignored" : "the number of targets not ignored")
                         : sparse && keras && !elementwise && s.ignore_index ? "valid targets + epsilon (keras ignore_class)"
                         : r.reduction == "batchmean" ? "input.size(0), the batch size (batchmean)"
+                        : r.reduction == "mean_with_sample_weight" && given.get("sample_weight") ? "the sum of sample_weight (mean_with_sample_weight)"
                                                                                          : "the number of per-sample losses";
       red.steps.push_back({"denominator", why, *denom});
       red.steps.push_back({"loss", "sum / denominator", *loss});

@@ -42,6 +42,17 @@ void gaussian_nll_steps(const Args& args, const Settings& settings, std::vector<
 // tf.nn l2_loss (t): t^2 / 2, summed.
 void half_squares_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 
+// Keras's regression losses (y_pred x, y_true y): the elementwise loss by
+// the op's kernel, its slope, the per-sample mean (kl_divergence: sum).
+void keras_squared_error_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void keras_absolute_error_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void keras_percentage_error_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void keras_squared_log_error_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void keras_huber_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void keras_log_cosh_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void keras_kl_divergence_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void keras_poisson_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+
 // Adds r.explanation and r.explain_note. `settings` are resolved (dim and
 // reduction set); `picks` are sample (position) indices, empty = the first few.
 }  // namespace losscalc::explain

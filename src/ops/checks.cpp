@@ -216,6 +216,8 @@ const char* reduction_name(Reduction r) {
       return "sum_over_batch_size";
     case Reduction::BatchMean:
       return "batchmean";
+    case Reduction::MeanWithSampleWeight:
+      return "mean_with_sample_weight";
   }
   return "mean";
 }

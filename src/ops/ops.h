@@ -57,6 +57,22 @@ Result sparse_softmax_cross_entropy_with_logits(const Data& data, const Settings
 
 // keras (tf_keras.cpp)
 template <class T>
+Result mean_squared_error(const Data& data, const Settings& settings);
+template <class T>
+Result mean_absolute_error(const Data& data, const Settings& settings);
+template <class T>
+Result mean_absolute_percentage_error(const Data& data, const Settings& settings);
+template <class T>
+Result mean_squared_logarithmic_error(const Data& data, const Settings& settings);
+template <class T>
+Result huber(const Data& data, const Settings& settings);
+template <class T>
+Result log_cosh(const Data& data, const Settings& settings);
+template <class T>
+Result kl_divergence(const Data& data, const Settings& settings);
+template <class T>
+Result poisson(const Data& data, const Settings& settings);
+template <class T>
 Result categorical_crossentropy(const Data& data, const Settings& settings);
 template <class T>
 Result sparse_categorical_crossentropy(const Data& data, const Settings& settings);
