@@ -103,3 +103,7 @@ TEST_CASE("torch 1.13 reference cases: margin_ranking_loss (three arguments, bro
 TEST_CASE("reference cases of the binary family (torch), tf.nn and Keras (emulated)") {
   run_reference_file(LOSSCALC_SOURCE_DIR "/tests/torch/binary_reference_cases.json");
 }
+
+TEST_CASE("Keras 3 regression losses (emulated from keras/src/losses): the five reductions, sample_weight, float32") {
+  run_reference_file(LOSSCALC_SOURCE_DIR "/tests/torch/keras_regression_reference_cases.json");
+}
