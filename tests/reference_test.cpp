@@ -107,3 +107,7 @@ TEST_CASE("reference cases of the binary family (torch), tf.nn and Keras (emulat
 TEST_CASE("Keras 3 regression losses (emulated from keras/src/losses): the five reductions, sample_weight, float32") {
   run_reference_file(LOSSCALC_SOURCE_DIR "/tests/torch/keras_regression_reference_cases.json");
 }
+
+TEST_CASE("torch 1.13 reference cases: kl_div, poisson_nll_loss, gaussian_nll_loss; tf.nn l2_loss and log_poisson_loss (emulated)") {
+  run_reference_file(LOSSCALC_SOURCE_DIR "/tests/torch/likelihood_reference_cases.json");
+}

@@ -109,7 +109,7 @@ Gaussian<T> gaussian_nll(const Vec<T>& x, const Vec<T>& t, const Vec<T>& var, bo
     if (full) out.pw.loss[i] += half_log_two_pi;
     out.pw.slope[i] = T(0.5) / v * (T(2) * d);
     out.pw.target_slope[i] = -out.pw.slope[i];
-    out.var_slope[i] = T(0.5) / v - T(0.5) * d2 / (v * v);
+    out.var_slope[i] = T(0.5) / v - T(0.5) * ((d2 / v) / v);  // torch: -grad * ((self / other) / other)
   }
   return out;
 }

@@ -43,7 +43,7 @@ core::Vec<T> keras_reduce(Result& r, const Shape& positions, const core::Forward
   // reduction, but for ignore_class's mask weight total / (valid + 1e-7),
   // which mean and sum_over_batch_size apply (extra_denominator).
   const auto reduce = [&](const core::Forward<T>& g, const Shape& shape) {
-    const Reduction applied = !shape.empty() ? reduction : divides(reduction) ? Reduction::Mean : Reduction::Sum;
+    const Reduction applied = !shape.empty() ? reduction : divides(reduction) && g.extra_denominator != 0 ? Reduction::Mean : Reduction::Sum;
     auto red = core::reduce(applied, g);
     if (divides(reduction) && !shape.empty() && red.denominator == 0) {  // divide_no_nan
       red.loss.setZero();
