@@ -393,6 +393,21 @@ const std::vector<FunctionSpec>& functions() {
        .default_reduction = Reduction::SumOverBatchSize, .dim_default = DimDefault::Last, .layout = Layout::Elementwise,
        .holds = Holds::Predictions, .run_float = &ops::poisson<float>, .run_double = &ops::poisson<double>,
        .explain_steps = &explain::keras_poisson_steps},
+      {.name = "categorical_generalized_cross_entropy",
+       .aliases = {"CategoricalGeneralizedCrossEntropy", "keras.losses.categorical_generalized_cross_entropy",
+                   "keras.losses.CategoricalGeneralizedCrossEntropy"},
+       .family = Family::Keras,
+       .summary = "keras generalized cross-entropy (noise-robust): (1 - p_t^q) / q of probabilities and class indices, no clipping",
+       .args = {input("probabilities (y_pred)"),
+                target("class indices (y_true), cast to int toward 0; one out of range gives p_t = 0 (loss 1/q)"), sample_weight()},
+       .params = {{.name = "q", .type = ParamType::Number, .default_value = "0.5",
+                   .help = "0 < q < 1: toward 0 the cross-entropy, at 1 the MAE", .min = 0, .max = 1, .min_open = true,
+                   .max_open = true, .error = "q must be in the interval (0, 1)"}},
+       .reductions = kKerasReductions, .default_reduction = Reduction::SumOverBatchSize, .dim_default = DimDefault::Last,
+       .layout = Layout::ClassAxis, .holds = Holds::Probabilities,
+       .run_float = &ops::categorical_generalized_cross_entropy<float>,
+       .run_double = &ops::categorical_generalized_cross_entropy<double>,
+       .explain_steps = &explain::generalized_cross_entropy_steps},
   };
   return table;
 }

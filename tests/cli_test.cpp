@@ -366,3 +366,20 @@ TEST_CASE("l2_loss and log_poisson_loss: grad matches central finite differences
   for (const auto& fn : {std::vector<std::string>{"log_poisson_loss", "-r", "sum"}, {"log_poisson_loss", "--compute-full-loss", "-r", "mean"}})
     check_finite_differences(fn, {{{0.3, 1.2, -0.5, 2.0}, {4}, "grad"}, {{2.0, 0.5, 4.0, 1.5}, {4}, ""}});
 }
+
+TEST_CASE("Keras regression losses and categorical_generalized_cross_entropy: grad matches central finite differences") {
+  // y_pred (2, 3) in (0, 1) (inside the clips of kl_divergence, msle and
+  // poisson), away from Huber's delta; per-sample weights (2) and (2, 1).
+  const std::vector<FdArg> args{{{0.3, 0.8, 0.45, 0.6, 0.15, 0.9}, {2, 3}, "grad"}, {{0.5, 0.2, 0.7, 0.1, 0.6, 0.35}, {2, 3}, ""}};
+  for (const char* fn : {"mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_logarithmic_error",
+                         "huber", "log_cosh", "kl_divergence", "poisson"})
+    for (const auto& extra : {std::vector<std::string>{}, {"--sample-weight", "[0.5,2]", "-r", "mean_with_sample_weight"},
+                              {"--sample-weight", "[[1.5],[0.25]]", "-r", "sum"}}) {
+      std::vector<std::string> argv{fn};
+      argv.insert(argv.end(), extra.begin(), extra.end());
+      check_finite_differences(argv, args);
+    }
+  check_finite_differences({"huber", "--delta", "0.2"}, args);
+  check_finite_differences({"categorical_generalized_cross_entropy", "--q", "0.7", "--sample-weight", "[1,3]"},
+                           {{{0.2, 0.5, 0.3, 0.6, 0.1, 0.3}, {2, 3}, "grad"}, {{2, 0}, {2}, ""}});
+}

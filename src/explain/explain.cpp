@@ -580,6 +580,23 @@ void keras_poisson_steps(const Args& args, const Settings& s, std::vector<Step>&
               });
 }
 
+void generalized_cross_entropy_steps(const Args& args, const Settings& s, std::vector<Step>& st) {
+  const Values& x = args[0];
+  const double label = args[1].empty() ? std::nan("") : args[1][0];
+  const double q = rd(s.number("q"));
+  const double y = std::isfinite(label) ? std::trunc(label) : -1;
+  const bool in_range = y >= 0 && y < static_cast<double>(x.size());
+  double pt = 0;
+  for (std::size_t c = 0; c < x.size(); ++c) pt = rd(pt + rd(x[c] * (in_range && static_cast<double>(c) == y ? 1.0 : 0.0)));
+  const double pq = t_float32 ? static_cast<double>(std::pow(static_cast<float>(pt), static_cast<float>(q))) : std::pow(pt, q);
+  st.push_back({"y_pred p", "probabilities (not clipped, not normalised)", vec(x)});
+  st.push_back({"label y", in_range ? "cast to int toward 0" : "out of range: its one-hot row is all 0", num(label)});
+  st.push_back({"p_t", "sum(p * one_hot(y))", num(pt)});
+  st.push_back({"p_t^q", "q = " + print::shortest(q), num(pq)});
+  st.push_back({"loss", "(1 - p_t^q) / q", num(rd(rd(1 - pq) / q))});
+  st.push_back({"d loss / d p[y]", "-p_t^(q - 1); 0 for the other classes", num(-(t_float32 ? static_cast<double>(std::pow(static_cast<float>(pt), static_cast<float>(q - 1))) : std::pow(pt, q - 1)))});
+}
+
 void explain(const FunctionSpec& fn, const Data& given, const Settings& s, const std::vector<std::int64_t>& picks,
              Result& r) {
   if (!r.rows.empty()) return;  // compare explains itself in its notes
@@ -592,7 +609,7 @@ void explain(const FunctionSpec& fn, const Data& given, const Settings& s, const
   // arguments broadcast to one shape (mse_loss's (3, 1) against (3)), the
   // values it compares.
   std::vector<Tensor> broadcast_args;
-  if (spec->explain_steps) {
+  if (spec->explain_steps && spec->layout == Layout::Elementwise) {
     std::vector<Tensor> ts;
     Shape shape = given.input.shape;
     // Keras squeezes or expands y_true and y_pred to one rank first.
@@ -644,6 +661,11 @@ void explain(const FunctionSpec& fn, const Data& given, const Settings& s, const
       sec.steps.push_back({"sigmoid(x)", "1 / (1 + exp(-x))", vec(sg)});
     } else if (activation) {
       activation_sample(c, p, sec);
+    } else if (!elementwise && spec->explain_steps) {  // a class axis and one label a sample
+      Args args{slice(data.input, c.layout, p), {}};
+      if (data.target && static_cast<std::int64_t>(data.target->data.size()) == total)
+        args[1].push_back(data.target->data[static_cast<std::size_t>(p)]);
+      spec->explain_steps(args, s, sec.steps);
     } else if (elementwise && spec->explain_steps) {
       Args args;
       for (auto& t : broadcast_args) args.push_back(slice(t, c.layout, p));

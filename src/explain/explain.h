@@ -52,6 +52,9 @@ void keras_huber_steps(const Args& args, const Settings& settings, std::vector<S
 void keras_log_cosh_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 void keras_kl_divergence_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 void keras_poisson_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+// categorical_generalized_cross_entropy (args: one sample's probabilities,
+// its label): p_t, (1 - p_t^q) / q.
+void generalized_cross_entropy_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 
 // Adds r.explanation and r.explain_note. `settings` are resolved (dim and
 // reduction set); `picks` are sample (position) indices, empty = the first few.

@@ -2,6 +2,8 @@
 // backend): y_true and y_pred squeezed or expanded to one rank, broadcast,
 // an elementwise loss, its mean (kl_divergence: its sum) over the last axis
 // per sample, then Keras's reduction with sample_weight.
+#include <cmath>
+
 #include "error.h"
 #include "ops/checks.h"
 #include "ops/keras_reduce.h"
@@ -93,6 +95,63 @@ Result poisson(const Data& data, const Settings& s) {
                              false);
 }
 
+// keras.losses.categorical_generalized_cross_entropy (Keras 3.10+): the
+// labels cast to int (toward 0), one-hot over y_pred's last axis (an index
+// out of range gives a row of 0s, so p_t = 0), p_t = sum(y_pred * one_hot)
+// (a product, not a gather: a NaN anywhere in the row reaches p_t), then
+// (1 - p_t^q) / q; no clipping. The one-hot broadcasts against y_pred with
+// TF's rules ((N, 1) labels against (N, C) make an (N, N) loss).
+template <class T>
+Result categorical_generalized_cross_entropy(const Data& data, const Settings& s) {
+  check_input(data.input, false);
+  const Tensor& target = require_target(data.target);
+  if (data.input.shape.empty())
+    throw data_error("input", "", "y_pred is 0-d: categorical_generalized_cross_entropy takes probabilities with a last (class) axis");
+  const std::int64_t classes = data.input.shape.back();
+  Shape oh_shape = target.shape;
+  oh_shape.push_back(classes);
+  const Shape shape = tf_broadcast_shape(data.input.shape, oh_shape, "Mul", "target");
+  Tensor oh{oh_shape, std::vector<double>(static_cast<std::size_t>(numel(oh_shape)), 0.0)};
+  for (std::size_t k = 0; k < target.data.size(); ++k) {
+    const double v = static_cast<double>(static_cast<T>(target.data[k]));  // cast to floatx first
+    if (!std::isfinite(v)) continue;                                       // int64 cast: out of range
+    const double label = std::trunc(v);
+    if (label >= 0 && label < static_cast<double>(classes))
+      oh.data[k * static_cast<std::size_t>(classes) + static_cast<std::size_t>(label)] = 1;
+  }
+  const auto p = to_vec<T>(broadcast_to(data.input, shape, "input"));
+  const auto h = to_vec<T>(broadcast_to(oh, shape, "target"));
+  const core::Layout layout = core::make_layout(shape, static_cast<std::int64_t>(shape.size()) - 1);
+  const Shape positions = core::positions_shape(shape, static_cast<std::int64_t>(shape.size()) - 1);
+  const auto q = static_cast<T>(s.number("q"));
+  const std::int64_t n = layout.positions();
+  core::Vec<T> pt(n), loss(n);
+  for (std::int64_t i = 0; i < n; ++i) {
+    T sum = 0;
+    for (std::int64_t c = 0; c < classes; ++c) sum += p[layout.base(i) + c * layout.inner] * h[layout.base(i) + c * layout.inner];
+    pt[i] = sum;
+    loss[i] = (T(1) - std::pow(sum, q)) / q;
+  }
+  const core::Forward<T> f{loss, Eigen::ArrayXd::Ones(n), Eigen::Array<bool, Eigen::Dynamic, 1>::Constant(n, false)};
+  Result r = start(s, true);
+  r.summary = describe(data.input, &target, "class indices, probabilities", -1) +
+              (shape != data.input.shape ? ", compared as " + shape_str(shape) : "") +
+              (data.get("sample_weight") ? ", sample_weight " + shape_str(data.get("sample_weight")->shape) : "");
+  r.class_dim = static_cast<std::int64_t>(shape.size()) - 1;
+  const auto upstream = keras_reduce(r, positions, f, data.get("sample_weight"), s);
+  if (s.loss_only) return r;
+  r.entries.push_back({"p_t", to_tensor(positions, pt)});
+  // TF's gradient in its order: (-(g / q) * q) * pow(p_t, q - 1), times the
+  // one-hot (so NaN = -inf * 0 off the label where p_t = 0).
+  core::Vec<T> g(p.size());
+  for (std::int64_t i = 0; i < n; ++i) {
+    const T gp = (-(upstream[i] / q) * q) * std::pow(pt[i], q - T(1));
+    for (std::int64_t c = 0; c < classes; ++c) g[layout.base(i) + c * layout.inner] = gp * h[layout.base(i) + c * layout.inner];
+  }
+  r.entries.push_back({"grad", sum_to(to_tensor(shape, g), data.input.shape)});
+  return r;
+}
+
 #define LOSSCALC_INSTANTIATE(fn)                            \
   template Result fn<float>(const Data&, const Settings&); \
   template Result fn<double>(const Data&, const Settings&);
@@ -104,6 +163,7 @@ LOSSCALC_INSTANTIATE(huber)
 LOSSCALC_INSTANTIATE(log_cosh)
 LOSSCALC_INSTANTIATE(kl_divergence)
 LOSSCALC_INSTANTIATE(poisson)
+LOSSCALC_INSTANTIATE(categorical_generalized_cross_entropy)
 #undef LOSSCALC_INSTANTIATE
 
 }  // namespace losscalc::ops

@@ -73,6 +73,8 @@ Result kl_divergence(const Data& data, const Settings& settings);
 template <class T>
 Result poisson(const Data& data, const Settings& settings);
 template <class T>
+Result categorical_generalized_cross_entropy(const Data& data, const Settings& s);
+template <class T>
 Result categorical_crossentropy(const Data& data, const Settings& settings);
 template <class T>
 Result sparse_categorical_crossentropy(const Data& data, const Settings& settings);
