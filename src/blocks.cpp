@@ -92,7 +92,9 @@ class AheadReader : public read::RowReader {
 // A single column of row data is read as (N), not (N, 1), for an elementwise
 // loss: the same numbers. Not for Keras's binary loss, which averages the
 // last axis per sample: there a row stays one sample of one label.
-bool elementwise(const FunctionSpec& fn) { return fn.layout == Layout::Elementwise && fn.family != Family::Keras; }
+bool elementwise(const FunctionSpec& fn) {
+  return fn.layout == Layout::Elementwise && fn.family != Family::Keras && fn.family != Family::Sklearn;
+}
 
 // Rows' values of the data arguments other than the input: a block's target
 // values split by group (--column NAME=SPEC of input2, ..., in order, then
@@ -114,6 +116,8 @@ void put_row_args(Data& d, const FunctionSpec& fn, const RowOptions& ro, read::R
                                                             : std::string("target");
     if (name == "target")
       d.target = Tensor{target_shape(b.rows, w), std::move(values)};
+    else if (w == 1)  // one value a sample (a sample weight, a variance): (rows)
+      put_arg(d, fn, name, Tensor{Shape{b.rows}, std::move(values)});
     else
       put_arg(d, fn, name, Tensor{shape_like(b.rows, w), std::move(values)});
   }

@@ -120,7 +120,7 @@ std::vector<OptionDef> options_of(const FunctionSpec& fn) {
     const Param& p = fn.params[i];
     OptionDef d{.name = std::string(p.name), .alias = std::string(p.alias)};
     d.kind = p.type == ParamType::Flag ? Kind::Flag : p.type == ParamType::Integer ? Kind::Integer
-             : p.type == ParamType::Number ? Kind::Number : Kind::Choice;
+             : p.type == ParamType::Number ? Kind::Number : p.type == ParamType::Text ? Kind::Text : Kind::Choice;
     d.help = std::string(p.help);
     if (p.type == ParamType::Flag)
       d.help += " (--no-" + std::string(p.name) + ": off" + (p.default_value == "true" ? "; default on)" : ", the default)");
@@ -525,7 +525,7 @@ std::string general_help() {
     head += std::string(head.size() < 18 ? 18 - head.size() : 1, ' ');
     s += head + std::string(summary) + "\n" + std::string(18, ' ') + "[" + tail + "]\n";
   };
-  for (Family fam : {Family::Torch, Family::TfNn, Family::Keras})
+  for (Family fam : {Family::Torch, Family::TfNn, Family::Keras, Family::Optax, Family::Sklearn})
     for (auto& f : functions()) {
       if (f.family != fam) continue;
       std::vector<std::string_view> shown;  // the short aliases; qualified names are in `losscalc functions`
@@ -726,6 +726,12 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
   // --partial needs a reduced loss: checked here once, for every path (streamed or not).
   if (rq.output.partial && s.reduction && *s.reduction == Reduction::None)
     throw usage_error("--partial", "needs a reduced loss (mean or sum), not -r none");
+  const auto text_is = [&s](const char* key, const char* value) {
+    auto it = s.param_text.find(key);
+    return it != s.param_text.end() && it->second == value;
+  };
+  if (rq.output.partial && (text_is("multioutput", "raw_values") || text_is("squared", "false")))
+    throw usage_error("--partial", "needs a mean of the elements: --multioutput raw_values and --no-squared are not mergeable");
   if (rq.output.partial && !s.reduction && fn->default_reduction == Reduction::None)
     throw usage_error("--partial", "needs a reduced loss (mean or sum); " + fname + " defaults to none: pass -r mean or -r sum");
   if (rq.output.explain && rq.output.format == Format::Csv) throw usage_error("--explain", "needs text or json output, not csv");

@@ -25,6 +25,8 @@ std::string_view type_name(ParamType t) {
       return "float";
     case ParamType::Choice:
       return "choice";
+    case ParamType::Text:
+      return "text";
   }
   return "float";
 }

@@ -3,6 +3,7 @@
 #include "ops/checks.h"
 #include "print/number.h"
 #include "print/printers.h"
+#include "registry.h"
 
 namespace losscalc {
 
@@ -12,7 +13,9 @@ std::string reduced_output(const std::string& function, Reduction reduction, DTy
   const double total = t.loss_sum.value();
   const double denominator = t.share_sum.value() + t.extra;
   double loss;
-  if (dtype == DType::Float32)
+  // scikit-learn's mean is numpy's float64 np.average, whatever y_pred's dtype.
+  const FunctionSpec* fn = find_function(function);
+  if (dtype == DType::Float32 && !(fn && fn->family == Family::Sklearn))
     loss = mean ? static_cast<double>(static_cast<float>(total) / static_cast<float>(denominator)) : static_cast<double>(static_cast<float>(total));
   else
     loss = mean ? total / denominator : total;

@@ -1,8 +1,11 @@
 #include "registry.h"
 
 #include <charconv>
+#include <cmath>
+#include <limits>
 #include <stdexcept>
 
+#include "error.h"
 #include "ops/ops.h"
 #include "read/text.h"
 
@@ -97,6 +100,53 @@ DataArg sample_weight() {
   return {.name = "sample_weight", .holds = "per-sample weights: a scalar, (N), (N, 1), ... (keras's squeeze or expand, then broadcasting)",
           .positional = false, .required = false};
 }
+
+DataArg sklearn_sample_weight() {
+  return {.name = "sample_weight", .holds = "one weight a sample (N); the mean divides by their sum (np.average)",
+          .positional = false, .required = false};
+}
+
+// scikit-learn's "auto" (the machine epsilon of y_pred's dtype) or a number.
+void store_sklearn_eps(Settings& s, const std::string& v) {
+  double x = 0;
+  if (v == "auto") {
+    s.numbers["eps"] = std::numeric_limits<double>::quiet_NaN();
+    return;
+  }
+  if (!read::parse_number(v, x) || !std::isfinite(x))
+    throw usage_error("--eps", "invalid value '" + v + "': expected auto or a number");
+  s.numbers["eps"] = x;
+}
+
+// normalize=False is the sum of the (weighted) losses: -r sum.
+void store_normalize(Settings& s, const std::string& v) {
+  s.numbers["normalize"] = v == "true";
+  if (v != "false") return;
+  if (s.reduction && *s.reduction == Reduction::Mean)
+    throw usage_error("--no-normalize", "contradicts -r mean (normalize=False is the sum, -r sum)");
+  s.reduction = Reduction::Sum;
+}
+
+void store_multioutput(Settings&, const std::string& v) {
+  if (v == "raw_values" || v == "uniform_average" || v == "variance_weighted") return;
+  std::string list = v;
+  if (list.size() >= 2 && list.front() == '[' && list.back() == ']') list = list.substr(1, list.size() - 2);
+  for (std::size_t at = 0; at <= list.size();) {
+    const std::size_t end = std::min(list.find(',', at), list.size());
+    double x = 0;
+    std::string item = list.substr(at, end - at);
+    while (!item.empty() && item.front() == ' ') item.erase(item.begin());
+    while (!item.empty() && item.back() == ' ') item.pop_back();
+    if (!read::parse_number(item, x) || !std::isfinite(x))
+      throw usage_error("--multioutput", "Allowed 'multioutput' string values are ('raw_values', 'uniform_average', 'variance_weighted'). "
+                                         "You provided multioutput='" + v + "' (or give one weight an output: 0.3,0.7)");
+    at = end + 1;
+  }
+}
+
+const Param kMultioutput{.name = "multioutput", .type = ParamType::Text, .default_value = "uniform_average",
+                         .help = "raw_values (one error an output), uniform_average, or one weight an output (0.3,0.7)",
+                         .store = &store_multioutput};
 
 constexpr const char* kClassTargets = "class indices, or class probabilities of INPUT's shape";
 constexpr const char* kLabels = "labels in [0, 1] of INPUT's shape";
@@ -393,6 +443,47 @@ const std::vector<FunctionSpec>& functions() {
        .default_reduction = Reduction::SumOverBatchSize, .dim_default = DimDefault::Last, .layout = Layout::Elementwise,
        .holds = Holds::Predictions, .run_float = &ops::poisson<float>, .run_double = &ops::poisson<double>,
        .explain_steps = &explain::keras_poisson_steps},
+      {.name = "sklearn.log_loss", .aliases = {"log_loss", "sklearn.metrics.log_loss"}, .family = Family::Sklearn,
+       .summary = "scikit-learn log loss: probabilities clipped to [eps, 1 - eps], renormalised, -sum y log q, averaged (np.average)",
+       .args = {input("probabilities (y_pred): (N) of the greater label, or (N, C) in the labels' sorted order"),
+                target("labels (y_true): (N) whole numbers, or an (N, C) 0/1 indicator matrix"), sklearn_sample_weight(),
+                {.name = "labels", .holds = "the labels (at least two), when y_true lacks some", .positional = false, .required = false,
+                 .per_row = false}},
+       .params = {{.name = "eps", .type = ParamType::Text, .default_value = "auto",
+                   .help = "the clip: auto (the machine epsilon of y_pred's dtype) or a number", .store = &store_sklearn_eps},
+                  {.name = "normalize", .type = ParamType::Flag, .default_value = "true",
+                   .help = "the mean over the samples (--no-normalize: their sum, as -r sum)", .store = &store_normalize}},
+       .reductions = {Reduction::Mean, Reduction::Sum}, .default_reduction = Reduction::Mean, .dim_default = DimDefault::Last,
+       .layout = Layout::ClassAxis, .holds = Holds::Probabilities, .run_float = &ops::sklearn_log_loss<float>,
+       .run_double = &ops::sklearn_log_loss<double>, .explain_steps = &explain::sklearn_log_loss_steps,
+       .explain_rows = {"input", "target", "y_true_one_hot", "clipped", "renormalised"}},
+      {.name = "sklearn.brier_score_loss", .aliases = {"brier_score_loss", "sklearn.metrics.brier_score_loss"}, .family = Family::Sklearn,
+       .summary = "scikit-learn Brier score: the (weighted) mean of (1[y == pos_label] - p)^2",
+       .args = {input("probabilities of the positive class (y_prob), (N)"), target("labels (y_true), (N): two values at most"),
+                sklearn_sample_weight()},
+       .params = {{.name = "pos-label", .type = ParamType::Number, .default_value = "",
+                   .help = "the positive label (default: 1 for labels in {0, 1} or {-1, 1}, else the greater)"}},
+       .reductions = {Reduction::Mean}, .default_reduction = Reduction::Mean, .dim_default = DimDefault::Last,
+       .layout = Layout::ClassAxis, .holds = Holds::Probabilities, .run_float = &ops::sklearn_brier_score_loss<float>,
+       .run_double = &ops::sklearn_brier_score_loss<double>, .explain_steps = &explain::sklearn_brier_steps,
+       .explain_rows = {"input", "target", "outcome"}},
+      {.name = "sklearn.mean_squared_error", .aliases = {"sklearn.metrics.mean_squared_error"}, .family = Family::Sklearn,
+       .summary = "scikit-learn MSE: the (weighted) mean over the samples of (y_true - y_pred)^2 per output, then --multioutput",
+       .args = {input("predictions (y_pred): (N) or (N, outputs)"), target("targets (y_true), of INPUT's shape"), sklearn_sample_weight()},
+       .params = {kMultioutput, {.name = "squared", .type = ParamType::Flag, .default_value = "true",
+                                 .help = "the MSE (--no-squared: its square root, the RMSE, per output)"}},
+       .reductions = {Reduction::Mean}, .default_reduction = Reduction::Mean, .dim_default = DimDefault::Last,
+       .layout = Layout::Elementwise, .holds = Holds::Predictions, .run_float = &ops::sklearn_mean_squared_error<float>,
+       .run_double = &ops::sklearn_mean_squared_error<double>, .explain_steps = &explain::sklearn_squared_steps,
+       .explain_rows = {"input", "target"}},
+      {.name = "sklearn.mean_absolute_error", .aliases = {"sklearn.metrics.mean_absolute_error"}, .family = Family::Sklearn,
+       .summary = "scikit-learn MAE: the (weighted) mean over the samples of |y_pred - y_true| per output, then --multioutput",
+       .args = {input("predictions (y_pred): (N) or (N, outputs)"), target("targets (y_true), of INPUT's shape"), sklearn_sample_weight()},
+       .params = {kMultioutput},
+       .reductions = {Reduction::Mean}, .default_reduction = Reduction::Mean, .dim_default = DimDefault::Last,
+       .layout = Layout::Elementwise, .holds = Holds::Predictions, .run_float = &ops::sklearn_mean_absolute_error<float>,
+       .run_double = &ops::sklearn_mean_absolute_error<double>, .explain_steps = &explain::sklearn_absolute_steps,
+       .explain_rows = {"input", "target"}},
       {.name = "categorical_generalized_cross_entropy",
        .aliases = {"CategoricalGeneralizedCrossEntropy", "keras.losses.categorical_generalized_cross_entropy",
                    "keras.losses.CategoricalGeneralizedCrossEntropy"},
@@ -483,6 +574,10 @@ std::string_view family_name(Family f) {
       return "tf.nn";
     case Family::Keras:
       return "keras";
+    case Family::Optax:
+      return "optax";
+    case Family::Sklearn:
+      return "sklearn";
   }
   return "torch";
 }

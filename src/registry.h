@@ -17,7 +17,7 @@
 
 namespace losscalc {
 
-enum class Family { Torch, TfNn, Keras };
+enum class Family { Torch, TfNn, Keras, Optax, Sklearn };
 
 // How the class dim defaults: torch's (1, or 0 for inputs of fewer than two
 // dims), the last axis (tf.nn, keras), or left unset for the op to choose.
@@ -53,7 +53,7 @@ struct DataArg {
 };
 
 // A parameter: an option named after the framework's keyword argument.
-enum class ParamType { Flag, Integer, Number, Choice };
+enum class ParamType { Flag, Integer, Number, Choice, Text };  // Text: checked by its store
 struct Param {
   std::string_view name = "";                // option name without "--": "label-smoothing", "margin"
   ParamType type = ParamType::Number;
@@ -86,6 +86,9 @@ struct FunctionSpec {
   // --explain's steps for one sample of an elementwise loss; without it the
   // binary cross-entropy walkthrough (the older functions).
   explain::ElementwiseSteps explain_steps = nullptr;
+  // With explain_steps: the entries (or "input", "target") whose rows along
+  // dim 0 are a sample's arguments, instead of the layout's slices.
+  std::vector<std::string_view> explain_rows = {};
 
   const DataArg* arg(std::string_view name) const;
   const Param* param(std::string_view name) const;

@@ -151,7 +151,7 @@ std::optional<Totals> reduce_in_chunks(const Request& rq, const FunctionSpec& fn
 }
 
 // --weight and --pos-weight, read whole: the data every block shares.
-// The arrays that are one for all rows (weight, pos_weight). An argument
+// The arrays that are one for all rows (weight, pos_weight, labels). An argument
 // that is per row (var, sample_weight) given as a whole array beside row
 // data is refused: it would be one value a row, and the rows are streamed.
 Data weights(const Request& rq, const FunctionSpec& fn, std::istream& in) {
@@ -160,7 +160,11 @@ Data weights(const Request& rq, const FunctionSpec& fn, std::istream& in) {
   if (rq.pos_weight) d.pos_weight = read::load(*rq.pos_weight, in).array;
   for (auto& m : rq.more) {
     const DataArg* a = fn.arg(m.name);
-    if (!a || !a->per_row) continue;
+    if (!a) continue;
+    if (!a->per_row) {  // one array for all rows (log_loss's labels)
+      put_arg(d, fn, m.name, read::load(m, in).array);
+      continue;
+    }
     std::string option = "--" + m.name;
     std::replace(option.begin(), option.end(), '_', '-');
     throw usage_error(option, "with row data, " + m.name + " is columns of the rows: --column " + m.name +

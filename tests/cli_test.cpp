@@ -383,3 +383,17 @@ TEST_CASE("Keras regression losses and categorical_generalized_cross_entropy: gr
   check_finite_differences({"categorical_generalized_cross_entropy", "--q", "0.7", "--sample-weight", "[1,3]"},
                            {{{0.2, 0.5, 0.3, 0.6, 0.1, 0.3}, {2, 3}, "grad"}, {{2, 0}, {2}, ""}});
 }
+
+TEST_CASE("scikit-learn functions: losscalc's own gradient matches central finite differences of the loss") {
+  const std::vector<FdArg> probs{{{0.2, 0.5, 0.3, 0.6, 0.1, 0.3}, {2, 3}, "grad"}, {{2, 0}, {2}, ""}};
+  check_finite_differences({"sklearn.log_loss", "--labels", "[0,1,2]"}, probs);
+  check_finite_differences({"sklearn.log_loss", "--labels", "[0,1,2]", "--no-normalize", "--sample-weight", "[0.5,2]"}, probs);
+  check_finite_differences({"sklearn.log_loss", "--sample-weight", "[0.5,2]"}, {{{0.2, 0.7}, {2}, "grad"}, {{0, 1}, {2}, ""}});
+  check_finite_differences({"sklearn.brier_score_loss", "--sample-weight", "[1,3]"}, {{{0.2, 0.7}, {2}, "grad"}, {{0, 1}, {2}, ""}});
+  const std::vector<FdArg> reg{{{0.3, 1.2, -0.5, 2.0, 0.1, -0.7}, {3, 2}, "grad"}, {{1.0, 0.5, 0.4, 1.5, -0.2, 0.0}, {3, 2}, ""}};
+  for (const auto& fn : {std::vector<std::string>{"sklearn.mean_squared_error"},
+                         {"sklearn.mean_squared_error", "--multioutput", "0.3,0.7", "--sample-weight", "[1,2,0.5]"},
+                         {"sklearn.mean_squared_error", "--no-squared", "--multioutput", "1,3"},
+                         {"sklearn.mean_absolute_error", "--sample-weight", "[1,2,0.5]"}})
+    check_finite_differences(fn, reg);
+}

@@ -111,3 +111,7 @@ TEST_CASE("Keras 3 regression losses (emulated from keras/src/losses): the five 
 TEST_CASE("torch 1.13 reference cases: kl_div, poisson_nll_loss, gaussian_nll_loss; tf.nn l2_loss and log_poisson_loss (emulated)") {
   run_reference_file(LOSSCALC_SOURCE_DIR "/tests/torch/likelihood_reference_cases.json");
 }
+
+TEST_CASE("scikit-learn 1.2 reference cases: log_loss, brier_score_loss, mean_squared_error, mean_absolute_error") {
+  run_reference_file(LOSSCALC_SOURCE_DIR "/tests/torch/sklearn_reference_cases.json");
+}

@@ -680,3 +680,93 @@ TEST_CASE("margin_ranking_loss over 300,000 a,b,y rows (--column input2=b): the 
   CHECK(j.status == 0);
   CHECK(j.out == losscalc::print::shortest(sum / n) + "\n");
 }
+
+TEST_CASE("sklearn.log_loss and Keras mse stream rows with a sample_weight column: the in-memory loss, and merged shards") {
+  std::mt19937 gen(7);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::string csv = "p0,p1,p2,label,w\n", head = csv, half[2] = {csv, csv};
+  std::string pred = "[", labels = "[", weights = "[";
+  char buf[96];
+  const int n = 100000;  // 300k values: several blocks (a block is 131072 values)
+  for (int i = 0; i < n; ++i) {
+    const double a = u(gen), b = u(gen), c = u(gen), w = std::round(u(gen) * 100) / 50;
+    const int y = static_cast<int>(u(gen) * 3);
+    std::snprintf(buf, sizeof buf, "%.6f,%.6f,%.6f,%d,%.2f\n", a, b, c, y, w);
+    csv += buf;
+    half[i < n / 2 ? 0 : 1] += buf;
+    std::snprintf(buf, sizeof buf, "%s[%.6f,%.6f,%.6f]", i ? "," : "", a, b, c);
+    pred += buf;
+    labels += (i ? "," : "") + std::to_string(y);
+    std::snprintf(buf, sizeof buf, "%s%.2f", i ? "," : "", w);
+    weights += buf;
+  }
+  pred += "]";
+  labels += "]";
+  weights += "]";
+  const std::string pred_path = temp_path("ll_pred.json"), labels_path = temp_path("ll_labels.json"), w_path = temp_path("ll_w.json");
+  std::ofstream(pred_path) << pred;
+  std::ofstream(labels_path) << labels;
+  std::ofstream(w_path) << weights;
+  const std::vector<std::string> rows{"--target-column", "label", "--column", "sample_weight=w", "--labels", "[0,1,2]"};
+  auto args = [&](std::vector<std::string> head_args, const std::vector<std::string>& tail) {
+    head_args.insert(head_args.end(), tail.begin(), tail.end());
+    return head_args;
+  };
+  for (const char* dtype : {"float64", "float32"}) {
+    CAPTURE(dtype);
+    const auto streamed = run_cli(args({"log_loss", "-q", "--dtype", dtype, "-"}, rows), csv);
+    REQUIRE(streamed.status == 0);
+    const auto whole = run_cli({"log_loss", "-q", "--dtype", dtype, "--sample-weight", w_path, pred_path, labels_path});
+    REQUIRE(whole.status == 0);
+    CHECK(streamed.out == whole.out);
+    std::string parts;
+    for (const auto& h : half) {
+      const auto p = run_cli(args({"log_loss", "--partial", "--dtype", dtype, "-"}, rows), h);
+      REQUIRE(p.status == 0);
+      parts += p.out;
+    }
+    const auto merged = run_cli({"merge", "-q"}, parts);
+    REQUIRE(merged.status == 0);
+    CHECK(merged.out == whole.out);
+  }
+  // Without --labels a block would see some of the labels only: refused.
+  const auto no_labels = run_cli({"log_loss", "-q", "-", "--target-column", "label", "--column", "sample_weight=w"}, csv);
+  CHECK(no_labels.status == 2);
+  CHECK(no_labels.err.find("--labels") != std::string::npos);
+  CHECK(no_labels.out.empty());
+  // Keras's mse of the same columns against 0.5, weighted per row.
+  std::string rows_half = "p0,p1,p2,t0,t1,t2,w\n";
+  std::string mse_csv = rows_half;
+  for (int i = 0; i < 60000; ++i) {  // 360k values: several blocks
+    std::snprintf(buf, sizeof buf, "%.4f,%.4f,%.4f,0.5,0.25,1,%.2f\n", u(gen), u(gen), u(gen), std::round(u(gen) * 100) / 50);
+    mse_csv += buf;
+  }
+  for (const char* red : {"sum_over_batch_size", "sum", "mean_with_sample_weight"}) {
+    CAPTURE(red);
+    const auto streamed = run_cli({"mse", "-q", "-r", red, "-", "--column", "input=0:2", "--column", "target=3:5", "--column", "sample_weight=w"},
+                                  mse_csv);
+    REQUIRE(streamed.status == 0);
+    // The same rows as JSON arrays, read whole.
+    std::string x = "[", t = "[", w = "[";
+    std::istringstream in(mse_csv);
+    std::string line;
+    std::getline(in, line);
+    for (int i = 0; std::getline(in, line); ++i) {
+      std::vector<std::string> f;
+      std::stringstream ls(line);
+      for (std::string cell; std::getline(ls, cell, ',');) f.push_back(cell);
+      x += std::string(i ? "," : "") + "[" + f[0] + "," + f[1] + "," + f[2] + "]";
+      t += std::string(i ? "," : "") + "[" + f[3] + "," + f[4] + "," + f[5] + "]";
+      w += std::string(i ? "," : "") + f[6];
+    }
+    x += "]";
+    t += "]";
+    w += "]";
+    std::ofstream(temp_path("mse_x.json")) << x;
+    std::ofstream(temp_path("mse_t.json")) << t;
+    std::ofstream(temp_path("mse_w.json")) << w;
+    const auto whole = run_cli({"mse", "-q", "-r", red, "--sample-weight", temp_path("mse_w.json"), temp_path("mse_x.json"), temp_path("mse_t.json")});
+    REQUIRE(whole.status == 0);
+    CHECK(streamed.out == whole.out);
+  }
+}

@@ -597,6 +597,53 @@ void generalized_cross_entropy_steps(const Args& args, const Settings& s, std::v
   st.push_back({"d loss / d p[y]", "-p_t^(q - 1); 0 for the other classes", num(-(t_float32 ? static_cast<double>(std::pow(static_cast<float>(pt), static_cast<float>(q - 1))) : std::pow(pt, q - 1)))});
 }
 
+void sklearn_log_loss_steps(const Args& args, const Settings&, std::vector<Step>& st) {
+  const Values &oh = args[2], &clipped = args[3], &q = args[4];
+  double loss = 0;
+  for (std::size_t k = 0; k < q.size(); ++k)
+    if (oh[k] != 0) loss -= oh[k] * std::log(q[k]);
+  st.push_back({"y_pred", args[0].size() == 1 ? "the greater label's probability p: the row is [1 - p, p]" : "", vec(args[0])});
+  st.push_back({"y_true", "", vec(args[1])});
+  st.push_back({"one-hot y", "over the sorted labels", vec(oh)});
+  st.push_back({"clipped", "min(max(p, eps), 1 - eps)", vec(clipped)});
+  st.push_back({"q", "clipped / its sum (renormalised)", vec(q)});
+  st.push_back({"loss", "-sum y log q", num(loss + 0.0)});
+}
+
+void sklearn_brier_steps(const Args& args, const Settings&, std::vector<Step>& st) {
+  const double p = args[0][0], o = args[2][0];
+  st.push_back({"y_prob p", "", num(p)});
+  st.push_back({"y_true", "", num(args[1][0])});
+  st.push_back({"outcome o", "1 where y_true == pos_label, else 0", num(o)});
+  st.push_back({"(o - p)^2", "the sample's loss", num((o - p) * (o - p))});
+}
+
+void sklearn_squared_steps(const Args& args, const Settings&, std::vector<Step>& st) {
+  Values sq(args[0].size());
+  for (std::size_t k = 0; k < sq.size(); ++k) sq[k] = (args[1][k] - args[0][k]) * (args[1][k] - args[0][k]);
+  st.push_back({"y_pred", "", vec(args[0])});
+  st.push_back({"y_true", "", vec(args[1])});
+  st.push_back({"(y_true - y_pred)^2", "one an output", vec(sq)});
+}
+
+void sklearn_absolute_steps(const Args& args, const Settings&, std::vector<Step>& st) {
+  Values ab(args[0].size());
+  for (std::size_t k = 0; k < ab.size(); ++k) ab[k] = std::fabs(args[0][k] - args[1][k]);
+  st.push_back({"y_pred", "", vec(args[0])});
+  st.push_back({"y_true", "", vec(args[1])});
+  st.push_back({"|y_pred - y_true|", "one an output", vec(ab)});
+}
+
+namespace {
+// Row p (along dim 0) of a tensor: its values as a list.
+Values row_of(const Tensor& t, std::int64_t p) {
+  if (t.shape.empty()) return t.data;
+  const auto width = static_cast<std::size_t>(t.data.size() / static_cast<std::size_t>(std::max<std::int64_t>(1, t.shape[0])));
+  return Values(t.data.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(p) * width),
+                t.data.begin() + static_cast<std::ptrdiff_t>((static_cast<std::size_t>(p) + 1) * width));
+}
+}  // namespace
+
 void explain(const FunctionSpec& fn, const Data& given, const Settings& s, const std::vector<std::int64_t>& picks,
              Result& r) {
   if (!r.rows.empty()) return;  // compare explains itself in its notes
@@ -641,7 +688,12 @@ void explain(const FunctionSpec& fn, const Data& given, const Settings& s, const
   const std::int64_t nd = data.input.dims();
   const std::int64_t dim = elementwise ? std::max<std::int64_t>(nd - 1, 0) : core::normalize_dim(*s.dim, nd);
   Ctx c{fn, data, s, r, core::make_layout(data.input.shape, dim), core::positions_shape(data.input.shape, dim), dim};
-  const std::int64_t total = c.layout.positions();
+  // A table's explain_rows: a sample is a row (dim 0) of each.
+  std::vector<const Tensor*> rows;
+  for (auto name : spec->explain_rows)
+    rows.push_back(name == "input" ? &given.input : name == "target" ? get_arg(given, *spec, "target") : r.find(std::string(name)));
+  const bool by_rows = !rows.empty() && std::all_of(rows.begin(), rows.end(), [](const Tensor* t) { return t != nullptr; });
+  const std::int64_t total = by_rows ? (given.input.shape.empty() ? 1 : given.input.shape[0]) : c.layout.positions();
   std::vector<std::int64_t> shown = picks;
   if (shown.empty())
     for (std::int64_t p = 0; p < std::min(total, kDefaultSamples); ++p) shown.push_back(p);
@@ -654,7 +706,11 @@ void explain(const FunctionSpec& fn, const Data& given, const Settings& s, const
   const bool sparse = !prob_target;  // class indices (the op accepted them)
   for (auto p : shown) {
     Section sec{"sample " + idx(p, c.positions), {}};
-    if (activation && elementwise) {  // sigmoid
+    if (by_rows) {
+      Args args;
+      for (auto* t : rows) args.push_back(row_of(*t, p));
+      spec->explain_steps(args, s, sec.steps);
+    } else if (activation && elementwise) {  // sigmoid
       sec.steps.push_back({"x", "", vec(slice(data.input, c.layout, p))});
       Values sg = slice(data.input, c.layout, p);
       for (auto& v : sg) v = 1 / (1 + std::exp(-v));
@@ -692,7 +748,8 @@ void explain(const FunctionSpec& fn, const Data& given, const Settings& s, const
   const Tensor* denom = r.find("denominator");
   if (const Tensor* u = r.find("unweighted_losses"); u && losses) {
     red.steps.push_back({"unweighted losses", "", *u});
-    red.steps.push_back({"sample_weight", "squeezed or expanded to the losses' rank, then broadcast", *given.get("sample_weight")});
+    red.steps.push_back({"sample_weight", fn.family == Family::Keras ? "squeezed or expanded to the losses' rank, then broadcast" : "one a sample",
+                         *given.get("sample_weight")});
   }
   if (losses) {
     red.steps.push_back({r.find("unweighted_losses") ? "weighted losses" : "per-sample losses",
@@ -705,6 +762,8 @@ void explain(const FunctionSpec& fn, const Data& given, const Settings& s, const
                         : sparse && keras && !elementwise && s.ignore_index ? "valid targets + epsilon (keras ignore_class)"
                         : r.reduction == "batchmean" ? "input.size(0), the batch size (batchmean)"
                         : r.reduction == "mean_with_sample_weight" && given.get("sample_weight") ? "the sum of sample_weight (mean_with_sample_weight)"
+                        : fn.family == Family::Sklearn && given.get("sample_weight") ? "the sum of sample_weight (np.average)"
+                        : fn.family == Family::Sklearn ? "the number of values averaged (np.average)"
                                                                                          : "the number of per-sample losses";
       red.steps.push_back({"denominator", why, *denom});
       red.steps.push_back({"loss", "sum / denominator", *loss});

@@ -56,6 +56,14 @@ void keras_poisson_steps(const Args& args, const Settings& settings, std::vector
 // its label): p_t, (1 - p_t^q) / q.
 void generalized_cross_entropy_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 
+// scikit-learn (args: the rows of the table's explain_rows): log_loss
+// (y_pred, y_true, one-hot, clipped, renormalised), brier_score_loss (y_prob,
+// y_true, outcome), mean_squared_error and mean_absolute_error (y_pred, y_true).
+void sklearn_log_loss_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void sklearn_brier_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void sklearn_squared_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void sklearn_absolute_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+
 // Adds r.explanation and r.explain_note. `settings` are resolved (dim and
 // reduction set); `picks` are sample (position) indices, empty = the first few.
 }  // namespace losscalc::explain

@@ -74,6 +74,15 @@ template <class T>
 Result poisson(const Data& data, const Settings& settings);
 template <class T>
 Result categorical_generalized_cross_entropy(const Data& data, const Settings& s);
+// scikit-learn 1.2 (ops/sklearn.cpp).
+template <class T>
+Result sklearn_log_loss(const Data& data, const Settings& s);
+template <class T>
+Result sklearn_brier_score_loss(const Data& data, const Settings& s);
+template <class T>
+Result sklearn_mean_squared_error(const Data& data, const Settings& s);
+template <class T>
+Result sklearn_mean_absolute_error(const Data& data, const Settings& s);
 template <class T>
 Result categorical_crossentropy(const Data& data, const Settings& settings);
 template <class T>
