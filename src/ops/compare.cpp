@@ -1,6 +1,8 @@
 // compare: the same data through torch's, tf.nn's and Keras's conventions,
 // side by side, with the reasons their numbers differ.
+#include <algorithm>
 #include <cmath>
+#include <map>
 #include <type_traits>
 
 #include "error.h"
@@ -67,6 +69,124 @@ bool all_in_unit_interval(const Tensor& t) {
   for (double v : t.data)
     if (!(v >= 0 && v <= 1)) return false;
   return true;
+}
+
+// Settings of a table function: its parameters' defaults, then `numbers`.
+Settings with_numbers(Settings st, const std::map<std::string, double, std::less<>>& numbers) {
+  for (auto& [k, v] : numbers) st.numbers[k] = v;
+  return st;
+}
+
+// Rows that compute another reduction than the group's (Keras's 'sum' and
+// torch's): shown, left out of the agreement.
+bool other_reduction(const Row& row) {
+  return row.call.find("reduction='sum'") != std::string::npos || row.call.find("# reduction='mean'") != std::string::npos;
+}
+
+// The regression and divergence groups, for a target of the input's shape:
+// squared error, absolute error, Huber / smooth L1, and where the data fit,
+// KL divergence and Poisson.
+template <class T>
+void regression_rows(std::vector<Row>& rows, std::map<std::string, std::vector<std::string>>& reasons, const Data& data,
+                     const Settings& s, bool probs, bool regression) {
+  const Tensor& x = data.input;
+  const Tensor& t = *data.target;
+  Data plain;
+  plain.input = x;
+  plain.target = t;
+  const std::int64_t nd = x.dims();
+  const std::int64_t classes = nd == 0 ? 1 : x.shape.back();
+  const auto torch_settings = [&](Reduction r, const std::map<std::string, double, std::less<>>& numbers) {
+    return with_numbers(base(s, r, -1), numbers);
+  };
+  const auto keras_settings = [&](Reduction r) {
+    Settings st = base(s, r, nd - 1);
+    return st;
+  };
+  const auto sklearn_settings = [&]() {
+    Settings st = base(s, Reduction::Mean, -1);
+    st.numbers["squared"] = 1;
+    st.param_text["multioutput"] = "uniform_average";
+    return st;
+  };
+  const bool two_d = nd == 2;
+  bool one_hot = true;  // a one-hot target's KL is the cross-entropy above
+  for (double v : t.data) one_hot = one_hot && (v == 0 || v == 1);
+
+  if (regression) {
+  current_group = "squared error";
+  rows.push_back(run_row("torch", "F.mse_loss(x, t)", &mse_loss<T>, plain, torch_settings(Reduction::Mean, {})));
+  keras_rows<T>(rows, "MeanSquaredError()(t, x)", &mean_squared_error<T>, &mean_squared_error<float>, plain,
+                keras_settings(Reduction::SumOverBatchSize));
+  if (nd >= 1 && nd <= 2)
+    rows.push_back(run_row("sklearn", "mean_squared_error(t, x)", &sklearn_mean_squared_error<T>, plain, sklearn_settings()));
+  rows.push_back(run_row("torch", "F.mse_loss(x, t, reduction='sum')", &mse_loss<T>, plain, torch_settings(Reduction::Sum, {})));
+  rows.push_back(run_row("keras", "MeanSquaredError(reduction='sum')(t, x)", &mean_squared_error<T>, plain, keras_settings(Reduction::Sum)));
+  reasons["squared error"].push_back(
+      "The 'sum' rows are other reductions: torch's sums every element's square, Keras's sums the per-sample means "
+      "(each the mean over the last axis, " + std::to_string(classes) + " values), so it is torch's sum / " + std::to_string(classes) +
+      "; the means agree.");
+
+  current_group = "absolute error";
+  rows.push_back(run_row("torch", "F.l1_loss(x, t)", &l1_loss<T>, plain, torch_settings(Reduction::Mean, {})));
+  keras_rows<T>(rows, "MeanAbsoluteError()(t, x)", &mean_absolute_error<T>, &mean_absolute_error<float>, plain,
+                keras_settings(Reduction::SumOverBatchSize));
+  if (nd >= 1 && nd <= 2) {
+    Settings st = sklearn_settings();
+    rows.push_back(run_row("sklearn", "mean_absolute_error(t, x)", &sklearn_mean_absolute_error<T>, plain, st));
+  }
+
+  current_group = "huber";
+  rows.push_back(run_row("torch", "F.huber_loss(x, t, delta=1.0)", &huber_loss<T>, plain, torch_settings(Reduction::Mean, {{"delta", 1.0}})));
+  rows.push_back(run_row("torch", "F.smooth_l1_loss(x, t, beta=1.0)", &smooth_l1_loss<T>, plain,
+                         torch_settings(Reduction::Mean, {{"beta", 1.0}})));
+  {
+    Settings ks = keras_settings(Reduction::SumOverBatchSize);
+    ks.numbers["delta"] = 1.0;
+    keras_rows<T>(rows, "Huber(delta=1.0)(t, x)", &huber<T>, &huber<float>, plain, ks);
+  }
+  reasons["huber"].push_back(
+      "huber_loss(delta) is delta * smooth_l1_loss(beta=delta): the two agree at delta = beta = 1 only (smooth_l1 divides the "
+      "quadratic part by beta, huber does not); Keras's Huber is torch's huber_loss, averaged per sample first.");
+
+  }
+
+  // KL: the target's rows are distributions; torch takes log-probabilities.
+  const bool target_distributions = nd >= 1 && slices_are_distributions(t, nd - 1);
+  if (target_distributions && probs && !one_hot) {
+    current_group = "kl";
+    Data log_q = plain;
+    for (auto& v : log_q.input.data) v = std::log(v);
+    rows.push_back(run_row("torch", "F.kl_div(torch.log(p), t, reduction='batchmean')", &kl_div<T>, log_q,
+                           torch_settings(Reduction::BatchMean, {{"log_target", 0}})));
+    rows.push_back(run_row("torch", "F.kl_div(torch.log(p), t)  # reduction='mean'", &kl_div<T>, log_q,
+                           torch_settings(Reduction::Mean, {{"log_target", 0}})));
+    if (two_d)
+      keras_rows<T>(rows, "KLDivergence()(t, p)", &kl_divergence<T>, &kl_divergence<float>, plain, keras_settings(Reduction::SumOverBatchSize));
+    reasons["kl"].push_back("torch's F.kl_div takes log-probabilities (here torch.log(p)) and Keras probabilities; torch's default "
+                            "'mean' divides the sum by every element, C = " + std::to_string(classes) +
+                            " times smaller than the KL, which is 'batchmean'.");
+    reasons["kl"].push_back("Keras clips both p and t to [" + print::shortest(s.epsilon) + ", 1] and sums each row: "
+                            "the KL per sample, then their mean, which is torch's batchmean for (N, C) data.");
+  }
+
+  // Poisson: positive rates and counts (torch's log_input=False reads rates).
+  bool rates = true, counts = true;
+  for (double v : x.data) rates = rates && v > 0 && std::isfinite(v);
+  for (double v : t.data) counts = counts && v >= 0 && std::isfinite(v);
+  if (regression && rates && counts) {
+    current_group = "poisson";
+    rows.push_back(run_row("torch", "F.poisson_nll_loss(x, t, log_input=False)", &poisson_nll_loss<T>, plain,
+                           torch_settings(Reduction::Mean, {{"log_input", 0}, {"full", 0}, {"eps", 1e-8}})));
+    keras_rows<T>(rows, "Poisson()(t, x)", &poisson<T>, &poisson<float>, plain, keras_settings(Reduction::SumOverBatchSize));
+    Data log_x = plain;
+    for (auto& v : log_x.input.data) v = std::log(v);
+    rows.push_back(run_row("tf.nn", "tf.reduce_mean(tf.nn.log_poisson_loss(t, tf.math.log(x)))", &log_poisson_loss<T>, log_x,
+                           with_numbers(base(s, Reduction::Mean, -1), {{"compute_full_loss", 0}})));
+    reasons["poisson"].push_back("The rates get an eps inside the log: torch 1e-8 (its eps), Keras " + print::shortest(s.epsilon) +
+                                 " (the backend epsilon), tf.nn none (it takes log-rates); and torch's default log_input=True "
+                                 "would read x as log-rates.");
+  }
 }
 
 }  // namespace
@@ -197,6 +317,11 @@ Result compare(const Data& data, const Settings& s) {
     }
   }
 
+  std::map<std::string, std::vector<std::string>> group_reasons;
+  // Regression groups for targets that are not labels (values outside [0, 1]);
+  // KL for soft targets.
+  if (!index && target.shape == x.shape) regression_rows<T>(rows, group_reasons, data, s, probs, !all_in_unit_interval(target));
+
   // The notes are derived from the rows shown: each group says whether its
   // numbers agree (NaN and inf never agree with a finite number), and when
   // they differ, the reasons that apply to this data and to its rows.
@@ -289,12 +414,17 @@ Result compare(const Data& data, const Settings& s) {
 
   // Agreement within each group (the misuse row and the float32 rows left out).
   const double tolerance = s.dtype == DType::Float32 ? 1e-5 : 1e-12;
-  for (const char* group : {"multi-class", "binary"}) {
+  group_reasons["multi-class"] = multi;
+  group_reasons["binary"] = binary;
+  std::vector<std::string> groups;
+  for (auto& row : rows)
+    if (std::find(groups.begin(), groups.end(), row.group) == groups.end()) groups.push_back(row.group);
+  for (const std::string& group : groups) {
     std::vector<double> losses;
     std::vector<std::string> failed;
     for (auto& row : rows) {
       if (row.group != group || row.call.find("taken as logits") != std::string::npos ||
-          row.call.find(kFloat32Mark) != std::string::npos)
+          row.call.find(kFloat32Mark) != std::string::npos || other_reduction(row))
         continue;
       if (row.error.empty())
         losses.push_back(row.loss);
@@ -302,7 +432,7 @@ Result compare(const Data& data, const Settings& s) {
         failed.push_back(row.framework);
     }
     if (losses.size() + failed.size() < 2) continue;
-    auto& reasons = group == std::string("binary") ? binary : multi;
+    auto& reasons = group_reasons[group];
     bool all_finite = true, same = true;
     for (double v : losses) all_finite = all_finite && std::isfinite(v);
     for (double v : losses) {
@@ -315,6 +445,8 @@ Result compare(const Data& data, const Settings& s) {
     const std::string where = failed.empty() ? "" : " where they apply";
     if (losses.size() >= 2 && same && all_finite) {
       notes.push_back(head + "agree on this data" + where + ".");
+      if (group != "multi-class" && group != "binary")  // what still differs (other reductions, conventions)
+        for (auto& reason : reasons) notes.push_back(reason);
       continue;
     }
     if (losses.size() >= 2 && same)

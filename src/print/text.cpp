@@ -17,15 +17,16 @@ namespace {
 // the notes on why the numbers differ.
 std::string comparison(const Result& r, const OutputOptions& o) {
   std::string s = r.function + " (" + r.dtype + "): " + r.summary + "\n\n";
-  std::size_t call_width = 0;
+  std::size_t call_width = 0, framework_width = 5;
   for (auto& row : r.rows) call_width = std::max(call_width, row.call.size());
+  for (auto& row : r.rows) framework_width = std::max(framework_width, row.framework.size());
   std::string group;
   for (auto& row : r.rows) {
     if (row.group != group) {
       group = row.group;
       s += group + " losses:\n";
     }
-    s += "  " + row.framework + std::string(7 - std::min<std::size_t>(row.framework.size(), 6), ' ') + row.call +
+    s += "  " + row.framework + std::string(framework_width + 2 - row.framework.size(), ' ') + row.call +
          std::string(call_width + 2 - row.call.size(), ' ');
     s += row.error.empty() ? exact(row.loss, o) : "n/a: " + row.error;
     s += "\n";
