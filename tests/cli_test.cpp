@@ -397,3 +397,18 @@ TEST_CASE("scikit-learn functions: losscalc's own gradient matches central finit
                          {"sklearn.mean_absolute_error", "--sample-weight", "[1,2,0.5]"}})
     check_finite_differences(fn, reg);
 }
+
+TEST_CASE("optax functions: grad and grad_target match central finite differences") {
+  // -r sum: the gradient printed for -r none is the summed losses' too.
+  const std::vector<FdArg> reg{{{0.3, 1.2, -0.5, 2.0, 0.1, -0.7}, {2, 3}, "grad"}, {{1.0, 0.5, 0.4, 1.5, -0.2, 0.0}, {2, 3}, "grad_target"}};
+  for (const auto& fn : {std::vector<std::string>{"optax.squared_error", "-r", "sum"}, {"optax.l2_loss", "-r", "mean"}, {"optax.huber_loss", "--delta", "0.6", "-r", "sum"},
+                         {"optax.log_cosh", "-r", "sum"}, {"optax.sigmoid_binary_cross_entropy", "-r", "sum"}, {"optax.softmax_cross_entropy", "-r", "sum"},
+                         {"optax.softmax_cross_entropy", "--axis", "0", "-r", "sum"}, {"optax.safe_softmax_cross_entropy", "-r", "mean"},
+                         {"optax.poly_loss_cross_entropy", "--epsilon", "1.5", "-r", "sum"}})
+    check_finite_differences(fn, reg);
+  const std::vector<FdArg> kl{{{-1.2, -0.9, -1.2, -0.3, -2.0, -1.1}, {2, 3}, "grad"}, {{0.2, 0.5, 0.3, 0.6, 0.1, 0.3}, {2, 3}, "grad_target"}};
+  for (const auto& fn : {std::vector<std::string>{"optax.kl_divergence", "-r", "sum"}, {"optax.kl_divergence_with_log_targets", "-r", "sum"},
+                         {"optax.generalized_kl_divergence", "-r", "mean"}, {"optax.kl_divergence", "--axis", "0", "-r", "sum"}})
+    check_finite_differences(fn, kl);
+  check_finite_differences({"optax.softmax_cross_entropy_with_integer_labels", "-r", "sum"}, {reg[0], {{2, 0}, {2}, ""}});
+}

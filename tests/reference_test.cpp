@@ -115,3 +115,7 @@ TEST_CASE("torch 1.13 reference cases: kl_div, poisson_nll_loss, gaussian_nll_lo
 TEST_CASE("scikit-learn 1.2 reference cases: log_loss, brier_score_loss, mean_squared_error, mean_absolute_error") {
   run_reference_file(LOSSCALC_SOURCE_DIR "/tests/torch/sklearn_reference_cases.json");
 }
+
+TEST_CASE("optax reference cases (emulated from optax 0.2.9.dev and JAX's autodiff): regression, KL and cross-entropy losses") {
+  run_reference_file(LOSSCALC_SOURCE_DIR "/tests/torch/optax_reference_cases.json");
+}

@@ -644,6 +644,100 @@ Values row_of(const Tensor& t, std::int64_t p) {
 }
 }  // namespace
 
+namespace {
+// Elementwise optax: x, t (0 when not given), e = x - t, then `loss(e)`.
+template <class Loss>
+void optax_elementwise(const Args& args, std::vector<Step>& st, const std::string& formula, Loss loss) {
+  const Values& x = args[0];
+  const Values t = args.size() > 1 ? args[1] : Values(x.size(), 0.0);
+  Values e(x.size()), l(x.size());
+  for (std::size_t k = 0; k < x.size(); ++k) {
+    e[k] = rd(x[k] - t[k]);
+    l[k] = loss(e[k]);
+  }
+  st.push_back({"predictions x", "", vec(x)});
+  st.push_back({"targets t", args.size() > 1 ? "" : "none given: 0", vec(t)});
+  st.push_back({"e = x - t", "", vec(e)});
+  st.push_back({"loss", formula, vec(l)});
+}
+}  // namespace
+
+void optax_squared_steps(const Args& args, const Settings&, std::vector<Step>& st) {
+  optax_elementwise(args, st, "e^2, per element", [](double e) { return rd(e * e); });
+}
+void optax_half_squared_steps(const Args& args, const Settings&, std::vector<Step>& st) {
+  optax_elementwise(args, st, "0.5 e^2, per element", [](double e) { return rd(0.5 * rd(e * e)); });
+}
+void optax_huber_steps(const Args& args, const Settings& s, std::vector<Step>& st) {
+  const double delta = rd(s.number("delta"));
+  optax_elementwise(args, st, "0.5 q^2 + delta (|e| - q), q = min(|e|, delta); delta " + print::shortest(delta), [delta](double e) {
+    const double a = std::fabs(e), q = std::min(a, delta);
+    return rd(rd(0.5 * rd(q * q)) + rd(delta * rd(a - q)));
+  });
+}
+void optax_log_cosh_steps(const Args& args, const Settings&, std::vector<Step>& st) {
+  optax_elementwise(args, st, "logaddexp(e, -e) - log 2", [](double e) {
+    const double a = std::fabs(e);
+    return rd(rd(a + std::log1p(rexp(rd(-2 * a)))) - rd(std::log(2.0)));
+  });
+}
+void optax_sigmoid_steps(const Args& args, const Settings&, std::vector<Step>& st) {
+  const Values &x = args[0], &y = args[1];
+  Values lp(x.size()), lnp(x.size()), l(x.size());
+  const auto softplus = [](double z) { return rd(std::max(z, 0.0) + std::log1p(rexp(-std::fabs(z)))); };
+  for (std::size_t k = 0; k < x.size(); ++k) {
+    lp[k] = -softplus(-x[k]);
+    lnp[k] = -softplus(x[k]);
+    l[k] = rd(rd(-y[k] * lp[k]) - rd(rd(1 - y[k]) * lnp[k]));
+  }
+  st.push_back({"logits x", "", vec(x)});
+  st.push_back({"labels y", "", vec(y)});
+  st.push_back({"log_sigmoid(x)", "-softplus(-x)", vec(lp)});
+  st.push_back({"log_sigmoid(-x)", "-softplus(x)", vec(lnp)});
+  st.push_back({"loss", "-y log_sigmoid(x) - (1 - y) log_sigmoid(-x), per element", vec(l)});
+}
+void optax_kl_steps(const Args& args, const Settings&, std::vector<Step>& st) {
+  const Values &lq = args[0], &t = args[1];
+  Values term(lq.size());
+  double sum = 0;
+  for (std::size_t k = 0; k < lq.size(); ++k) {
+    const double wlog = t[k] == 0 ? 0.0 : rlog(t[k]);
+    term[k] = rd(t[k] * rd(wlog - lq[k]));
+    sum = rd(sum + term[k]);
+  }
+  st.push_back({"log-predictions log q", "", vec(lq)});
+  st.push_back({"targets t", "", vec(t)});
+  st.push_back({"t (log t - log q)", "log t taken as 0 where t = 0 (not xlogy)", vec(term)});
+  st.push_back({"sum over the axis", "the example's KL (optax.kl_divergence's value)", num(sum)});
+}
+void optax_softmax_ce_steps(const Args& args, const Settings&, std::vector<Step>& st) {
+  const Values &x = args[0], &y = args[1];
+  Values prob;
+  const Values lsm = softmax_steps(st, x, prob, "logits x", std::nullopt, std::nullopt);
+  double sum = 0;
+  for (std::size_t k = 0; k < x.size(); ++k) {
+    sum = rd(sum + (y[k] == 0 ? 0.0 : rd(y[k] * lsm[k])));
+  }
+  st.push_back({"labels y", "", vec(y)});
+  st.push_back({"-sum y log_softmax", "the example's cross-entropy (poly_loss adds epsilon sum y (1 - p))", num(-sum)});
+}
+void optax_integer_ce_steps(const Args& args, const Settings&, std::vector<Step>& st) {
+  const Values& x = args[0];
+  double m = -INFINITY, se = 0;
+  for (double v : x) m = std::max(m, v);
+  for (double v : x) se = rd(se + rexp(rd(v - m)));
+  const double lse = rd(rd(rlog(se)) + m);
+  st.push_back({"logits x", "", vec(x)});
+  st.push_back({"logsumexp(x)", "max + log(sum(exp(x - max)))", num(lse)});
+  if (args[1].empty()) return;
+  auto label = static_cast<std::int64_t>(args[1][0]);
+  const auto c = static_cast<std::int64_t>(x.size());
+  if (label < 0 && label >= -c) label += c;
+  st.push_back({"label", "negative labels wrap (take_along_axis); out of range gives NaN", num(args[1][0])});
+  const double picked = label >= 0 && label < c ? x[static_cast<std::size_t>(label)] : NAN;
+  st.push_back({"loss", "logsumexp - x[label]", num(rd(lse - picked))});
+}
+
 void explain(const FunctionSpec& fn, const Data& given, const Settings& s, const std::vector<std::int64_t>& picks,
              Result& r) {
   if (!r.rows.empty()) return;  // compare explains itself in its notes
@@ -719,7 +813,9 @@ void explain(const FunctionSpec& fn, const Data& given, const Settings& s, const
       activation_sample(c, p, sec);
     } else if (!elementwise && spec->explain_steps) {  // a class axis and one label a sample
       Args args{slice(data.input, c.layout, p), {}};
-      if (data.target && static_cast<std::int64_t>(data.target->data.size()) == total)
+      if (data.target && data.target->shape == data.input.shape)
+        args[1] = slice(*data.target, c.layout, p);
+      else if (data.target && static_cast<std::int64_t>(data.target->data.size()) == total)
         args[1].push_back(data.target->data[static_cast<std::size_t>(p)]);
       spec->explain_steps(args, s, sec.steps);
     } else if (elementwise && spec->explain_steps) {

@@ -64,6 +64,17 @@ void sklearn_brier_steps(const Args& args, const Settings& settings, std::vector
 void sklearn_squared_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 void sklearn_absolute_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 
+// optax: elementwise (predictions, targets or 0 when none given), and along
+// the axis (one example's row of the input, and of the target or its label).
+void optax_squared_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void optax_half_squared_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void optax_huber_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void optax_log_cosh_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void optax_sigmoid_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void optax_kl_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void optax_softmax_ce_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void optax_integer_ce_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+
 // Adds r.explanation and r.explain_note. `settings` are resolved (dim and
 // reduction set); `picks` are sample (position) indices, empty = the first few.
 }  // namespace losscalc::explain

@@ -74,6 +74,31 @@ template <class T>
 Result poisson(const Data& data, const Settings& settings);
 template <class T>
 Result categorical_generalized_cross_entropy(const Data& data, const Settings& s);
+// optax (ops/optax.cpp).
+template <class T>
+Result optax_squared_error(const Data& data, const Settings& s);
+template <class T>
+Result optax_l2_loss(const Data& data, const Settings& s);
+template <class T>
+Result optax_huber_loss(const Data& data, const Settings& s);
+template <class T>
+Result optax_log_cosh(const Data& data, const Settings& s);
+template <class T>
+Result optax_sigmoid_binary_cross_entropy(const Data& data, const Settings& s);
+template <class T>
+Result optax_kl_divergence(const Data& data, const Settings& s);
+template <class T>
+Result optax_kl_divergence_with_log_targets(const Data& data, const Settings& s);
+template <class T>
+Result optax_generalized_kl_divergence(const Data& data, const Settings& s);
+template <class T>
+Result optax_softmax_cross_entropy(const Data& data, const Settings& s);
+template <class T>
+Result optax_safe_softmax_cross_entropy(const Data& data, const Settings& s);
+template <class T>
+Result optax_poly_loss_cross_entropy(const Data& data, const Settings& s);
+template <class T>
+Result optax_softmax_cross_entropy_with_integer_labels(const Data& data, const Settings& s);
 // scikit-learn 1.2 (ops/sklearn.cpp).
 template <class T>
 Result sklearn_log_loss(const Data& data, const Settings& s);
