@@ -120,6 +120,7 @@ void regression_rows(std::vector<Row>& rows, std::map<std::string, std::vector<s
                 keras_settings(Reduction::SumOverBatchSize));
   if (nd >= 1 && nd <= 2)
     rows.push_back(run_row("sklearn", "mean_squared_error(t, x)", &sklearn_mean_squared_error<T>, plain, sklearn_settings()));
+  rows.push_back(run_row("optax", "jnp.mean(optax.squared_error(x, t))", &optax_squared_error<T>, plain, base(s, Reduction::Mean, -1)));
   rows.push_back(run_row("torch", "F.mse_loss(x, t, reduction='sum')", &mse_loss<T>, plain, torch_settings(Reduction::Sum, {})));
   rows.push_back(run_row("keras", "MeanSquaredError(reduction='sum')(t, x)", &mean_squared_error<T>, plain, keras_settings(Reduction::Sum)));
   reasons["squared error"].push_back(
@@ -145,6 +146,8 @@ void regression_rows(std::vector<Row>& rows, std::map<std::string, std::vector<s
     ks.numbers["delta"] = 1.0;
     keras_rows<T>(rows, "Huber(delta=1.0)(t, x)", &huber<T>, &huber<float>, plain, ks);
   }
+  rows.push_back(run_row("optax", "jnp.mean(optax.huber_loss(x, t, delta=1.0))", &optax_huber_loss<T>, plain,
+                         torch_settings(Reduction::Mean, {{"delta", 1.0}})));
   reasons["huber"].push_back(
       "huber_loss(delta) is delta * smooth_l1_loss(beta=delta): the two agree at delta = beta = 1 only (smooth_l1 divides the "
       "quadratic part by beta, huber does not); Keras's Huber is torch's huber_loss, averaged per sample first.");
@@ -161,8 +164,11 @@ void regression_rows(std::vector<Row>& rows, std::map<std::string, std::vector<s
                            torch_settings(Reduction::BatchMean, {{"log_target", 0}})));
     rows.push_back(run_row("torch", "F.kl_div(torch.log(p), t)  # reduction='mean'", &kl_div<T>, log_q,
                            torch_settings(Reduction::Mean, {{"log_target", 0}})));
-    if (two_d)
+    if (two_d) {
       keras_rows<T>(rows, "KLDivergence()(t, p)", &kl_divergence<T>, &kl_divergence<float>, plain, keras_settings(Reduction::SumOverBatchSize));
+      rows.push_back(run_row("optax", "jnp.mean(optax.kl_divergence(jnp.log(p), t))", &optax_kl_divergence<T>, log_q,
+                             base(s, Reduction::Mean, nd - 1)));
+    }
     reasons["kl"].push_back("torch's F.kl_div takes log-probabilities (here torch.log(p)) and Keras probabilities; torch's default "
                             "'mean' divides the sum by every element, C = " + std::to_string(classes) +
                             " times smaller than the KL, which is 'batchmean'.");
@@ -242,6 +248,10 @@ Result compare(const Data& data, const Settings& s) {
       ks.ignore_index = s.ignore_index;
       keras_rows<T>(rows, "SparseCategoricalCrossentropy(from_logits=True" + args_of(s, false, true, false, "ignore_class") + ")(y, x)",
                     &sparse_categorical_crossentropy<T>, &sparse_categorical_crossentropy<float>, no_weight, ks);
+      if (s.label_smoothing == 0 || !index)
+        rows.push_back(run_row("optax", "jnp.mean(optax.softmax_cross_entropy_with_integer_labels(x, y" +
+                                            std::string(last_dim != nd - 1 ? ", axis=" + std::to_string(last_dim) : "") + "))",
+                               &optax_softmax_cross_entropy_with_integer_labels<T>, no_weight, base(s, Reduction::Mean, last_dim)));
     } else {
       Settings st = base(s, Reduction::Mean, torch_dim);
       st.ignore_index = s.ignore_index;
@@ -280,6 +290,9 @@ Result compare(const Data& data, const Settings& s) {
         ks.from_logits = true;
         keras_rows<T>(rows, "CategoricalCrossentropy(from_logits=True" + (smooth.empty() ? "" : ", " + smooth) + ")(t, x)",
                       &categorical_crossentropy<T>, &categorical_crossentropy<float>, no_weight, ks);
+        if (s.label_smoothing == 0)
+          rows.push_back(run_row("optax", "jnp.mean(optax.softmax_cross_entropy(x, t))", &optax_softmax_cross_entropy<T>, no_weight,
+                                 base(s, Reduction::Mean, last_dim)));
       } else {
         rows.push_back(run_row("torch", "F.cross_entropy(torch.log(p), t" + args_of(s, weight, false, true, "") + ")",
                                &cross_entropy<T>, log_p, st));
@@ -308,6 +321,9 @@ Result compare(const Data& data, const Settings& s) {
         ks.from_logits = true;
         keras_rows<T>(rows, "BinaryCrossentropy(from_logits=True" + (smooth.empty() ? "" : ", " + smooth) + ")(t, x)",
                       &binary_crossentropy<T>, &binary_crossentropy<float>, no_weight, ks);
+        if (!data.pos_weight && !weight && s.label_smoothing == 0)
+          rows.push_back(run_row("optax", "jnp.mean(optax.sigmoid_binary_cross_entropy(x, t))", &optax_sigmoid_binary_cross_entropy<T>,
+                                 no_weight, base(s, Reduction::Mean, last_dim)));
       } else {
         rows.push_back(run_row("torch", "F.binary_cross_entropy(p, t" + std::string(weight ? ", weight=w" : "") + ")",
                                &binary_cross_entropy<T>, data, st));
@@ -342,6 +358,10 @@ Result compare(const Data& data, const Settings& s) {
   }
   if (data.pos_weight)
     binary.push_back("pos_weight: torch and tf.nn weigh the positive term by it; Keras has no pos_weight.");
+  if (weight && index) multi.push_back("optax takes no class weights either: its row is unweighted.");
+  if (index && s.ignore_index)
+    multi.push_back("optax has no ignore_index: an ignored label in [0, C) counts as that class, one outside [-C, C) makes its loss NaN "
+                    "(take_along_axis), which the mean spreads.");
   if (s.label_smoothing > 0) {
     if (index)
       multi.push_back("Label smoothing: torch's F.cross_entropy mixes in s/C per class; F.nll_loss, tf.nn and Keras's "
