@@ -26,20 +26,14 @@ class ExactSum {
       add_partial(x);
       return;
     }
-    // |x| = m * 2^(shift - 1074): m has 53 bits (52 for a subnormal).
+    // |x| = m * 2^(shift - 1074): m has 53 bits (52 for a subnormal); shifted
+    // within its 64-bit chunk it has at most 116 bits: one 128-bit add.
     const std::uint64_t m = (bits & ((std::uint64_t{1} << 52) - 1)) | (std::uint64_t{e != 0} << 52);
     const unsigned shift = e - (e != 0);
-    const unsigned k = shift >> 5;
-    // m << r has at most 84 bits: three 32-bit chunks (low, middle, top).
-    const unsigned r = shift & 31;
-    const std::uint64_t low = m << r, top = (m >> 1) >> (63 - r);
-    const auto neg = static_cast<std::uint64_t>(0) - (bits >> 63);  // all ones for a negative term
-    const auto signed_part = [neg](std::uint64_t a) { return static_cast<std::int64_t>((a ^ neg) - neg); };
-    chunk_[k] += signed_part(low & 0xffffffffu);
-    chunk_[k + 1] += signed_part(low >> 32);
-    chunk_[k + 2] += signed_part(top);
+    const Wide v = static_cast<Wide>(static_cast<UWide>(m) << (shift & 63));
+    chunk_[shift >> 6] += (bits >> 63) ? -v : v;
     has_chunks_ = true;
-    // Each term adds less than 2^32 to a chunk: carry long before 2^63.
+    // Each term adds less than 2^116 to a chunk: carry long before 2^127.
     if (++since_carry_ == kCarryEvery) carry();
   }
 
@@ -94,9 +88,11 @@ class ExactSum {
   double special() const { return settled().special_; }
 
  private:
+  __extension__ typedef __int128 Wide;
+  __extension__ typedef unsigned __int128 UWide;
   static constexpr unsigned kFastExponents = 1023 + 512;  // biased exponent of 2^512
-  static constexpr std::uint32_t kCarryEvery = std::uint32_t{1} << 24;  // far below 2^31
-  static constexpr std::size_t kChunks = 64;  // chunk k weighs 2^(32k - 1074); 2^512 needs 50
+  static constexpr std::uint32_t kCarryEvery = std::uint32_t{1} << 9;  // 512 terms of < 2^116, then < 2^64 carried in
+  static constexpr std::size_t kChunks = 32;  // chunk k weighs 2^(64k - 1074); 2^512 needs 25
 
   // Shewchuk's step: x into the non-overlapping partials.
   void add_partial(double x) {
@@ -121,11 +117,11 @@ class ExactSum {
     partials_.push_back(x);
   }
 
-  // Every chunk but the last into [0, 2^32), the excess carried upwards.
+  // Every chunk but the last into [0, 2^64), the excess carried upwards.
   void carry() {
     for (std::size_t k = 0; k + 1 < kChunks; ++k) {
-      const std::int64_t c = chunk_[k] >> 32;  // floor division by 2^32
-      chunk_[k] -= static_cast<std::int64_t>(static_cast<std::uint64_t>(c) << 32);
+      const Wide c = chunk_[k] >> 64;  // floor division by 2^64
+      chunk_[k] -= static_cast<Wide>(static_cast<UWide>(c) << 64);
       chunk_[k + 1] += c;
     }
     since_carry_ = 0;
@@ -138,13 +134,15 @@ class ExactSum {
     if (!has_chunks_) return s;
     s.carry();
     for (std::size_t k = 0; k < kChunks; ++k) {
-      const std::int64_t c = s.chunk_[k];
-      if (c == 0) continue;
-      const std::int64_t hi = c >> 32;
-      const std::int64_t lo = c - static_cast<std::int64_t>(static_cast<std::uint64_t>(hi) << 32);
-      const int at = static_cast<int>(32 * k) - 1074;
-      if (lo) s.add_partial(std::ldexp(static_cast<double>(lo), at));
-      if (hi) s.add_partial(std::ldexp(static_cast<double>(hi), at + 32));
+      // 32 bits at a time (each exact as a double), the last piece signed.
+      Wide c = s.chunk_[k];
+      for (int at = static_cast<int>(64 * k) - 1074; c != 0; at += 32) {
+        const bool last = c >= -(Wide{1} << 31) && c < (Wide{1} << 31);
+        const Wide piece = last ? c : (c & 0xffffffff);
+        s.add_partial(std::ldexp(static_cast<double>(piece), at));
+        if (last) break;
+        c >>= 32;
+      }
     }
     s.chunk_.fill(0);
     s.has_chunks_ = false;
@@ -153,7 +151,7 @@ class ExactSum {
 
   std::vector<double> partials_;
   double special_ = 0.0;
-  std::array<std::int64_t, kChunks> chunk_{};
+  std::array<Wide, kChunks> chunk_{};
   std::uint32_t since_carry_ = 0;
   bool has_chunks_ = false;
 };

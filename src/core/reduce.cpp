@@ -9,7 +9,14 @@ Reduced<T> reduce(Reduction reduction, const Forward<T>& f) {
   // Exact sums, rounded once: the same double however the rows are split
   // into blocks, threads or shards. (They start from +0, as torch's do.)
   for (Eigen::Index p = 0; p < f.loss.size(); ++p) r.loss_sum.add(static_cast<double>(f.loss[p]));
-  for (Eigen::Index p = 0; p < f.share.size(); ++p) r.share_sum.add(f.share[p]);
+  // Shares of 1 (every element counts once) are counted, not summed one by
+  // one: the same exact sum, at half the cost for an elementwise loss.
+  std::int64_t ones = 0;
+  for (Eigen::Index p = 0; p < f.share.size(); ++p) {
+    if (f.share[p] == 1.0) ++ones;
+    else r.share_sum.add(f.share[p]);
+  }
+  if (ones) r.share_sum.add(static_cast<double>(ones));
   r.total = r.loss_sum.value();
   r.denominator = r.share_sum.value() + f.extra_denominator;
   r.upstream = Vec<T>::Ones(n);

@@ -25,7 +25,9 @@ std::optional<Tensor> reduce_pointwise(Result& r, const Shape& shape, const core
                                        const core::Vec<T>* third_slope = nullptr, Tensor* third_grad = nullptr) {
   const Reduction reduction = *s.reduction;
   const core::Layout layout{numel(shape), 1, 1};  // every element a position of its own
-  auto f = core::mean_over_classes(layout, pw.loss);
+  // One element a position: its loss as it is, a share of 1 each.
+  core::Forward<T> f{pw.loss, Eigen::ArrayXd::Ones(pw.loss.size()),
+                     Eigen::Array<bool, Eigen::Dynamic, 1>::Constant(pw.loss.size(), false)};
   if (reduction == Reduction::BatchMean) {
     const std::int64_t stride = std::max<std::int64_t>(1, numel(shape) / std::max<std::int64_t>(batch, 1));
     for (Eigen::Index p = 0; p < f.share.size(); ++p) f.share[p] = p % stride == 0 ? 1.0 : 0.0;
@@ -68,8 +70,9 @@ Result regression(const Data& data, const Settings& s, Kernel kernel, Broadcasti
                          torch_size(data.input.shape) +
                          "). This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size."
                          " (torch's warning; the loss compares the broadcast " + shape_str(shape) + ")");
-  const auto x = to_vec<T>(broadcast_to(data.input, shape, "input"));
-  const auto y = to_vec<T>(broadcast_to(target, shape, "target"));
+  // (Equal shapes, the streamed rows' case, need no broadcast copy.)
+  const auto x = data.input.shape == shape ? to_vec<T>(data.input) : to_vec<T>(broadcast_to(data.input, shape, "input"));
+  const auto y = target.shape == shape ? to_vec<T>(target) : to_vec<T>(broadcast_to(target, shape, "target"));
   const core::Pointwise<T> pw = kernel(x, y);
   r.summary = describe(data.input, &target, "", -1);
   Tensor target_grad;  // each element's, then the broadcast dims summed, as torch does
