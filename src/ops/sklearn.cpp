@@ -377,7 +377,7 @@ Result sklearn_regression(const Data& data, const Settings& s, RegKind kind) {
   std::vector<double> per_output(static_cast<std::size_t>(k));
   double wsum = 0;
   for (double u : w) wsum += u;
-  for (std::int64_t j = 0; j < k; ++j) {
+  for (std::int64_t j = 0; j < k && !(s.loss_only && squared && !raw); ++j) {  // (a stream sums the elements alone)
     core::ExactSum sum;
     for (std::int64_t i = 0; i < n; ++i) sum.add(w[static_cast<std::size_t>(i)] * elem[static_cast<std::size_t>(i * k + j)]);
     per_output[static_cast<std::size_t>(j)] = sum.value() / wsum;
