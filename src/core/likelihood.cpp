@@ -12,13 +12,6 @@ namespace losscalc::core {
 
 namespace {
 
-// torch.xlogy(x, y): 0 where x == 0 (and y is not NaN), else x log y.
-template <class T>
-T xlogy(T x, T y) {
-  if (std::isnan(y)) return y;
-  return x == T(0) ? T(0) : x * std::log(y);
-}
-
 // Stirling's term of a count t, t log t - t + 0.5 log(2 pi t), in T as the
 // frameworks write it (2 pi a constant of t's type).
 template <class T>
@@ -48,11 +41,12 @@ Pointwise<T> kl_div(const Vec<T>& x, const Vec<T>& t, bool log_target) {
       out.slope[i] = -e;
       out.target_slope[i] = out.loss[i] + e;
     } else {  // xlogy(t, t) - t x
-      out.loss[i] = xlogy(t[i], t[i]) - t[i] * x[i];
+      // One log for xlogy(t, t) and its derivative xlogy(t != 0, t) + t / t
+      // (NaN at t = 0), then -x: the same values as two.
+      const T log_t = std::isnan(t[i]) ? t[i] : t[i] != T(0) ? std::log(t[i]) : T(0);
+      out.loss[i] = (std::isnan(t[i]) ? t[i] : t[i] == T(0) ? T(0) : t[i] * log_t) - t[i] * x[i];
       out.slope[i] = -t[i];
-      // xlogy's derivatives: xlogy(t != 0, t) + t / t (NaN at t = 0), then -x.
-      const T first = std::isnan(t[i]) ? t[i] : t[i] != T(0) ? std::log(t[i]) : T(0);
-      out.target_slope[i] = first + t[i] / t[i] - x[i];
+      out.target_slope[i] = log_t + t[i] / t[i] - x[i];
     }
   }
   return out;
@@ -64,14 +58,16 @@ Pointwise<T> poisson_nll(const Vec<T>& x, const Vec<T>& t, bool log_input, bool 
   Pointwise<T> out{Vec<T>(n), Vec<T>(n), Vec<T>(n)};
   for (Eigen::Index i = 0; i < n; ++i) {
     if (log_input) {  // exp(x) - t x
-      out.loss[i] = std::exp(x[i]) - t[i] * x[i];
-      out.slope[i] = std::exp(x[i]) - t[i];
+      const T e = std::exp(x[i]);
+      out.loss[i] = e - t[i] * x[i];
+      out.slope[i] = e - t[i];
       out.target_slope[i] = -x[i];
     } else {  // x - t log(x + eps)
       const T shifted = x[i] + eps;
-      out.loss[i] = x[i] - t[i] * std::log(shifted);
+      const T log_shifted = std::log(shifted);
+      out.loss[i] = x[i] - t[i] * log_shifted;
       out.slope[i] = T(1) - t[i] / shifted;
-      out.target_slope[i] = -std::log(shifted);
+      out.target_slope[i] = -log_shifted;
     }
     if (full) {  // Stirling's term where t > 1 (masked_fill(t <= 1, 0))
       const bool masked = t[i] <= T(1);
@@ -87,10 +83,11 @@ Pointwise<T> tf_log_poisson(const Vec<T>& c, const Vec<T>& z, bool full) {
   const auto n = c.size();
   Pointwise<T> out{Vec<T>(n), Vec<T>(n)};
   for (Eigen::Index i = 0; i < n; ++i) {
-    out.loss[i] = std::exp(c[i]) - c[i] * z[i];
+    const T e = std::exp(c[i]);
+    out.loss[i] = e - c[i] * z[i];
     // where(0 <= z <= 1, 0, stirling): negative counts get the term (NaN).
     if (full && !(z[i] >= T(0) && z[i] <= T(1))) out.loss[i] += stirling(z[i]);
-    out.slope[i] = std::exp(c[i]) - z[i];
+    out.slope[i] = e - z[i];
   }
   return out;
 }

@@ -738,6 +738,103 @@ void optax_integer_ce_steps(const Args& args, const Settings&, std::vector<Step>
   st.push_back({"loss", "logsumexp - x[label]", num(rd(lse - picked))});
 }
 
+void hinge_embedding_steps(const Args& args, const Settings& s, std::vector<Step>& st) {
+  const Values &x = args[0], &y = args[1];
+  const double margin = rd(s.number("margin"));
+  Values l(x.size());
+  for (std::size_t k = 0; k < x.size(); ++k)
+    l[k] = rd((y[k] != 1 ? std::max(rd(margin - x[k]), 0.0) : 0.0) + (y[k] != -1 ? x[k] : 0.0));
+  st.push_back({"input x", "", vec(x)});
+  st.push_back({"target y", "", vec(y)});
+  st.push_back({"loss", "x where y = 1, max(0, margin - x) where y = -1, both otherwise; margin " + print::shortest(margin), vec(l)});
+}
+void soft_margin_steps(const Args& args, const Settings&, std::vector<Step>& st) {
+  const Values &x = args[0], &y = args[1];
+  Values m(x.size()), l(x.size());
+  for (std::size_t k = 0; k < x.size(); ++k) {
+    m[k] = rd(-x[k] * y[k]);
+    l[k] = rd(std::log1p(rexp(m[k])));
+  }
+  st.push_back({"input x", "", vec(x)});
+  st.push_back({"target y", "", vec(y)});
+  st.push_back({"-x y", "", vec(m)});
+  st.push_back({"log(1 + exp(-x y))", "the elementwise loss", vec(l)});
+}
+void multilabel_soft_margin_steps(const Args& args, const Settings&, std::vector<Step>& st) {
+  const Values &x = args[0], &y = args[1];
+  Values l(x.size());
+  double sum = 0;
+  for (std::size_t k = 0; k < x.size(); ++k) {
+    const double sp = std::max(x[k], 0.0) + std::log1p(std::exp(-std::fabs(x[k])));  // softplus(x)
+    l[k] = rd(y[k] * (sp - x[k]) + (1 - y[k]) * sp);
+    sum += l[k];
+  }
+  st.push_back({"logits x", "", vec(x)});
+  st.push_back({"labels y", "", vec(y)});
+  st.push_back({"-(y log sigmoid(x) + (1 - y) log sigmoid(-x))", "each class's loss (times weight, when given)", vec(l)});
+  st.push_back({"sum / C", "the sample's loss (the mean over its " + std::to_string(x.size()) + " classes)", num(rd(sum / static_cast<double>(x.size())))});
+}
+void multi_margin_steps(const Args& args, const Settings& s, std::vector<Step>& st) {
+  const Values& x = args[0];
+  if (args[1].empty()) return;
+  const auto y = static_cast<std::size_t>(args[1][0]);
+  if (y >= x.size()) return;
+  const double margin = rd(s.number("margin"));
+  const auto p = static_cast<int>(s.number("p"));
+  Values h(x.size(), 0.0);
+  double sum = 0;
+  for (std::size_t j = 0; j < x.size(); ++j) {
+    if (j == y) continue;
+    const double z = rd(rd(margin - x[y]) + x[j]);
+    h[j] = z > 0 ? (p == 1 ? z : rd(z * z)) : 0.0;
+    sum += h[j];
+  }
+  st.push_back({"scores x", "", vec(x)});
+  st.push_back({"target y", "", num(args[1][0])});
+  st.push_back({p == 1 ? "max(0, margin - x[y] + x[j])" : "max(0, margin - x[y] + x[j])^2", "for j != y (0 at y; times weight[y] when given); margin " + print::shortest(margin), vec(h)});
+  st.push_back({"sum / C", "the sample's loss: C = " + std::to_string(x.size()) + " counts the true class", num(rd(sum / static_cast<double>(x.size())))});
+}
+void multilabel_margin_steps(const Args& args, const Settings&, std::vector<Step>& st) {
+  const Values &x = args[0], &y = args[1];
+  Values labels;
+  for (double v : y) {
+    if (v < 0) break;
+    labels.push_back(v);
+  }
+  double sum = 0;
+  for (double j : labels)
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      if (std::find(labels.begin(), labels.end(), static_cast<double>(i)) != labels.end()) continue;
+      const double z = rd(1 - rd(x[static_cast<std::size_t>(j)] - x[i]));
+      if (z > 0) sum += z;
+    }
+  st.push_back({"scores x", "", vec(x)});
+  st.push_back({"target", "class indices, read up to the first -1", vec(y)});
+  st.push_back({"labels", "", vec(labels)});
+  st.push_back({"sum of max(0, 1 - (x[j] - x[i]))", "over labels j and non-labels i", num(sum)});
+  st.push_back({"loss", "the sum / C (C = " + std::to_string(x.size()) + ")", num(rd(sum / static_cast<double>(x.size())))});
+}
+void cosine_embedding_steps(const Args& args, const Settings& s, std::vector<Step>& st) {
+  const double margin = rd(s.number("margin"));
+  const double c = args[3].empty() ? NAN : args[3][0], y = args[2].empty() ? NAN : args[2][0];
+  st.push_back({"input1 a", "", vec(args[0])});
+  st.push_back({"input2 b", "", vec(args[1])});
+  st.push_back({"cos", "sum(a b) / sqrt((sum a^2 + 1e-12) (sum b^2 + 1e-12))", num(c)});
+  st.push_back({"target y", "", num(y)});
+  st.push_back({"loss", y == 1 ? "1 - cos" : y == -1 ? "max(0, cos - margin), margin " + print::shortest(margin) : "0 (y is neither 1 nor -1)",
+                num(y == 1 ? rd(1 - c) : y == -1 ? std::max(rd(c - margin), 0.0) : 0.0)});
+}
+void triplet_steps(const Args& args, const Settings& s, std::vector<Step>& st) {
+  const double margin = rd(s.number("margin"));
+  const double dp = args[3].empty() ? NAN : args[3][0], dn = args[4].empty() ? NAN : args[4][0];
+  st.push_back({"anchor a", "", vec(args[0])});
+  st.push_back({"positive p", "", vec(args[1])});
+  st.push_back({"negative n", "", vec(args[2])});
+  st.push_back({"d(a, p)", "", num(dp)});
+  st.push_back({"d(a, n)", s.number("swap") != 0 ? "min(d(a, n), d(p, n)) (swap)" : "", num(dn)});
+  st.push_back({"loss", "max(d(a, p) - d(a, n) + margin, 0), margin " + print::shortest(margin), num(std::max(rd(rd(margin + dp) - dn), 0.0))});
+}
+
 void explain(const FunctionSpec& fn, const Data& given, const Settings& s, const std::vector<std::int64_t>& picks,
              Result& r) {
   if (!r.rows.empty()) return;  // compare explains itself in its notes
@@ -785,7 +882,7 @@ void explain(const FunctionSpec& fn, const Data& given, const Settings& s, const
   // A table's explain_rows: a sample is a row (dim 0) of each.
   std::vector<const Tensor*> rows;
   for (auto name : spec->explain_rows)
-    rows.push_back(name == "input" ? &given.input : name == "target" ? get_arg(given, *spec, "target") : r.find(std::string(name)));
+    rows.push_back(name == "input" ? &given.input : spec->arg(name) ? get_arg(given, *spec, name) : r.find(std::string(name)));
   const bool by_rows = !rows.empty() && std::all_of(rows.begin(), rows.end(), [](const Tensor* t) { return t != nullptr; });
   const std::int64_t total = by_rows ? (given.input.shape.empty() ? 1 : given.input.shape[0]) : c.layout.positions();
   std::vector<std::int64_t> shown = picks;

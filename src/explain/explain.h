@@ -75,6 +75,18 @@ void optax_kl_steps(const Args& args, const Settings& settings, std::vector<Step
 void optax_softmax_ce_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 void optax_integer_ce_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 
+// torch's margin and embedding losses: elementwise (x, y), a class axis
+// (one sample's row, its labels or label), or rows of the table's
+// explain_rows (cosine: input1, input2, target, cos; triplet: anchor,
+// positive, negative and the two distances).
+void hinge_embedding_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void soft_margin_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void multilabel_soft_margin_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void multi_margin_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void multilabel_margin_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void cosine_embedding_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void triplet_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+
 // Adds r.explanation and r.explain_note. `settings` are resolved (dim and
 // reduction set); `picks` are sample (position) indices, empty = the first few.
 }  // namespace losscalc::explain

@@ -74,6 +74,23 @@ template <class T>
 Result poisson(const Data& data, const Settings& settings);
 template <class T>
 Result categorical_generalized_cross_entropy(const Data& data, const Settings& s);
+// torch margin and embedding losses (ops/margin.cpp).
+template <class T>
+Result hinge_embedding_loss(const Data& data, const Settings& s);
+template <class T>
+Result soft_margin_loss(const Data& data, const Settings& s);
+template <class T>
+Result multilabel_soft_margin_loss(const Data& data, const Settings& s);
+template <class T>
+Result multi_margin_loss(const Data& data, const Settings& s);
+template <class T>
+Result multilabel_margin_loss(const Data& data, const Settings& s);
+template <class T>
+Result cosine_embedding_loss(const Data& data, const Settings& s);
+template <class T>
+Result triplet_margin_loss(const Data& data, const Settings& s);
+template <class T>
+Result triplet_margin_with_distance_loss(const Data& data, const Settings& s);
 // optax (ops/optax.cpp).
 template <class T>
 Result optax_squared_error(const Data& data, const Settings& s);

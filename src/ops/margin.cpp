@@ -1,0 +1,495 @@
+// torch's margin and embedding losses (aten/src/ATen/native/Loss.cpp,
+// LossMultiMargin.cpp, LossMultiLabelMargin.cpp, torch/nn/functional.py of
+// 1.13): hinge_embedding_loss, soft_margin_loss, multilabel_soft_margin_loss,
+// multi_margin_loss, multilabel_margin_loss, cosine_embedding_loss,
+// triplet_margin_loss, triplet_margin_with_distance_loss. Each follows
+// torch's expression in its order; gradients are autograd's (or the ATen
+// backward kernel's), with its subgradients at the kinks.
+#include <cmath>
+#include <limits>
+
+#include "error.h"
+#include "ops/common.h"
+#include "ops/ops.h"
+#include "ops/pointwise.h"
+#include "print/number.h"
+
+namespace losscalc::ops {
+
+namespace {
+
+// torch does not differentiate these targets (hinge_embedding_loss's is a
+// mask, soft_margin_loss's is "not differentiable with respect to argument
+// 'target'"): no grad_target.
+Result without_target_grad(Result r) {
+  std::erase_if(r.entries, [](const Entry& e) { return e.key == "grad_target"; });
+  return r;
+}
+
+template <class T>
+T nan_aware_clamp_min(T v, T lo) {
+  return std::isnan(v) ? v : std::max(v, lo);
+}
+
+// Per-sample losses `loss` (of `positions`) reduced as torch reduces them;
+// fills loss / losses / denominator and returns the upstream of each sample.
+template <class T>
+core::Vec<T> reduce_samples(Result& r, const Shape& positions, const core::Vec<T>& loss, const Settings& s) {
+  const auto n = loss.size();
+  const core::Forward<T> f{loss, Eigen::ArrayXd::Ones(n), Eigen::Array<bool, Eigen::Dynamic, 1>::Constant(n, false)};
+  const auto red = core::reduce(*s.reduction, f);
+  add_loss(r, positions, f, red, *s.reduction);
+  return red.upstream;
+}
+
+// A row-major (N, C) view of a 1-D (C) or 2-D input: samples and classes.
+struct Rows {
+  std::int64_t n, c;
+};
+Rows rows_of(const Tensor& t, const std::string& fname) {
+  if (t.dims() == 1) return {1, t.shape[0]};
+  if (t.dims() == 2) return {t.shape[0], t.shape[1]};
+  throw data_error("input", "", fname + ": expected a 1-D or 2-D input (vector or matrix), got " + shape_str(t.shape));
+}
+
+}  // namespace
+
+// hinge_embedding_loss: where(t != 1, max(margin - x, 0), 0) + where(t != -1, x, 0).
+template <class T>
+Result hinge_embedding_loss(const Data& data, const Settings& s) {
+  const T margin = static_cast<T>(s.number("margin"));
+  return without_target_grad(regression<T>(
+      data, s,
+      [margin](const core::Vec<T>& x, const core::Vec<T>& t) {
+        core::Pointwise<T> pw{core::Vec<T>(x.size()), core::Vec<T>(x.size())};
+        for (Eigen::Index i = 0; i < x.size(); ++i) {
+          const T m = margin - x[i];
+          const T clamp = nan_aware_clamp_min(m, T(0));
+          const bool not_pos = !(t[i] == T(1)), not_neg = !(t[i] == T(-1));
+          pw.loss[i] = (not_pos ? clamp : T(0)) + (not_neg ? x[i] : T(0));
+          // clamp_min passes the gradient where margin - x >= 0 (the kink included).
+          pw.slope[i] = (not_pos && m >= T(0) ? T(-1) : T(0)) + (not_neg ? T(1) : T(0));
+        }
+        pw.target_slope = core::Vec<T>::Zero(x.size());
+        return pw;
+      },
+      {.warn = false, .target_first = true}));
+}
+
+// soft_margin_loss: log1p(exp(-x * y)); torch's backward -y z / (1 + z),
+// z = exp(-y x) (NaN where z overflows, as torch).
+template <class T>
+Result soft_margin_loss(const Data& data, const Settings& s) {
+  return without_target_grad(regression<T>(
+      data, s,
+      [](const core::Vec<T>& x, const core::Vec<T>& t) {
+        core::Pointwise<T> pw{core::Vec<T>(x.size()), core::Vec<T>(x.size())};
+        pw.target_slope = core::Vec<T>(x.size());
+        for (Eigen::Index i = 0; i < x.size(); ++i) {
+          const T z = std::exp((-x[i]) * t[i]);
+          pw.loss[i] = std::log1p(z);
+          pw.slope[i] = -(t[i] * z) / (z + T(1));
+          pw.target_slope[i] = -(x[i] * z) / (z + T(1));
+        }
+        return pw;
+      },
+      {.warn = false, .target_first = false}));
+}
+
+// multilabel_soft_margin_loss (functional.py): -(t logsigmoid(x) + (1 - t)
+// logsigmoid(-x)) [* weight], summed over the last dim / C, then reduced.
+template <class T>
+Result multilabel_soft_margin_loss(const Data& data, const Settings& s) {
+  const Tensor& x0 = data.input;
+  check_input(x0, false);
+  const Tensor& t0 = require_target(data.target);
+  if (x0.dims() == 0) throw data_error("input", "", "multilabel_soft_margin_loss: the input needs a class dimension (its last)");
+  const Shape shape = broadcast_shape(x0.shape, t0.shape, "target");
+  const auto x = to_vec<T>(broadcast_to(x0, shape, "input"));
+  const auto t = to_vec<T>(broadcast_to(t0, shape, "target"));
+  const auto nd = static_cast<std::int64_t>(shape.size());
+  const core::Layout L = core::make_layout(shape, nd - 1);
+  const Shape positions = core::positions_shape(shape, nd - 1);
+  core::Vec<T> w = core::Vec<T>::Ones(x.size());
+  if (data.weight) w = to_vec<T>(broadcast_to(*data.weight, shape, "weight"));
+  // logsigmoid as ATen: -(max(0, -u) + log(exp(-max) + exp(-u - max))); its slope sigma(-u).
+  const auto log_sigmoid = [](T u) {
+    const T m = std::max(T(0), -u);
+    return -(m + std::log(std::exp(-m) + std::exp(-u - m)));
+  };
+  const auto log_sigmoid_slope = [](T u) {
+    const T m = std::max(T(0), -u);
+    const T z = std::exp(-m) + std::exp(-u - m);
+    const bool negative = u < T(0);
+    return (negative ? T(1) : T(0)) - (negative ? T(1) : T(-1)) * (z - T(1)) / z;
+  };
+  const std::int64_t n = L.positions(), C = L.classes;
+  core::Vec<T> loss(n), dx(x.size()), dt(x.size());
+  for (std::int64_t q = 0; q < n; ++q) {
+    double sum = 0;
+    for (std::int64_t c = 0; c < C; ++c) {
+      const auto at = L.base(q) + c * L.inner;
+      const T lp = log_sigmoid(x[at]), ln = log_sigmoid(-x[at]);
+      const T e = -(t[at] * lp + (T(1) - t[at]) * ln) * w[at];
+      sum += static_cast<double>(e);
+      dx[at] = -(t[at] * log_sigmoid_slope(x[at]) - (T(1) - t[at]) * log_sigmoid_slope(-x[at])) * w[at] / static_cast<T>(C);
+      dt[at] = -(lp - ln) * w[at] / static_cast<T>(C);
+    }
+    loss[q] = static_cast<T>(sum) / static_cast<T>(C);
+  }
+  Result r = start(s, true);
+  r.summary = describe(x0, &t0, "", nd - 1) + (data.weight ? ", weight " + shape_str(data.weight->shape) : "");
+  const auto up = reduce_samples(r, positions, loss, s);
+  if (s.loss_only) return r;
+  core::Vec<T> gx(x.size()), gt(x.size());
+  for (std::int64_t q = 0; q < n; ++q)
+    for (std::int64_t c = 0; c < C; ++c) {
+      const auto at = L.base(q) + c * L.inner;
+      gx[at] = dx[at] * up[q];
+      gt[at] = dt[at] * up[q];
+    }
+  r.entries.push_back({"grad", sum_to(to_tensor(shape, gx), x0.shape)});
+  r.entries.push_back({"grad_target", sum_to(to_tensor(shape, gt), t0.shape)});
+  return r;
+}
+
+// multi_margin_loss (LossMultiMargin.cpp): sum over j != y of
+// w[y] max(0, margin - x[y] + x[j])^p, / C (the true class counted).
+template <class T>
+Result multi_margin_loss(const Data& data, const Settings& s) {
+  const Tensor& x0 = data.input;
+  const Tensor& y0 = require_target(data.target);
+  const auto p = static_cast<std::int64_t>(s.number("p"));
+  const T margin = static_cast<T>(s.number("margin"));
+  if (x0.dims() > 2 || x0.data.empty() || (x0.dims() == 2 && x0.shape[1] == 0))
+    throw data_error("input", "", "Expected non-empty vector or matrix with optional 0-dim batch size, but got: " + torch_size(x0.shape));
+  const Rows R = x0.dims() == 0 ? Rows{1, 1} : rows_of(x0, "multi_margin_loss");
+  const std::int64_t n = x0.dims() <= 1 ? 1 : R.n, C = R.c;
+  if (static_cast<std::int64_t>(y0.data.size()) != n || y0.dims() > 1)
+    throw data_error("target", "", "inconsistent target size, expected " + std::to_string(n) + " but got " + torch_size(y0.shape));
+  if (data.weight && (data.weight->dims() != 1 || data.weight->shape[0] != C))
+    throw data_error("weight", "", "inconsistent weight size, expected " + std::to_string(C) + " but got " + torch_size(data.weight->shape));
+  const auto x = to_vec<T>(x0);
+  const auto w = data.weight ? to_vec<T>(*data.weight) : core::Vec<T>();
+  core::Vec<T> loss(n), g(x.size());
+  for (std::int64_t i = 0; i < n; ++i) {
+    const double yv = y0.data[static_cast<std::size_t>(i)];
+    if (!(yv >= 0 && yv < static_cast<double>(C)) || yv != std::floor(yv)) throw data_error("target", "", "target out of range");
+    const auto y = static_cast<std::int64_t>(yv);
+    const T xy = x[i * C + y];
+    T sum = 0, gy = 0;
+    for (std::int64_t j = 0; j < C; ++j) {
+      if (j == y) continue;
+      const T z = margin - xy + x[i * C + j];
+      if (z > T(0)) {
+        T h = p == 1 ? z : z * z;
+        if (w.size()) h *= w[y];
+        sum += h;
+        T gh = p == 1 ? T(1) : T(2) * z;
+        if (w.size()) gh *= w[y];
+        gy -= gh;
+        g[i * C + j] = gh;
+      } else {
+        g[i * C + j] = 0;
+      }
+    }
+    g[i * C + y] = gy;
+    loss[i] = sum / static_cast<T>(C);
+  }
+  Result r = start(s, true);
+  r.summary = describe(x0, &y0, "class indices", x0.dims() - 1) + ", p " + std::to_string(p) + ", margin " + print::shortest(s.number("margin"));
+  const Shape positions = x0.dims() <= 1 ? Shape{} : Shape{n};
+  const auto up = reduce_samples(r, positions, loss, s);
+  if (s.loss_only) return r;
+  for (std::int64_t i = 0; i < n; ++i)
+    for (std::int64_t j = 0; j < C; ++j) g[i * C + j] = g[i * C + j] / static_cast<T>(C) * up[i];
+  r.entries.push_back({"grad", to_tensor(x0.shape, g)});
+  return r;
+}
+
+// multilabel_margin_loss (LossMultiLabelMargin.cpp): the target's indices up
+// to the first -1 are the sample's labels; sum over labels j and non-labels
+// i of max(0, 1 - (x[j] - x[i])), / C.
+template <class T>
+Result multilabel_margin_loss(const Data& data, const Settings& s) {
+  const Tensor& x0 = data.input;
+  const Tensor& y0 = require_target(data.target);
+  if (x0.dims() > 2 || (x0.dims() == 2 && x0.shape[1] == 0) || (x0.dims() == 1 && x0.data.empty()))
+    throw data_error("input", "", "Expected non-empty vector or matrix with optional 0-dim batch size, but got: " + torch_size(x0.shape));
+  const std::int64_t n = x0.dims() <= 1 ? 1 : x0.shape[0];
+  const std::int64_t C = x0.dims() == 0 ? 1 : x0.shape.back();
+  if (y0.shape != x0.shape)
+    throw data_error("target", "", "inconsistent target size: " + torch_size(y0.shape) + " for input of size: " + torch_size(x0.shape));
+  const auto x = to_vec<T>(x0);
+  core::Vec<T> loss(n), g = core::Vec<T>::Zero(x.size());
+  std::vector<char> is_target(static_cast<std::size_t>(C));
+  for (std::int64_t i = 0; i < n; ++i) {
+    std::fill(is_target.begin(), is_target.end(), 0);
+    std::int64_t labels = 0;
+    for (std::int64_t k = 0; k < C; ++k) {
+      const double v = y0.data[static_cast<std::size_t>(i * C + k)];
+      if (v != std::floor(v) || !(v >= -1 && v < static_cast<double>(C)))
+        throw data_error("target", "", "argument #2 'target' is out of range (" + print::shortest(v) + " for " + std::to_string(C) + " classes)");
+      if (v < 0) break;
+      is_target[static_cast<std::size_t>(v)] = 1;
+      ++labels;
+    }
+    T sum = 0;
+    for (std::int64_t k = 0; k < labels; ++k) {
+      const auto j = static_cast<std::int64_t>(y0.data[static_cast<std::size_t>(i * C + k)]);
+      const T xj = x[i * C + j];
+      for (std::int64_t d = 0; d < C; ++d) {
+        if (is_target[static_cast<std::size_t>(d)]) continue;
+        const T z = T(1) - xj + x[i * C + d];
+        if (z > T(0)) {
+          sum += z;
+          g[i * C + j] -= T(1);
+          g[i * C + d] += T(1);
+        }
+      }
+    }
+    loss[i] = sum / static_cast<T>(C);
+  }
+  Result r = start(s, true);
+  r.summary = describe(x0, &y0, "class indices up to the first -1", x0.dims() - 1);
+  const Shape positions = x0.dims() <= 1 ? Shape{} : Shape{n};
+  const auto up = reduce_samples(r, positions, loss, s);
+  if (s.loss_only) return r;
+  for (std::int64_t i = 0; i < n; ++i)
+    for (std::int64_t j = 0; j < C; ++j) g[i * C + j] = g[i * C + j] / static_cast<T>(C) * up[i];
+  r.entries.push_back({"grad", to_tensor(x0.shape, g)});
+  return r;
+}
+
+// cosine_embedding_loss (Loss.cpp): cos = sum(a b) / sqrt((sum a^2 + 1e-12)
+// (sum b^2 + 1e-12)); y = 1: 1 - cos; y = -1: max(0, cos - margin); else 0.
+template <class T>
+Result cosine_embedding_loss(const Data& data, const Settings& s) {
+  const Tensor& a0 = data.input;
+  const Tensor* b0 = data.get("input2");
+  if (!b0) throw usage_error("input2", "missing INPUT2");
+  const Tensor& y0 = require_target(data.target);
+  if (y0.dims() > 1) throw data_error("target", "", "0D or 1D target tensor expected, multi-target not supported");
+  if (y0.dims() == 1 && (a0.dims() != 2 || b0->dims() != 2))
+    throw data_error("input", "", "1D target tensor expects 2D input tensors, but found inputs with sizes " + torch_size(a0.shape) + " and " +
+                                      torch_size(b0->shape) + ".");
+  if (y0.dims() == 0 && (a0.dims() != 1 || b0->dims() != 1))
+    throw data_error("input", "", "0D target tensor expects 1D input tensors, but found inputs with sizes " + torch_size(a0.shape) + " and " +
+                                      torch_size(b0->shape) + ".");
+  const Shape shape = broadcast_shape(a0.shape, b0->shape, "input2");
+  const auto a = to_vec<T>(broadcast_to(a0, shape, "input1"));
+  const auto b = to_vec<T>(broadcast_to(*b0, shape, "input2"));
+  const std::int64_t d = shape.back(), n = shape.size() == 2 ? shape[0] : 1;
+  const Shape positions = shape.size() == 2 ? Shape{n} : Shape{};
+  const Tensor y = broadcast_to(y0, positions, "target");
+  const T margin = static_cast<T>(s.number("margin"));
+  const T eps = static_cast<T>(1e-12);
+  core::Vec<T> loss(n), cosv(n), ga(a.size()), gb(b.size());
+  for (std::int64_t i = 0; i < n; ++i) {
+    T prod = 0, m1 = 0, m2 = 0;
+    for (std::int64_t k = 0; k < d; ++k) {
+      prod += a[i * d + k] * b[i * d + k];
+      m1 += a[i * d + k] * a[i * d + k];
+      m2 += b[i * d + k] * b[i * d + k];
+    }
+    m1 += eps;
+    m2 += eps;
+    const T denom = std::sqrt(m1 * m2);
+    const T c = prod / denom;
+    cosv[i] = c;
+    const double yv = y.data[static_cast<std::size_t>(i)];
+    const T neg = nan_aware_clamp_min(c - margin, T(0));
+    loss[i] = (yv == 1 ? T(1) - c : T(0)) + (yv == -1 ? neg : T(0));
+    // d loss / d cos: -1 (y = 1), 1 where cos - margin >= 0 (y = -1), else 0.
+    const T dc = yv == 1 ? T(-1) : yv == -1 && c - margin >= T(0) ? T(1) : T(0);
+    // Through cos = prod / denom, denom = sqrt(m1 m2), in autograd's order.
+    const T g_prod = dc / denom;
+    const T g_denom = -(dc * prod / (denom * denom));
+    const T g_m1m2 = g_denom / (T(2) * denom);
+    const T g_m1 = g_m1m2 * m2, g_m2 = g_m1m2 * m1;
+    for (std::int64_t k = 0; k < d; ++k) {
+      ga[i * d + k] = g_prod * b[i * d + k] + g_m1 * (T(2) * a[i * d + k]);
+      gb[i * d + k] = g_prod * a[i * d + k] + g_m2 * (T(2) * b[i * d + k]);
+    }
+  }
+  Result r = start(s, true);
+  r.summary = "input1 " + shape_str(a0.shape) + ", input2 " + shape_str(b0->shape) + ", target " + shape_str(y0.shape) + ", margin " +
+              print::shortest(s.number("margin"));
+  const auto up = reduce_samples(r, positions, loss, s);
+  if (s.loss_only) return r;
+  r.entries.push_back({"cos", to_tensor(positions, cosv)});
+  for (std::int64_t i = 0; i < n; ++i)
+    for (std::int64_t k = 0; k < d; ++k) {
+      ga[i * d + k] *= up[i];
+      gb[i * d + k] *= up[i];
+    }
+  r.entries.push_back({"grad", sum_to(to_tensor(shape, ga), a0.shape)});
+  r.entries.push_back({"grad_input2", sum_to(to_tensor(shape, gb), b0->shape)});
+  return r;
+}
+
+namespace {
+
+// A distance between rows and its gradient with respect to each side.
+template <class T>
+struct Distance {
+  core::Vec<T> value;   // one a row
+  core::Vec<T> du, dv;  // d value / d u, d value / d v, per element
+};
+
+// F.pairwise_distance(u, v, p, eps): ||u - v + eps||_p over the last dim,
+// and torch's norm backward (0 where the norm is 0).
+template <class T>
+Distance<T> pairwise(const core::Vec<T>& u, const core::Vec<T>& v, std::int64_t n, std::int64_t d, T p, T eps) {
+  Distance<T> out{core::Vec<T>(n), core::Vec<T>(u.size()), core::Vec<T>(u.size())};
+  core::Vec<T> diff(u.size());
+  for (std::int64_t i = 0; i < n; ++i) {
+    T acc = 0;
+    for (std::int64_t k = 0; k < d; ++k) {
+      const T z = u[i * d + k] - v[i * d + k] + eps;
+      diff[i * d + k] = z;
+      acc += p == T(2) ? z * z : p == T(1) ? std::abs(z) : std::pow(std::abs(z), p);
+    }
+    const T norm = p == T(2) ? std::sqrt(acc) : p == T(1) ? acc : std::pow(acc, T(1) / p);
+    out.value[i] = norm;
+    for (std::int64_t k = 0; k < d; ++k) {
+      const T z = diff[i * d + k];
+      T g;
+      if (p == T(1)) g = z > T(0) ? T(1) : z < T(0) ? T(-1) : T(0);
+      else if (norm == T(0)) g = 0;
+      else if (p == T(2)) g = z / norm;
+      else g = z * std::pow(std::abs(z), p - T(2)) / std::pow(norm, p - T(1));
+      out.du[i * d + k] = g;
+      out.dv[i * d + k] = -g;
+    }
+  }
+  return out;
+}
+
+// 1 - F.cosine_similarity(u, v) over the last dim, eps 1e-8: sum(u v) /
+// sqrt(max(sum u^2, eps^2) max(sum v^2, eps^2)), the clamp without a gradient.
+template <class T>
+Distance<T> cosine_distance(const core::Vec<T>& u, const core::Vec<T>& v, std::int64_t n, std::int64_t d) {
+  Distance<T> out{core::Vec<T>(n), core::Vec<T>(u.size()), core::Vec<T>(u.size())};
+  const T eps2 = static_cast<T>(1e-8) * static_cast<T>(1e-8);
+  for (std::int64_t i = 0; i < n; ++i) {
+    T dot = 0, su = 0, sv = 0;
+    for (std::int64_t k = 0; k < d; ++k) {
+      dot += u[i * d + k] * v[i * d + k];
+      su += u[i * d + k] * u[i * d + k];
+      sv += v[i * d + k] * v[i * d + k];
+    }
+    const bool cu = su < eps2, cv = sv < eps2;
+    su = std::max(su, eps2);
+    sv = std::max(sv, eps2);
+    const T denom = std::sqrt(su * sv);
+    const T c = dot / denom;
+    out.value[i] = T(1) - c;
+    // d(1 - c): -(v / denom - c u / su) (the u^2 part only where not clamped).
+    for (std::int64_t k = 0; k < d; ++k) {
+      const T uk = u[i * d + k], vk = v[i * d + k];
+      out.du[i * d + k] = -(vk / denom - (cu ? T(0) : c * uk / su));
+      out.dv[i * d + k] = -(uk / denom - (cv ? T(0) : c * vk / sv));
+    }
+  }
+  return out;
+}
+
+template <class T>
+Result triplet(const Data& data, const Settings& s, bool with_distance) {
+  const Tensor& a0 = data.input;
+  const Tensor* p0 = data.get("positive");
+  const Tensor* n0 = data.get("negative");
+  if (!p0) throw usage_error("positive", "missing POSITIVE");
+  if (!n0) throw usage_error("negative", "missing NEGATIVE");
+  if (a0.dims() != p0->dims() || a0.dims() != n0->dims())
+    throw data_error("positive", "", "The anchor, positive, and negative tensors are expected to have the same number of dimensions, but got: anchor " +
+                                         std::to_string(a0.dims()) + "D, positive " + std::to_string(p0->dims()) + "D, and negative " +
+                                         std::to_string(n0->dims()) + "D inputs)");
+  if (a0.dims() == 0) throw data_error("input", "", "the anchor, positive and negative need a last (feature) dimension");
+  const Shape shape = broadcast_shape(broadcast_shape(a0.shape, p0->shape, "positive"), n0->shape, "negative");
+  const auto a = to_vec<T>(broadcast_to(a0, shape, "anchor"));
+  const auto pv = to_vec<T>(broadcast_to(*p0, shape, "positive"));
+  const auto nv = to_vec<T>(broadcast_to(*n0, shape, "negative"));
+  const std::int64_t d = shape.back(), n = numel(shape) / std::max<std::int64_t>(1, d);
+  const Shape positions(shape.begin(), shape.end() - 1);
+  const T margin = static_cast<T>(s.number("margin"));
+  const bool swap = s.number("swap") != 0;
+  const bool cosine = with_distance && s.param_text.count("distance_function") && s.param_text.at("distance_function") == "cosine";
+  const T p = with_distance ? T(2) : static_cast<T>(s.number("p"));
+  const T eps = with_distance ? static_cast<T>(1e-6) : static_cast<T>(s.number("eps"));
+  const auto dist = [&](const core::Vec<T>& u, const core::Vec<T>& v) {
+    return cosine ? cosine_distance<T>(u, v, n, d) : pairwise<T>(u, v, n, d, p, eps);
+  };
+  const Distance<T> dp = dist(a, pv), dn = dist(a, nv);
+  Distance<T> ds;
+  if (swap) ds = dist(pv, nv);
+  core::Vec<T> loss(n), ga = core::Vec<T>::Zero(a.size()), gp = core::Vec<T>::Zero(a.size()), gn = core::Vec<T>::Zero(a.size());
+  core::Vec<T> neg_used(n);
+  std::vector<T> w_an(static_cast<std::size_t>(n)), w_pn(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) {
+    T neg = dn.value[i];
+    T share_an = 1, share_pn = 0;
+    if (swap) {  // torch.minimum: ties split the gradient in halves
+      const T x = dn.value[i], y = ds.value[i];
+      neg = std::isnan(x) || std::isnan(y) ? std::numeric_limits<T>::quiet_NaN() : std::min(x, y);
+      share_an = x == y ? T(0.5) : x < y ? T(1) : T(0);
+      share_pn = x == y ? T(0.5) : y < x ? T(1) : T(0);
+    }
+    neg_used[i] = neg;
+    const T u = margin + dp.value[i] - neg;
+    loss[i] = nan_aware_clamp_min(u, T(0));
+    const T active = u >= T(0) ? T(1) : T(0);  // clamp_min passes the gradient at the kink
+    w_an[static_cast<std::size_t>(i)] = active * share_an;
+    w_pn[static_cast<std::size_t>(i)] = active * share_pn;
+    for (std::int64_t k = 0; k < d; ++k) {
+      const auto at = i * d + k;
+      ga[at] = active * dp.du[at] - w_an[static_cast<std::size_t>(i)] * dn.du[at];
+      gp[at] = active * dp.dv[at] - (swap ? w_pn[static_cast<std::size_t>(i)] * ds.du[at] : T(0));
+      gn[at] = -(w_an[static_cast<std::size_t>(i)] * dn.dv[at]) - (swap ? w_pn[static_cast<std::size_t>(i)] * ds.dv[at] : T(0));
+    }
+  }
+  Result r = start(s, true);
+  r.summary = "anchor " + shape_str(a0.shape) + ", positive " + shape_str(p0->shape) + ", negative " + shape_str(n0->shape) + ", margin " +
+              print::shortest(s.number("margin")) + (cosine ? ", cosine distance" : "") + (swap ? ", swap" : "");
+  const auto up = reduce_samples(r, positions, loss, s);
+  if (s.loss_only) return r;
+  r.entries.push_back({"distance_positive", to_tensor(positions, dp.value)});
+  r.entries.push_back({"distance_negative", to_tensor(positions, neg_used)});
+  for (std::int64_t i = 0; i < n; ++i)
+    for (std::int64_t k = 0; k < d; ++k) {
+      ga[i * d + k] *= up[i];
+      gp[i * d + k] *= up[i];
+      gn[i * d + k] *= up[i];
+    }
+  r.entries.push_back({"grad", sum_to(to_tensor(shape, ga), a0.shape)});
+  r.entries.push_back({"grad_positive", sum_to(to_tensor(shape, gp), p0->shape)});
+  r.entries.push_back({"grad_negative", sum_to(to_tensor(shape, gn), n0->shape)});
+  return r;
+}
+
+}  // namespace
+
+template <class T>
+Result triplet_margin_loss(const Data& data, const Settings& s) {
+  return triplet<T>(data, s, false);
+}
+template <class T>
+Result triplet_margin_with_distance_loss(const Data& data, const Settings& s) {
+  return triplet<T>(data, s, true);
+}
+
+#define LOSSCALC_INSTANTIATE(fn)                            \
+  template Result fn<float>(const Data&, const Settings&); \
+  template Result fn<double>(const Data&, const Settings&);
+LOSSCALC_INSTANTIATE(hinge_embedding_loss)
+LOSSCALC_INSTANTIATE(soft_margin_loss)
+LOSSCALC_INSTANTIATE(multilabel_soft_margin_loss)
+LOSSCALC_INSTANTIATE(multi_margin_loss)
+LOSSCALC_INSTANTIATE(multilabel_margin_loss)
+LOSSCALC_INSTANTIATE(cosine_embedding_loss)
+LOSSCALC_INSTANTIATE(triplet_margin_loss)
+LOSSCALC_INSTANTIATE(triplet_margin_with_distance_loss)
+#undef LOSSCALC_INSTANTIATE
+
+}  // namespace losscalc::ops
