@@ -412,3 +412,22 @@ TEST_CASE("optax functions: grad and grad_target match central finite difference
     check_finite_differences(fn, kl);
   check_finite_differences({"optax.softmax_cross_entropy_with_integer_labels", "-r", "sum"}, {reg[0], {{2, 0}, {2}, ""}});
 }
+
+TEST_CASE("torch margin and embedding losses: every gradient matches central finite differences (off the kinks)") {
+  const std::vector<FdArg> x{{{0.3, 1.2, -0.5, 2.0, 0.1, -0.7}, {2, 3}, "grad"}};
+  check_finite_differences({"hinge_embedding_loss", "--margin", "0.9"}, {x[0], {{1, -1, -1, -1, 1, -1}, {2, 3}, ""}});
+  check_finite_differences({"soft_margin_loss", "-r", "sum"}, {x[0], {{1, -1, 1, -1, 1, 1}, {2, 3}, ""}});
+  check_finite_differences({"multilabel_soft_margin_loss", "-w", "[1,2,0.5]"}, {x[0], {{1, 0, 0.3, 0, 1, 1}, {2, 3}, "grad_target"}});
+  for (const char* p : {"1", "2"})
+    check_finite_differences({"multi_margin_loss", "--p", p, "--margin", "0.7", "-w", "[1,2,0.5]"}, {x[0], {{2, 0}, {2}, ""}});
+  check_finite_differences({"multilabel_margin_loss"}, {x[0], {{2, -1, 0, 0, 1, -1}, {2, 3}, ""}});
+  check_finite_differences({"cosine_embedding_loss", "--margin", "-0.2"},
+                           {x[0], {{1.0, 0.5, 0.4, 1.5, -0.2, 0.3}, {2, 3}, "grad_input2"}, {{1, -1}, {2}, ""}});
+  const std::vector<FdArg> triplet{{{0.3, 1.2, -0.5, 2.0, 0.1, -0.7}, {2, 3}, "grad"},
+                                   {{0.5, 1.0, -0.2, 1.4, 0.6, -0.1}, {2, 3}, "grad_positive"},
+                                   {{-0.3, 0.2, 0.5, 2.2, 0.3, -0.9}, {2, 3}, "grad_negative"}};
+  for (const auto& fn : {std::vector<std::string>{"triplet_margin_loss"}, {"triplet_margin_loss", "--p", "1.5", "--swap"},
+                         {"triplet_margin_loss", "--p", "1", "--margin", "2"}, {"triplet_margin_with_distance_loss", "--margin", "2"},
+                         {"triplet_margin_with_distance_loss", "--distance-function", "cosine", "--swap"}})
+    check_finite_differences(fn, triplet);
+}
