@@ -368,8 +368,12 @@ const std::vector<FunctionSpec>& functions() {
        .family = Family::Torch,
        .summary = "torch multi-class hinge: sum over j != y of w[y] max(0, margin - x[y] + x[j])^p / C (C counts the true class)",
        .args = {input("scores (N, C) or (C)"), target("class indices (N) (or one for a (C) input)"), class_weight()},
-       .params = {{.name = "p", .type = ParamType::Integer, .default_value = "1", .help = "1 or 2: the hinge or its square",
-                   .min = 1, .max = 2, .error = "only p == 1 and p == 2 supported"},
+       .params = {{.name = "p", .type = ParamType::Number, .default_value = "1", .help = "1 or 2: the hinge or its square",
+                   .store = [](Settings& s, const std::string& v) {
+                     const double x = number_of(v);
+                     if (x != 1 && x != 2) throw usage_error("--p", "only p == 1 and p == 2 supported");
+                     s.numbers["p"] = x;
+                   }},
                   {.name = "margin", .type = ParamType::Number, .default_value = "1.0", .help = "the margin the true class should win by"}},
        .reductions = kTorchReductions, .default_reduction = Reduction::Mean, .dim_default = DimDefault::TorchClass,
        .layout = Layout::ClassAxis, .holds = Holds::Predictions, .run_float = &ops::multi_margin_loss<float>,
@@ -420,8 +424,7 @@ const std::vector<FunctionSpec>& functions() {
        .params = {{.name = "distance-function", .type = ParamType::Choice, .default_value = "pairwise",
                    .help = "pairwise (F.pairwise_distance, p 2, eps 1e-6) or cosine (1 - F.cosine_similarity)", .choices = {"pairwise", "cosine"},
                    .store = [](Settings&, const std::string&) {}},
-                  {.name = "margin", .type = ParamType::Number, .default_value = "1.0", .help = "the margin (more than 0)", .min = 0,
-                   .min_open = true, .error = "TripletMarginWithDistanceLoss: expected margin to be greater than 0, got {}"},
+                  {.name = "margin", .type = ParamType::Number, .default_value = "1.0", .help = "the margin (any value: torch 1.13 does not check it)"},
                   {.name = "swap", .type = ParamType::Flag, .default_value = "false", .help = "the negative's distance: min(d(a, n), d(p, n))"}},
        .reductions = kTorchReductions, .default_reduction = Reduction::Mean, .dim_default = DimDefault::Last,
        .layout = Layout::ClassAxis, .holds = Holds::Predictions, .run_float = &ops::triplet_margin_with_distance_loss<float>,

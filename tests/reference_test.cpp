@@ -119,3 +119,7 @@ TEST_CASE("scikit-learn 1.2 reference cases: log_loss, brier_score_loss, mean_sq
 TEST_CASE("optax reference cases (emulated from optax 0.2.9.dev and JAX's autodiff): regression, KL and cross-entropy losses") {
   run_reference_file(LOSSCALC_SOURCE_DIR "/tests/torch/optax_reference_cases.json");
 }
+
+TEST_CASE("torch 1.13 reference cases: the margin and embedding losses (kinks, ties, zero vectors, targets other than +-1, float32)") {
+  run_reference_file(LOSSCALC_SOURCE_DIR "/tests/torch/margin_reference_cases.json");
+}

@@ -80,6 +80,19 @@ Result hinge_embedding_loss(const Data& data, const Settings& s) {
 // z = exp(-y x) (NaN where z overflows, as torch).
 template <class T>
 Result soft_margin_loss(const Data& data, const Settings& s) {
+  // In place on the input (neg_out(output, input).mul_(target)): the target
+  // broadcasts to the input's shape, not beyond.
+  if (data.target) {
+    const Shape b = broadcast_shape(data.input.shape, data.target->shape, "target");
+    if (b != data.input.shape) {
+      const auto list = [](const Shape& sh) {
+        std::string t = "[";
+        for (std::size_t i = 0; i < sh.size(); ++i) t += (i ? ", " : "") + std::to_string(sh[i]);
+        return t + "]";
+      };
+      throw data_error("target", "", "output with shape " + list(data.input.shape) + " doesn't match the broadcast shape " + list(b));
+    }
+  }
   return without_target_grad(regression<T>(
       data, s,
       [](const core::Vec<T>& x, const core::Vec<T>& t) {
@@ -103,8 +116,12 @@ Result multilabel_soft_margin_loss(const Data& data, const Settings& s) {
   const Tensor& x0 = data.input;
   check_input(x0, false);
   const Tensor& t0 = require_target(data.target);
-  if (x0.dims() == 0) throw data_error("input", "", "multilabel_soft_margin_loss: the input needs a class dimension (its last)");
-  const Shape shape = broadcast_shape(x0.shape, t0.shape, "target");
+  if (x0.dims() == 0) throw data_error("input", "", "Dimension specified as -1 but tensor has no dimensions");
+  // target * logsigmoid(input) first, then * weight: torch's messages in that order.
+  Shape shape = broadcast_shape(t0.shape, x0.shape, "target");
+  if (data.weight) shape = broadcast_shape(shape, data.weight->shape, "weight");
+  // functional.py divides the sum over the last dim by the input's C.
+  const T input_classes = static_cast<T>(x0.shape.back());
   const auto x = to_vec<T>(broadcast_to(x0, shape, "input"));
   const auto t = to_vec<T>(broadcast_to(t0, shape, "target"));
   const auto nd = static_cast<std::int64_t>(shape.size());
@@ -112,16 +129,13 @@ Result multilabel_soft_margin_loss(const Data& data, const Settings& s) {
   const Shape positions = core::positions_shape(shape, nd - 1);
   core::Vec<T> w = core::Vec<T>::Ones(x.size());
   if (data.weight) w = to_vec<T>(broadcast_to(*data.weight, shape, "weight"));
-  // logsigmoid as ATen: -(max(0, -u) + log(exp(-max) + exp(-u - max))); its slope sigma(-u).
-  const auto log_sigmoid = [](T u) {
-    const T m = std::max(T(0), -u);
-    return -(m + std::log(std::exp(-m) + std::exp(-u - m)));
-  };
+  // logsigmoid as ATen's CPU kernel: min(u, 0) - log1p(exp(-|u|)); its
+  // backward (u < 0 ? 1 : 0) - (u < 0 ? 1 : -1) z / (1 + z), z = exp(-|u|).
+  const auto log_sigmoid = [](T u) { return std::min(u, T(0)) - std::log1p(std::exp(-std::abs(u))); };
   const auto log_sigmoid_slope = [](T u) {
-    const T m = std::max(T(0), -u);
-    const T z = std::exp(-m) + std::exp(-u - m);
+    const T z = std::exp(-std::abs(u));
     const bool negative = u < T(0);
-    return (negative ? T(1) : T(0)) - (negative ? T(1) : T(-1)) * (z - T(1)) / z;
+    return (negative ? T(1) : T(0)) - (negative ? T(1) : T(-1)) * (z / (T(1) + z));
   };
   const std::int64_t n = L.positions(), C = L.classes;
   core::Vec<T> loss(n), dx(x.size()), dt(x.size());
@@ -132,10 +146,10 @@ Result multilabel_soft_margin_loss(const Data& data, const Settings& s) {
       const T lp = log_sigmoid(x[at]), ln = log_sigmoid(-x[at]);
       const T e = -(t[at] * lp + (T(1) - t[at]) * ln) * w[at];
       sum += static_cast<double>(e);
-      dx[at] = -(t[at] * log_sigmoid_slope(x[at]) - (T(1) - t[at]) * log_sigmoid_slope(-x[at])) * w[at] / static_cast<T>(C);
-      dt[at] = -(lp - ln) * w[at] / static_cast<T>(C);
+      dx[at] = -(t[at] * log_sigmoid_slope(x[at]) - (T(1) - t[at]) * log_sigmoid_slope(-x[at])) * w[at] / input_classes;
+      dt[at] = -(lp - ln) * w[at] / input_classes;
     }
-    loss[q] = static_cast<T>(sum) / static_cast<T>(C);
+    loss[q] = static_cast<T>(sum) / input_classes;
   }
   Result r = start(s, true);
   r.summary = describe(x0, &t0, "", nd - 1) + (data.weight ? ", weight " + shape_str(data.weight->shape) : "");
@@ -167,7 +181,8 @@ Result multi_margin_loss(const Data& data, const Settings& s) {
   const std::int64_t n = x0.dims() <= 1 ? 1 : R.n, C = R.c;
   if (static_cast<std::int64_t>(y0.data.size()) != n || y0.dims() > 1)
     throw data_error("target", "", "inconsistent target size, expected " + std::to_string(n) + " but got " + torch_size(y0.shape));
-  if (data.weight && (data.weight->dims() != 1 || data.weight->shape[0] != C))
+  if (data.weight && data.weight->dims() != 1) throw data_error("weight", "", "weight must be one-dimensional");
+  if (data.weight && data.weight->shape[0] != C)
     throw data_error("weight", "", "inconsistent weight size, expected " + std::to_string(C) + " but got " + torch_size(data.weight->shape));
   const auto x = to_vec<T>(x0);
   const auto w = data.weight ? to_vec<T>(*data.weight) : core::Vec<T>();
@@ -198,7 +213,7 @@ Result multi_margin_loss(const Data& data, const Settings& s) {
   }
   Result r = start(s, true);
   r.summary = describe(x0, &y0, "class indices", x0.dims() - 1) + ", p " + std::to_string(p) + ", margin " + print::shortest(s.number("margin"));
-  const Shape positions = x0.dims() <= 1 ? Shape{} : Shape{n};
+  const Shape positions = y0.dims() == 0 ? Shape{} : Shape{n};  // the target's: (1) for a (C) input with a (1) target
   const auto up = reduce_samples(r, positions, loss, s);
   if (s.loss_only) return r;
   for (std::int64_t i = 0; i < n; ++i)
@@ -218,8 +233,14 @@ Result multilabel_margin_loss(const Data& data, const Settings& s) {
     throw data_error("input", "", "Expected non-empty vector or matrix with optional 0-dim batch size, but got: " + torch_size(x0.shape));
   const std::int64_t n = x0.dims() <= 1 ? 1 : x0.shape[0];
   const std::int64_t C = x0.dims() == 0 ? 1 : x0.shape.back();
-  if (y0.shape != x0.shape)
-    throw data_error("target", "", "inconsistent target size: " + torch_size(y0.shape) + " for input of size: " + torch_size(x0.shape));
+  if (y0.shape != x0.shape) {
+    std::string list = "[";
+    for (std::size_t i = 0; i < y0.shape.size(); ++i) list += (i ? ", " : "") + std::to_string(y0.shape[i]);
+    throw data_error("target", "", "inconsistent size " + list + "] for argument #2 'target'");
+  }
+  for (double v : y0.data)  // every index is checked, those after a -1 too
+    if (v != std::floor(v) || !(v >= -1 && v < static_cast<double>(C)))
+      throw data_error("target", "", "argument #2 'target' is out of range (" + print::shortest(v) + " for " + std::to_string(C) + " classes)");
   const auto x = to_vec<T>(x0);
   core::Vec<T> loss(n), g = core::Vec<T>::Zero(x.size());
   std::vector<char> is_target(static_cast<std::size_t>(C));
@@ -228,8 +249,6 @@ Result multilabel_margin_loss(const Data& data, const Settings& s) {
     std::int64_t labels = 0;
     for (std::int64_t k = 0; k < C; ++k) {
       const double v = y0.data[static_cast<std::size_t>(i * C + k)];
-      if (v != std::floor(v) || !(v >= -1 && v < static_cast<double>(C)))
-        throw data_error("target", "", "argument #2 'target' is out of range (" + print::shortest(v) + " for " + std::to_string(C) + " classes)");
       if (v < 0) break;
       is_target[static_cast<std::size_t>(v)] = 1;
       ++labels;
@@ -281,9 +300,10 @@ Result cosine_embedding_loss(const Data& data, const Settings& s) {
   const auto b = to_vec<T>(broadcast_to(*b0, shape, "input2"));
   const std::int64_t d = shape.back(), n = shape.size() == 2 ? shape[0] : 1;
   const Shape positions = shape.size() == 2 ? Shape{n} : Shape{};
+  broadcast_shape(y0.shape, positions, "target");  // where(target == 1, ...): torch's message names the target first
   const Tensor y = broadcast_to(y0, positions, "target");
   const T margin = static_cast<T>(s.number("margin"));
-  const T eps = static_cast<T>(1e-12);
+  const T eps = static_cast<T>(static_cast<float>(1e-12));  // ATen's EPSILON, a float constant
   core::Vec<T> loss(n), cosv(n), ga(a.size()), gb(b.size());
   for (std::int64_t i = 0; i < n; ++i) {
     T prod = 0, m1 = 0, m2 = 0;
@@ -340,60 +360,85 @@ struct Distance {
 // F.pairwise_distance(u, v, p, eps): ||u - v + eps||_p over the last dim,
 // and torch's norm backward (0 where the norm is 0).
 template <class T>
-Distance<T> pairwise(const core::Vec<T>& u, const core::Vec<T>& v, std::int64_t n, std::int64_t d, T p, T eps) {
+Distance<T> pairwise(const core::Vec<T>& u, const core::Vec<T>& v, const core::Layout& L, T p, T eps) {
+  const std::int64_t n = L.positions(), d = L.classes;
   Distance<T> out{core::Vec<T>(n), core::Vec<T>(u.size()), core::Vec<T>(u.size())};
   core::Vec<T> diff(u.size());
   for (std::int64_t i = 0; i < n; ++i) {
     T acc = 0;
     for (std::int64_t k = 0; k < d; ++k) {
-      const T z = u[i * d + k] - v[i * d + k] + eps;
-      diff[i * d + k] = z;
+      const auto at = L.base(i) + k * L.inner;
+      const T z = u[at] - v[at] + eps;
+      diff[at] = z;
       acc += p == T(2) ? z * z : p == T(1) ? std::abs(z) : std::pow(std::abs(z), p);
     }
     const T norm = p == T(2) ? std::sqrt(acc) : p == T(1) ? acc : std::pow(acc, T(1) / p);
     out.value[i] = norm;
     for (std::int64_t k = 0; k < d; ++k) {
-      const T z = diff[i * d + k];
+      const auto at = L.base(i) + k * L.inner;
+      const T z = diff[at];
       T g;
-      if (p == T(1)) g = z > T(0) ? T(1) : z < T(0) ? T(-1) : T(0);
+      // torch's norm_backward: sgn(z) for p = 1; sgn(z) |z|^(p-1) norm^(1-p)
+      // below 2 (no 0 * inf at z = 0); z |z|^(p-2) / norm^(p-1) from 2; 0
+      // where the norm is 0 (but for p < 1).
+      const T sgn = z > T(0) ? T(1) : z < T(0) ? T(-1) : T(0);
+      if (p == T(1)) g = sgn;
+      else if (p < T(1)) g = sgn * std::pow(std::abs(z), p - T(1)) * std::pow(norm, T(1) - p);
       else if (norm == T(0)) g = 0;
       else if (p == T(2)) g = z / norm;
+      else if (p < T(2)) g = sgn * std::pow(std::abs(z), p - T(1)) / std::pow(norm, p - T(1));
       else g = z * std::pow(std::abs(z), p - T(2)) / std::pow(norm, p - T(1));
-      out.du[i * d + k] = g;
-      out.dv[i * d + k] = -g;
+      out.du[at] = g;
+      out.dv[at] = -g;
     }
   }
   return out;
 }
 
-// 1 - F.cosine_similarity(u, v) over the last dim, eps 1e-8: sum(u v) /
-// sqrt(max(sum u^2, eps^2) max(sum v^2, eps^2)), the clamp without a gradient.
+// 1 - F.cosine_similarity(u, v) (dim 1, eps 1e-8), as torch 1.13 computes
+// it: each side divided by its norm clamped at eps (the clamp in place,
+// without a gradient), then the products summed: a norm that overflows
+// gives 0. The gradient goes through the division and the (clamped) norm.
 template <class T>
-Distance<T> cosine_distance(const core::Vec<T>& u, const core::Vec<T>& v, std::int64_t n, std::int64_t d) {
+Distance<T> cosine_distance(const core::Vec<T>& u, const core::Vec<T>& v, const core::Layout& L) {
+  const std::int64_t n = L.positions(), d = L.classes;
   Distance<T> out{core::Vec<T>(n), core::Vec<T>(u.size()), core::Vec<T>(u.size())};
-  const T eps2 = static_cast<T>(1e-8) * static_cast<T>(1e-8);
+  const T eps = static_cast<T>(1e-8);
   for (std::int64_t i = 0; i < n; ++i) {
-    T dot = 0, su = 0, sv = 0;
+    T su = 0, sv = 0;
     for (std::int64_t k = 0; k < d; ++k) {
-      dot += u[i * d + k] * v[i * d + k];
-      su += u[i * d + k] * u[i * d + k];
-      sv += v[i * d + k] * v[i * d + k];
+      const auto at = L.base(i) + k * L.inner;
+      su += u[at] * u[at];
+      sv += v[at] * v[at];
     }
-    const bool cu = su < eps2, cv = sv < eps2;
-    su = std::max(su, eps2);
-    sv = std::max(sv, eps2);
-    const T denom = std::sqrt(su * sv);
-    const T c = dot / denom;
-    out.value[i] = T(1) - c;
-    // d(1 - c): -(v / denom - c u / su) (the u^2 part only where not clamped).
+    const T nu = std::max(std::sqrt(su), eps), nv = std::max(std::sqrt(sv), eps);
+    T c = 0, uv = 0, vu = 0;  // cos; sum((v / nv) u); sum((u / nu) v)
     for (std::int64_t k = 0; k < d; ++k) {
-      const T uk = u[i * d + k], vk = v[i * d + k];
-      out.du[i * d + k] = -(vk / denom - (cu ? T(0) : c * uk / su));
-      out.dv[i * d + k] = -(uk / denom - (cv ? T(0) : c * vk / sv));
+      const auto at = L.base(i) + k * L.inner;
+      c += (u[at] / nu) * (v[at] / nv);
+      uv += (v[at] / nv) * u[at];
+      vu += (u[at] / nu) * v[at];
+    }
+    out.value[i] = T(1) - c;
+    // d(1 - c)/du = -(v / nv) / nu + u (sum((v / nv) u) / (nu nu)) / nu.
+    const T gnu = -(-uv / (nu * nu)), gnv = -(-vu / (nv * nv));
+    for (std::int64_t k = 0; k < d; ++k) {
+      const auto at = L.base(i) + k * L.inner;
+      out.du[at] = -((v[at] / nv) / nu) + u[at] * gnu / nu;
+      out.dv[at] = -((u[at] / nu) / nv) + v[at] * gnv / nv;
     }
   }
   return out;
 }
+
+// One distance call d(u, v) as torch makes it: the pair broadcast to its own
+// shape, the distance along `axis` of it.
+template <class T>
+struct PairDistance {
+  Shape shape, positions;
+  core::Layout layout;
+  Distance<T> d;
+};
 
 template <class T>
 Result triplet(const Data& data, const Settings& s, bool with_distance) {
@@ -402,69 +447,89 @@ Result triplet(const Data& data, const Settings& s, bool with_distance) {
   const Tensor* n0 = data.get("negative");
   if (!p0) throw usage_error("positive", "missing POSITIVE");
   if (!n0) throw usage_error("negative", "missing NEGATIVE");
-  if (a0.dims() != p0->dims() || a0.dims() != n0->dims())
-    throw data_error("positive", "", "The anchor, positive, and negative tensors are expected to have the same number of dimensions, but got: anchor " +
-                                         std::to_string(a0.dims()) + "D, positive " + std::to_string(p0->dims()) + "D, and negative " +
-                                         std::to_string(n0->dims()) + "D inputs)");
-  if (a0.dims() == 0) throw data_error("input", "", "the anchor, positive and negative need a last (feature) dimension");
-  const Shape shape = broadcast_shape(broadcast_shape(a0.shape, p0->shape, "positive"), n0->shape, "negative");
-  const auto a = to_vec<T>(broadcast_to(a0, shape, "anchor"));
-  const auto pv = to_vec<T>(broadcast_to(*p0, shape, "positive"));
-  const auto nv = to_vec<T>(broadcast_to(*n0, shape, "negative"));
-  const std::int64_t d = shape.back(), n = numel(shape) / std::max<std::int64_t>(1, d);
-  const Shape positions(shape.begin(), shape.end() - 1);
+  if (!with_distance && (a0.dims() != p0->dims() || a0.dims() != n0->dims()))
+    throw data_error("positive", "", "All inputs should have same dimension but got " + std::to_string(a0.dims()) + "D, " +
+                                         std::to_string(p0->dims()) + "D and " + std::to_string(n0->dims()) + "D inputs.");
+  const bool cosine = with_distance && s.param_text.count("distance_function") && s.param_text.at("distance_function") == "cosine";
   const T margin = static_cast<T>(s.number("margin"));
   const bool swap = s.number("swap") != 0;
-  const bool cosine = with_distance && s.param_text.count("distance_function") && s.param_text.at("distance_function") == "cosine";
   const T p = with_distance ? T(2) : static_cast<T>(s.number("p"));
   const T eps = with_distance ? static_cast<T>(1e-6) : static_cast<T>(s.number("eps"));
-  const auto dist = [&](const core::Vec<T>& u, const core::Vec<T>& v) {
-    return cosine ? cosine_distance<T>(u, v, n, d) : pairwise<T>(u, v, n, d, p, eps);
+  const auto dist = [&](const Tensor& u0, const Tensor& v0, const char* name) {
+    PairDistance<T> out;
+    out.shape = broadcast_shape(u0.shape, v0.shape, name);
+    const auto nd = static_cast<std::int64_t>(out.shape.size());
+    if (cosine && nd < 2)
+      throw data_error("input", "", "Dimension out of range (expected to be in range of [-1, 0], but got 1) (cosine_similarity's dim 1)");
+    const std::int64_t axis = cosine ? 1 : nd - 1;
+    out.layout = nd == 0 ? core::Layout{1, 1, 1} : core::make_layout(out.shape, axis);
+    out.positions = nd == 0 ? Shape{} : core::positions_shape(out.shape, axis);
+    const auto u = to_vec<T>(broadcast_to(u0, out.shape, "anchor"));
+    const auto v = to_vec<T>(broadcast_to(v0, out.shape, name));
+    out.d = cosine ? cosine_distance<T>(u, v, out.layout) : pairwise<T>(u, v, out.layout, p, eps);
+    return out;
   };
-  const Distance<T> dp = dist(a, pv), dn = dist(a, nv);
-  Distance<T> ds;
-  if (swap) ds = dist(pv, nv);
-  core::Vec<T> loss(n), ga = core::Vec<T>::Zero(a.size()), gp = core::Vec<T>::Zero(a.size()), gn = core::Vec<T>::Zero(a.size());
-  core::Vec<T> neg_used(n);
-  std::vector<T> w_an(static_cast<std::size_t>(n)), w_pn(static_cast<std::size_t>(n));
+  const PairDistance<T> dp = dist(a0, *p0, "positive"), dn = dist(a0, *n0, "negative");
+  PairDistance<T> ds;
+  if (swap) ds = dist(*p0, *n0, "negative");
+  // The distances broadcast against each other, as torch's arithmetic on them.
+  Shape positions = broadcast_shape(dp.positions, dn.positions, "negative");
+  if (swap) positions = broadcast_shape(positions, ds.positions, "negative");
+  const auto vp = to_vec<T>(broadcast_to(to_tensor(dp.positions, dp.d.value), positions, "positive"));
+  const auto vn = to_vec<T>(broadcast_to(to_tensor(dn.positions, dn.d.value), positions, "negative"));
+  const auto vs = swap ? to_vec<T>(broadcast_to(to_tensor(ds.positions, ds.d.value), positions, "negative")) : core::Vec<T>();
+  const std::int64_t n = numel(positions);
+  core::Vec<T> loss(n), neg_used(n), w_ap(n), w_an(n), w_pn(n);
   for (std::int64_t i = 0; i < n; ++i) {
-    T neg = dn.value[i];
+    T neg = vn[i];
     T share_an = 1, share_pn = 0;
     if (swap) {  // torch.minimum: ties split the gradient in halves
-      const T x = dn.value[i], y = ds.value[i];
+      const T x = vn[i], y = vs[i];
       neg = std::isnan(x) || std::isnan(y) ? std::numeric_limits<T>::quiet_NaN() : std::min(x, y);
       share_an = x == y ? T(0.5) : x < y ? T(1) : T(0);
       share_pn = x == y ? T(0.5) : y < x ? T(1) : T(0);
     }
     neg_used[i] = neg;
-    const T u = margin + dp.value[i] - neg;
+    const T u = margin + vp[i] - neg;
     loss[i] = nan_aware_clamp_min(u, T(0));
     const T active = u >= T(0) ? T(1) : T(0);  // clamp_min passes the gradient at the kink
-    w_an[static_cast<std::size_t>(i)] = active * share_an;
-    w_pn[static_cast<std::size_t>(i)] = active * share_pn;
-    for (std::int64_t k = 0; k < d; ++k) {
-      const auto at = i * d + k;
-      ga[at] = active * dp.du[at] - w_an[static_cast<std::size_t>(i)] * dn.du[at];
-      gp[at] = active * dp.dv[at] - (swap ? w_pn[static_cast<std::size_t>(i)] * ds.du[at] : T(0));
-      gn[at] = -(w_an[static_cast<std::size_t>(i)] * dn.dv[at]) - (swap ? w_pn[static_cast<std::size_t>(i)] * ds.dv[at] : T(0));
-    }
+    w_ap[i] = active;
+    w_an[i] = -(active * share_an);
+    w_pn[i] = -(active * share_pn);
   }
   Result r = start(s, true);
   r.summary = "anchor " + shape_str(a0.shape) + ", positive " + shape_str(p0->shape) + ", negative " + shape_str(n0->shape) + ", margin " +
               print::shortest(s.number("margin")) + (cosine ? ", cosine distance" : "") + (swap ? ", swap" : "");
   const auto up = reduce_samples(r, positions, loss, s);
   if (s.loss_only) return r;
-  r.entries.push_back({"distance_positive", to_tensor(positions, dp.value)});
+  r.entries.push_back({"distance_positive", to_tensor(positions, vp)});
   r.entries.push_back({"distance_negative", to_tensor(positions, neg_used)});
-  for (std::int64_t i = 0; i < n; ++i)
-    for (std::int64_t k = 0; k < d; ++k) {
-      ga[i * d + k] *= up[i];
-      gp[i * d + k] *= up[i];
-      gn[i * d + k] *= up[i];
-    }
-  r.entries.push_back({"grad", sum_to(to_tensor(shape, ga), a0.shape)});
-  r.entries.push_back({"grad_positive", sum_to(to_tensor(shape, gp), p0->shape)});
-  r.entries.push_back({"grad_negative", sum_to(to_tensor(shape, gn), n0->shape)});
+  // Each distance's upstream, summed back to its own positions, then
+  // through its elements to its two sides.
+  Tensor ga = Tensor{a0.shape, std::vector<double>(a0.data.size(), 0.0)}, gp = Tensor{p0->shape, std::vector<double>(p0->data.size(), 0.0)},
+         gn = Tensor{n0->shape, std::vector<double>(n0->data.size(), 0.0)};
+  const auto back = [&](const PairDistance<T>& pd, const core::Vec<T>& w, Tensor& gu, Tensor& gv, const Shape& su, const Shape& sv) {
+    const auto c = to_vec<T>(sum_to(to_tensor(positions, core::Vec<T>(w * up)), pd.positions));
+    core::Vec<T> eu(pd.d.du.size()), ev(pd.d.dv.size());
+    for (std::int64_t q = 0; q < pd.layout.positions(); ++q)
+      for (std::int64_t k = 0; k < pd.layout.classes; ++k) {
+        const auto at = pd.layout.base(q) + k * pd.layout.inner;
+        eu[at] = c[q] * pd.d.du[at];
+        ev[at] = c[q] * pd.d.dv[at];
+      }
+    const Tensor tu = sum_to(to_tensor(pd.shape, eu), su), tv = sum_to(to_tensor(pd.shape, ev), sv);
+    for (std::size_t k = 0; k < gu.data.size(); ++k) gu.data[k] += tu.data[k];
+    for (std::size_t k = 0; k < gv.data.size(); ++k) gv.data[k] += tv.data[k];
+  };
+  back(dp, w_ap, ga, gp, a0.shape, p0->shape);
+  back(dn, w_an, ga, gn, a0.shape, n0->shape);
+  if (swap) back(ds, w_pn, gp, gn, p0->shape, n0->shape);
+  if (s.dtype == DType::Float32)  // the sums of the parts, as float32 adds them
+    for (Tensor* g : {&ga, &gp, &gn})
+      for (auto& v : g->data) v = static_cast<double>(static_cast<float>(v));
+  r.entries.push_back({"grad", std::move(ga)});
+  r.entries.push_back({"grad_positive", std::move(gp)});
+  r.entries.push_back({"grad_negative", std::move(gn)});
   return r;
 }
 
