@@ -42,6 +42,13 @@ core::Vec<T> reduce_samples(Result& r, const Shape& positions, const core::Vec<T
   return red.upstream;
 }
 
+// A shape as ATen's messages print one: [2, 3].
+std::string aten_list(const Shape& sh) {
+  std::string t = "[";
+  for (std::size_t i = 0; i < sh.size(); ++i) t += (i ? ", " : "") + std::to_string(sh[i]);
+  return t + "]";
+}
+
 // A row-major (N, C) view of a 1-D (C) or 2-D input: samples and classes.
 struct Rows {
   std::int64_t n, c;
@@ -176,14 +183,15 @@ Result multi_margin_loss(const Data& data, const Settings& s) {
   const auto p = static_cast<std::int64_t>(s.number("p"));
   const T margin = static_cast<T>(s.number("margin"));
   if (x0.dims() > 2 || x0.data.empty() || (x0.dims() == 2 && x0.shape[1] == 0))
-    throw data_error("input", "", "Expected non-empty vector or matrix with optional 0-dim batch size, but got: " + torch_size(x0.shape));
+    throw data_error("input", "", "Expected non-empty vector or matrix with optional 0-dim batch size, but got: " + aten_list(x0.shape));
   const Rows R = x0.dims() == 0 ? Rows{1, 1} : rows_of(x0, "multi_margin_loss");
   const std::int64_t n = x0.dims() <= 1 ? 1 : R.n, C = R.c;
   if (static_cast<std::int64_t>(y0.data.size()) != n || y0.dims() > 1)
-    throw data_error("target", "", "inconsistent target size, expected " + std::to_string(n) + " but got " + torch_size(y0.shape));
+    throw data_error("target", "", "inconsistent target size, got: " + aten_list(y0.shape));
   if (data.weight && data.weight->dims() != 1) throw data_error("weight", "", "weight must be one-dimensional");
   if (data.weight && data.weight->shape[0] != C)
-    throw data_error("weight", "", "inconsistent weight size, expected " + std::to_string(C) + " but got " + torch_size(data.weight->shape));
+    throw data_error("weight", "", "inconsistent weight size, expected " + std::to_string(C) + " but got " + aten_list(data.weight->shape) +
+                                       " (torch reads weight[target] unchecked: a short weight is bad data)");
   const auto x = to_vec<T>(x0);
   const auto w = data.weight ? to_vec<T>(*data.weight) : core::Vec<T>();
   core::Vec<T> loss(n), g(x.size());
@@ -230,7 +238,7 @@ Result multilabel_margin_loss(const Data& data, const Settings& s) {
   const Tensor& x0 = data.input;
   const Tensor& y0 = require_target(data.target);
   if (x0.dims() > 2 || (x0.dims() == 2 && x0.shape[1] == 0) || (x0.dims() == 1 && x0.data.empty()))
-    throw data_error("input", "", "Expected non-empty vector or matrix with optional 0-dim batch size, but got: " + torch_size(x0.shape));
+    throw data_error("input", "", "Expected non-empty vector or matrix with optional 0-dim batch size, but got: " + aten_list(x0.shape));
   const std::int64_t n = x0.dims() <= 1 ? 1 : x0.shape[0];
   const std::int64_t C = x0.dims() == 0 ? 1 : x0.shape.back();
   if (y0.shape != x0.shape) {
@@ -290,11 +298,11 @@ Result cosine_embedding_loss(const Data& data, const Settings& s) {
   const Tensor& y0 = require_target(data.target);
   if (y0.dims() > 1) throw data_error("target", "", "0D or 1D target tensor expected, multi-target not supported");
   if (y0.dims() == 1 && (a0.dims() != 2 || b0->dims() != 2))
-    throw data_error("input", "", "1D target tensor expects 2D input tensors, but found inputs with sizes " + torch_size(a0.shape) + " and " +
-                                      torch_size(b0->shape) + ".");
+    throw data_error("input", "", "1D target tensor expects 2D input tensors, but found inputs with sizes " + aten_list(a0.shape) + " and " +
+                                      aten_list(b0->shape) + ".");
   if (y0.dims() == 0 && (a0.dims() != 1 || b0->dims() != 1))
-    throw data_error("input", "", "0D target tensor expects 1D input tensors, but found inputs with sizes " + torch_size(a0.shape) + " and " +
-                                      torch_size(b0->shape) + ".");
+    throw data_error("input", "", "0D target tensor expects 1D input tensors, but found inputs with sizes " + aten_list(a0.shape) + " and " +
+                                      aten_list(b0->shape) + ".");
   const Shape shape = broadcast_shape(a0.shape, b0->shape, "input2");
   const auto a = to_vec<T>(broadcast_to(a0, shape, "input1"));
   const auto b = to_vec<T>(broadcast_to(*b0, shape, "input2"));
