@@ -312,16 +312,27 @@ Result cosine_embedding_loss(const Data& data, const Settings& s) {
   const Tensor y = broadcast_to(y0, positions, "target");
   const T margin = static_cast<T>(s.number("margin"));
   const T eps = static_cast<T>(static_cast<float>(1e-12));  // ATen's EPSILON, a float constant
-  core::Vec<T> loss(n), cosv(n), ga(a.size()), gb(b.size());
-  for (std::int64_t i = 0; i < n; ++i) {
-    T prod = 0, m1 = 0, m2 = 0;
-    for (std::int64_t k = 0; k < d; ++k) {
-      prod += a[i * d + k] * b[i * d + k];
-      m1 += a[i * d + k] * a[i * d + k];
-      m2 += b[i * d + k] * b[i * d + k];
+  // Each squared norm over its own tensor's last dim (torch sums input1 *
+  // input1, not the broadcast pair), then broadcast to the rows.
+  const auto own_squares = [&](const Tensor& t) {
+    const Shape rows(t.shape.begin(), t.shape.end() - 1);
+    const std::int64_t w = t.shape.back(), k = numel(rows);
+    const auto v = to_vec<T>(t);
+    core::Vec<T> sq(k);
+    for (std::int64_t r = 0; r < k; ++r) {
+      T acc = 0;
+      for (std::int64_t c = 0; c < w; ++c) acc += v[r * w + c] * v[r * w + c];
+      sq[r] = acc + eps;
     }
-    m1 += eps;
-    m2 += eps;
+    return to_tensor(rows, sq);
+  };
+  const Tensor sq1 = own_squares(a0), sq2 = own_squares(*b0);
+  const auto m1v = to_vec<T>(broadcast_to(sq1, positions, "input1")), m2v = to_vec<T>(broadcast_to(sq2, positions, "input2"));
+  core::Vec<T> loss(n), cosv(n), gp_a(a.size()), gp_b(b.size()), g1(n), g2(n);
+  for (std::int64_t i = 0; i < n; ++i) {
+    T prod = 0;
+    for (std::int64_t k = 0; k < d; ++k) prod += a[i * d + k] * b[i * d + k];
+    const T m1 = m1v[i], m2 = m2v[i];
     const T denom = std::sqrt(m1 * m2);
     const T c = prod / denom;
     cosv[i] = c;
@@ -334,10 +345,11 @@ Result cosine_embedding_loss(const Data& data, const Settings& s) {
     const T g_prod = dc / denom;
     const T g_denom = -(dc * prod / (denom * denom));
     const T g_m1m2 = g_denom / (T(2) * denom);
-    const T g_m1 = g_m1m2 * m2, g_m2 = g_m1m2 * m1;
+    g1[i] = g_m1m2 * m2;
+    g2[i] = g_m1m2 * m1;
     for (std::int64_t k = 0; k < d; ++k) {
-      ga[i * d + k] = g_prod * b[i * d + k] + g_m1 * (T(2) * a[i * d + k]);
-      gb[i * d + k] = g_prod * a[i * d + k] + g_m2 * (T(2) * b[i * d + k]);
+      gp_a[i * d + k] = g_prod * b[i * d + k];
+      gp_b[i * d + k] = g_prod * a[i * d + k];
     }
   }
   Result r = start(s, true);
@@ -346,13 +358,27 @@ Result cosine_embedding_loss(const Data& data, const Settings& s) {
   const auto up = reduce_samples(r, positions, loss, s);
   if (s.loss_only) return r;
   r.entries.push_back({"cos", to_tensor(positions, cosv)});
-  for (std::int64_t i = 0; i < n; ++i)
+  for (std::int64_t i = 0; i < n; ++i) {
+    g1[i] *= up[i];
+    g2[i] *= up[i];
     for (std::int64_t k = 0; k < d; ++k) {
-      ga[i * d + k] *= up[i];
-      gb[i * d + k] *= up[i];
+      gp_a[i * d + k] *= up[i];
+      gp_b[i * d + k] *= up[i];
     }
-  r.entries.push_back({"grad", sum_to(to_tensor(shape, ga), a0.shape)});
-  r.entries.push_back({"grad_input2", sum_to(to_tensor(shape, gb), b0->shape)});
+  }
+  // The product's part summed back to each input's shape, plus each squared
+  // norm's part (2 x times its rows' upstream) on the input's own elements.
+  const auto with_norm = [&](Tensor g, const Tensor& x, const Tensor& sq, const core::Vec<T>& gm) {
+    const auto per_row = to_vec<T>(sum_to(to_tensor(positions, gm), sq.shape));
+    const std::int64_t w = x.shape.back();
+    for (std::size_t at = 0; at < g.data.size(); ++at) {
+      const auto row = static_cast<Eigen::Index>(static_cast<std::int64_t>(at) / w);
+      g.data[at] = static_cast<double>(static_cast<T>(g.data[at]) + per_row[row] * (T(2) * static_cast<T>(x.data[at])));
+    }
+    return g;
+  };
+  r.entries.push_back({"grad", with_norm(sum_to(to_tensor(shape, gp_a), a0.shape), a0, sq1, g1)});
+  r.entries.push_back({"grad_input2", with_norm(sum_to(to_tensor(shape, gp_b), b0->shape), *b0, sq2, g2)});
   return r;
 }
 
