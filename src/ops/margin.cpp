@@ -524,7 +524,10 @@ Result triplet(const Data& data, const Settings& s, bool with_distance) {
       share_pn = x == y ? T(0.5) : y < x ? T(1) : T(0);
     }
     neg_used[i] = neg;
-    const T u = margin + vp[i] - neg;
+    // ATen's triplet_margin_loss adds margin + d(a, p) - d(a, n); the
+    // Python triplet_margin_with_distance_loss d(a, p) - d(a, n) + margin:
+    // the last bit decides a kink.
+    const T u = with_distance ? (vp[i] - neg) + margin : (margin + vp[i]) - neg;
     loss[i] = nan_aware_clamp_min(u, T(0));
     const T active = u >= T(0) ? T(1) : T(0);  // clamp_min passes the gradient at the kink
     w_ap[i] = active;
