@@ -145,7 +145,7 @@ class Blocks {
       part.shape[0] = blk.rows;
       part.data.assign(t.data.begin() + handed_ * per_row, t.data.begin() + (handed_ + blk.rows) * per_row);
       d.target = std::move(part);
-    } else {
+    } else if (fn_.takes_target()) {  // (a triplet's rows hold anchor, positive, negative: no target)
       throw usage_error(fn_.name.data(), "missing TARGET: " + std::string(fn_.name) + " needs INPUT and TARGET (or --target-column)");
     }
     first_row = handed_;

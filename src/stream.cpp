@@ -336,7 +336,8 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
     } else if (target_whole) {
       d.target = std::move(*target_whole);
     }
-    if (!d.target) throw usage_error(rq.function, "missing TARGET: " + rq.function + " needs INPUT and TARGET (or --target-column)");
+    if (!d.target && fn.takes_target())
+      throw usage_error(rq.function, "missing TARGET: " + rq.function + " needs INPUT and TARGET (or --target-column)");
     small = std::move(d);
     return std::nullopt;
   }

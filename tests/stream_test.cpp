@@ -770,3 +770,38 @@ TEST_CASE("sklearn.log_loss and Keras mse stream rows with a sample_weight colum
     CHECK(streamed.out == whole.out);
   }
 }
+
+TEST_CASE("a per-row loss without a target streams: triplet_margin_loss of anchor, positive, negative columns, the in-memory loss") {
+  std::mt19937 gen(11);
+  std::normal_distribution<double> normal;
+  std::string csv = "a0,a1,a2,p0,p1,p2,n0,n1,n2\n";
+  std::string arr[3] = {"[", "[", "["};
+  char buf[32];
+  for (int i = 0; i < 50000; ++i) {  // 450k values: several blocks
+    for (int part = 0; part < 3; ++part) {
+      arr[part] += i ? ",[" : "[";
+      for (int k = 0; k < 3; ++k) {
+        std::snprintf(buf, sizeof buf, "%.4f", normal(gen));
+        csv += std::string(part || k ? "," : "") + buf;
+        arr[part] += std::string(k ? "," : "") + buf;
+      }
+      arr[part] += "]";
+    }
+    csv += "\n";
+  }
+  for (auto& a : arr) a += "]";
+  const std::string pa = temp_path("tri_a.json"), pp = temp_path("tri_p.json"), pn = temp_path("tri_n.json");
+  std::ofstream(pa) << arr[0];
+  std::ofstream(pp) << arr[1];
+  std::ofstream(pn) << arr[2];
+  for (const char* red : {"mean", "sum"}) {
+    CAPTURE(red);
+    const auto streamed = run_cli({"triplet_margin_loss", "--swap", "-q", "-r", red, "-", "--column", "anchor=0:2", "--column", "positive=3:5",
+                                   "--column", "negative=6:8"},
+                                  csv);
+    REQUIRE(streamed.status == 0);
+    const auto whole = run_cli({"triplet_margin_loss", "--swap", "-q", "-r", red, pa, pp, pn});
+    REQUIRE(whole.status == 0);
+    CHECK(streamed.out == whole.out);
+  }
+}

@@ -479,8 +479,8 @@ Result triplet(const Data& data, const Settings& s, bool with_distance) {
   const Tensor& a0 = data.input;
   const Tensor* p0 = data.get("positive");
   const Tensor* n0 = data.get("negative");
-  if (!p0) throw usage_error("positive", "missing POSITIVE");
-  if (!n0) throw usage_error("negative", "missing NEGATIVE");
+  if (!p0) throw usage_error("positive", "missing POSITIVE (with row data: --column positive=SPEC)");
+  if (!n0) throw usage_error("negative", "missing NEGATIVE (with row data: --column negative=SPEC)");
   if (!with_distance && (a0.dims() != p0->dims() || a0.dims() != n0->dims()))
     throw data_error("positive", "", "All inputs should have same dimension but got " + std::to_string(a0.dims()) + "D, " +
                                          std::to_string(p0->dims()) + "D and " + std::to_string(n0->dims()) + "D inputs.");
