@@ -431,3 +431,8 @@ TEST_CASE("torch margin and embedding losses: every gradient matches central fin
                          {"triplet_margin_with_distance_loss", "--distance-function", "cosine", "--swap"}})
     check_finite_differences(fn, triplet);
 }
+
+TEST_CASE("sklearn.hinge_loss: losscalc's own gradient matches central finite differences (off the kinks)") {
+  check_finite_differences({"sklearn.hinge_loss", "--sample-weight", "[1,2,0.5]"}, {{{0.3, -1.2, 0.5}, {3}, "grad"}, {{0, 1, 1}, {3}, ""}});
+  check_finite_differences({"sklearn.hinge_loss"}, {{{0.3, 1.2, -0.5, 2.0, 0.1, -0.7, 0.4, 0.45, 0.2}, {3, 3}, "grad"}, {{0, 1, 2}, {3}, ""}});
+}

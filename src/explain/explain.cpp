@@ -618,6 +618,14 @@ void sklearn_brier_steps(const Args& args, const Settings&, std::vector<Step>& s
   st.push_back({"(o - p)^2", "the sample's loss", num((o - p) * (o - p))});
 }
 
+void sklearn_hinge_steps(const Args& args, const Settings&, std::vector<Step>& st) {
+  const double m = args[2].empty() ? NAN : args[2][0];
+  st.push_back({"pred_decision", args[0].size() == 1 ? "binary: y_true as -1 / +1, margin y x" : "multiclass: margin x[y] - max over j != y", vec(args[0])});
+  st.push_back({"y_true", "", vec(args[1])});
+  st.push_back({"margin", "", num(m)});
+  st.push_back({"max(0, 1 - margin)", "the sample's loss", num(std::max(1 - m, 0.0))});
+}
+
 void sklearn_squared_steps(const Args& args, const Settings&, std::vector<Step>& st) {
   Values sq(args[0].size());
   for (std::size_t k = 0; k < sq.size(); ++k) sq[k] = (args[1][k] - args[0][k]) * (args[1][k] - args[0][k]);

@@ -61,6 +61,7 @@ void generalized_cross_entropy_steps(const Args& args, const Settings& settings,
 // y_true, outcome), mean_squared_error and mean_absolute_error (y_pred, y_true).
 void sklearn_log_loss_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 void sklearn_brier_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void sklearn_hinge_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 void sklearn_squared_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 void sklearn_absolute_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 

@@ -118,6 +118,8 @@ template <class T>
 Result optax_softmax_cross_entropy_with_integer_labels(const Data& data, const Settings& s);
 // scikit-learn 1.2 (ops/sklearn.cpp).
 template <class T>
+Result sklearn_hinge_loss(const Data& data, const Settings& s);
+template <class T>
 Result sklearn_log_loss(const Data& data, const Settings& s);
 template <class T>
 Result sklearn_brier_score_loss(const Data& data, const Settings& s);

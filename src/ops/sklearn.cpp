@@ -300,6 +300,107 @@ Result sklearn_brier_score_loss(const Data& data, const Settings& s) {
   return r;
 }
 
+// hinge_loss (y_true, pred_decision, labels, sample_weight): binary, y as
+// -1 / +1 (LabelBinarizer(neg_label=-1): the greater label +1, a single
+// label -1), margin y x; multiclass (more than two labels, of y_true or
+// --labels), Crammer-Singer: margin x[y] - max over j != y of x[j]. The
+// weighted mean of max(0, 1 - margin).
+template <class T>
+Result sklearn_hinge_loss(const Data& data, const Settings& s) {
+  const Tensor& pred = data.input;
+  const Tensor& target = require_target(data.target);
+  const Tensor* labels = data.get("labels");
+  if (target.dims() != 1 && !(target.dims() == 2 && target.shape[1] == 1))
+    throw data_error("target", "", "y should be a 1d array, got an array of shape " + shape_str(target.shape) + " instead.");
+  all_finite<double>(target, "target");
+  for (double v : target.data)
+    if (v != std::floor(v)) throw data_error("target", "", "Unknown label type: continuous (y_true holds " + print::shortest(v) + ")");
+  consistent_length({&target, &pred, data.get("sample_weight")});
+  at_most_2d(pred, "input");
+  all_finite<T>(pred, "input");
+  const std::int64_t n = target.shape[0];
+  std::set<double> set(target.data.begin(), target.data.end());
+  if (labels) set = std::set<double>(labels->data.begin(), labels->data.end());
+  const std::vector<double> classes(set.begin(), set.end());
+  const auto C = static_cast<std::int64_t>(classes.size());
+  std::vector<double> x(pred.data.size());
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<double>(static_cast<T>(pred.data[i]));
+  std::vector<double> margin(static_cast<std::size_t>(n)), g(x.size(), 0.0);
+  std::vector<std::int64_t> other(static_cast<std::size_t>(n), -1);
+  std::vector<double> sign(static_cast<std::size_t>(n), 0.0);
+  const bool multiclass = C > 2;
+  if (multiclass) {
+    const std::string want = "(" + std::to_string(n) + ", " + std::to_string(C) + ")";
+    if (pred.dims() <= 1)
+      throw data_error("input", "", "The shape of pred_decision cannot be 1d arraywith a multiclass target. pred_decision shape must be (n_samples, n_classes), that is " +
+                                        want + ". Got: " + shape_str(pred.shape));
+    if (pred.shape[1] != C) {
+      if (!labels) throw data_error("input", "", "Please include all labels in y_true or pass labels as third argument");
+      throw data_error("input", "", "The shape of pred_decision is not consistent with the number of classes. With a multiclass target, "
+                                    "pred_decision shape must be (n_samples, n_classes), that is " + want + ". Got: " + shape_str(pred.shape));
+    }
+    for (std::int64_t i = 0; i < n; ++i) {
+      const double yv = target.data[static_cast<std::size_t>(i)];
+      const auto at = std::find(classes.begin(), classes.end(), yv);
+      if (at == classes.end()) throw data_error("target", "", "y contains previously unseen labels: [" + print::shortest(yv) + "]");
+      const auto y = at - classes.begin();
+      double best = -std::numeric_limits<double>::infinity();
+      for (std::int64_t j = 0; j < C; ++j)
+        if (j != y && (other[static_cast<std::size_t>(i)] < 0 || x[static_cast<std::size_t>(i * C + j)] > best)) {
+          best = x[static_cast<std::size_t>(i * C + j)];
+          other[static_cast<std::size_t>(i)] = j;
+        }
+      margin[static_cast<std::size_t>(i)] = x[static_cast<std::size_t>(i * C + y)] - best;
+      sign[static_cast<std::size_t>(i)] = static_cast<double>(y);  // the true class, for the gradient
+    }
+  } else {
+    if (!(pred.dims() == 1 || (pred.dims() == 2 && pred.shape[1] == 1)))
+      throw data_error("input", "", "y should be a 1d array, got an array of shape " + shape_str(pred.shape) + " instead.");
+    // LabelBinarizer(neg_label=-1) on y_true's own labels: the greater +1.
+    const std::set<double> own(target.data.begin(), target.data.end());
+    const double positive = own.size() == 2 ? *own.rbegin() : std::numeric_limits<double>::quiet_NaN();
+    for (std::int64_t i = 0; i < n; ++i) {
+      const double y = target.data[static_cast<std::size_t>(i)] == positive ? 1.0 : -1.0;
+      sign[static_cast<std::size_t>(i)] = y;
+      margin[static_cast<std::size_t>(i)] = y * x[static_cast<std::size_t>(i)];
+    }
+  }
+  const auto w = sample_weights(data, n);
+  nonzero_weights(data, w);
+  core::Vec<double> loss(n);
+  Eigen::ArrayXd share(n);
+  std::vector<double> unweighted(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) {
+    const auto at = static_cast<std::size_t>(i);
+    const double l = 1 - margin[at];
+    unweighted[at] = std::isnan(l) ? l : std::max(l, 0.0);
+    loss[i] = w[at] * unweighted[at];
+    share[i] = w[at];
+  }
+  const core::Forward<double> f{loss, share, Eigen::Array<bool, Eigen::Dynamic, 1>::Constant(n, false)};
+  const auto red = core::reduce(*s.reduction, f);
+  Result r = start(s, true);
+  r.summary = describe(pred, &target, multiclass ? "labels, multiclass (Crammer-Singer)" : "labels, binary (as -1 / +1)", -1) +
+              (data.get("sample_weight") ? ", sample_weight " + shape_str(data.get("sample_weight")->shape) : "");
+  add_loss(r, {n}, f, red, *s.reduction);
+  if (s.loss_only) return r;
+  r.entries.push_back({"margin", Tensor{{n}, margin}});
+  for (std::int64_t i = 0; i < n; ++i) {
+    const auto at = static_cast<std::size_t>(i);
+    if (!(1 - margin[at] > 0)) continue;  // the clip at 0: no gradient where the loss is 0
+    const double up = red.upstream[i] * w[at];
+    if (multiclass) {
+      g[static_cast<std::size_t>(i * C + static_cast<std::int64_t>(sign[at]))] -= up;
+      g[static_cast<std::size_t>(i * C + other[at])] += up;
+    } else {
+      g[at] = -sign[at] * up;
+    }
+  }
+  r.entries.push_back({"grad", Tensor{pred.shape, g}});
+  r.notes.push_back(std::string(kNoGradient) + " (0 where the margin is met; at a tie in the max, the first other class)");
+  return r;
+}
+
 namespace {
 
 // mean_squared_error and mean_absolute_error: _check_reg_targets, then
@@ -451,6 +552,7 @@ Result sklearn_mean_absolute_error(const Data& data, const Settings& s) {
   template Result fn<double>(const Data&, const Settings&);
 LOSSCALC_INSTANTIATE(sklearn_log_loss)
 LOSSCALC_INSTANTIATE(sklearn_brier_score_loss)
+LOSSCALC_INSTANTIATE(sklearn_hinge_loss)
 LOSSCALC_INSTANTIATE(sklearn_mean_squared_error)
 LOSSCALC_INSTANTIATE(sklearn_mean_absolute_error)
 #undef LOSSCALC_INSTANTIATE

@@ -11,6 +11,7 @@ differential test.
       against central differences of scikit-learn's own loss
 
 Functions: sklearn.metrics.log_loss (eps, normalize, sample_weight, labels),
+hinge_loss (binary and multiclass, labels, sample_weight),
 brier_score_loss (pos_label, sample_weight), mean_squared_error (squared,
 multioutput, sample_weight), mean_absolute_error (multioutput,
 sample_weight). A case is the losscalc argv (--json), the exit status, the
@@ -28,7 +29,7 @@ import warnings
 
 import numpy as np
 import sklearn
-from sklearn.metrics import brier_score_loss, log_loss, mean_absolute_error, mean_squared_error
+from sklearn.metrics import brier_score_loss, hinge_loss, log_loss, mean_absolute_error, mean_squared_error
 
 OUT = __file__.rsplit("/", 1)[0] + "/sklearn_reference_cases.json"
 warnings.simplefilter("ignore")
@@ -159,6 +160,34 @@ def random_brier(rng, name):
                 dtype, extra)
 
 
+def random_hinge(rng, name):
+    labels = rng.choice([[-1, 1], [0, 1], [2, 5], [3], [0, 1, 2], [0, 1, 2, 3], [1, 4, 9]])
+    n = rng.randint(1, 6)
+    y = [rng.choice(labels) for _ in range(n)]
+    if n >= len(labels) and rng.random() < 0.7:
+        y[:len(labels)] = labels
+        rng.shuffle(y)
+    val = lambda: round(rng.uniform(-3, 3), rng.choice([1, 2, 17]))
+    kw, extra = {}, []
+    if len(labels) > 2 or rng.random() < 0.1:
+        c = len(labels) if rng.random() < 0.9 else len(labels) + 1
+        pred = [[val() for _ in range(c)] for _ in range(n)]
+        if rng.random() < 0.2:
+            pred[0][-1] = pred[0][0]  # a tie in the max
+    else:
+        pred = [val() for _ in range(n)]
+        if rng.random() < 0.15:
+            pred[0] = 1.0 if y[0] == max(labels) else -1.0  # the margin exactly met
+    if rng.random() < 0.25:
+        lab = sorted(set(labels + ([max(labels) + 1] if rng.random() < 0.3 else [])))
+        kw["labels"] = lab
+        extra += ["--labels", text(lab)]
+    if rng.random() < 0.3:
+        kw["sample_weight"] = [round(rng.uniform(0, 3), 2) for _ in range(n)]
+    dtype = rng.choice(["float64", "float64", "float32"])
+    return case("%s hinge_loss %s" % (name, json.dumps(kw)), "sklearn.hinge_loss", hinge_loss, pred, y, kw, dtype, extra)
+
+
 def random_regression(rng, name, fn, fname):
     n = rng.randint(1, 6)
     k = rng.choice([None, None, 1, 2, 3])
@@ -211,6 +240,16 @@ HAND = [
     ("brier multiclass", "sklearn.brier_score_loss", brier_score_loss, [0.2, 0.7, 0.9], [0, 1, 2], {}, []),
     ("brier y_prob above 1", "sklearn.brier_score_loss", brier_score_loss, [0.2, 1.7, 0.9], [0, 1, 1], {}, []),
     ("brier y_prob (N, 2)", "sklearn.brier_score_loss", brier_score_loss, [[0.2, 0.1], [0.7, 0.1]], [0, 1], {}, []),
+    ("hinge docstring binary", "sklearn.hinge_loss", hinge_loss, [-2.18173682, 2.36360149, 0.09093234], [-1, 1, 1], {}, []),
+    ("hinge one label: all -1", "sklearn.hinge_loss", hinge_loss, [-2.18, 2.36, 0.09], [3, 3, 3], {}, []),
+    ("hinge multiclass 1-D pred", "sklearn.hinge_loss", hinge_loss, [-2.18, 2.36, 0.09], [0, 1, 2], {}, []),
+    ("hinge multiclass with labels", "sklearn.hinge_loss", hinge_loss, [[1, 2, 3], [1, 2, 3], [3, 2, 1]], [0, 1, 1],
+     {"labels": [0, 1, 2]}, ["--labels", "[0,1,2]"]),
+    ("hinge multiclass labels and columns differ", "sklearn.hinge_loss", hinge_loss, [[1, 2, 3], [1, 2, 3], [3, 2, 1]], [0, 1, 2],
+     {"labels": [0, 1, 2, 3]}, ["--labels", "[0,1,2,3]"]),
+    ("hinge unseen label", "sklearn.hinge_loss", hinge_loss, [[1, 2, 3], [1, 2, 3], [3, 2, 1]], [0, 1, 5],
+     {"labels": [0, 1, 2]}, ["--labels", "[0,1,2]"]),
+    ("hinge binary 2-D pred", "sklearn.hinge_loss", hinge_loss, [[-2.18, 1], [2.36, 1], [0.09, 1]], [0, 1, 1], {}, []),
     ("mse docstring", "sklearn.mean_squared_error", mean_squared_error, [2.5, 0.0, 2, 8], [3, -0.5, 2, 7], {}, []),
     ("mse docstring multioutput", "sklearn.mean_squared_error", mean_squared_error, [[0, 2], [-1, 2], [8, -5]],
      [[0.5, 1], [-1, 1], [7, -6]], {"multioutput": [0.3, 0.7]}, ["--multioutput", "0.3,0.7"]),
@@ -226,11 +265,13 @@ HAND = [
 
 
 def make_case(rng, name, function=None):
-    f = function or rng.choice(["log_loss", "log_loss", "brier", "mse", "mae"])
+    f = function or rng.choice(["log_loss", "log_loss", "brier", "hinge", "mse", "mae"])
     if f == "log_loss":
         return random_log_loss(rng, name)
     if f == "brier":
         return random_brier(rng, name)
+    if f == "hinge":
+        return random_hinge(rng, name)
     if f == "mse":
         return random_regression(rng, name, mean_squared_error, "sklearn.mean_squared_error")
     return random_regression(rng, name, mean_absolute_error, "sklearn.mean_absolute_error")
@@ -239,7 +280,7 @@ def make_case(rng, name, function=None):
 def seeded_cases():
     cases = [case(name, fname, fn, pred, y, kw, "float64", extra) for name, fname, fn, pred, y, kw, extra in HAND]
     rng = random.Random(20261206)
-    for f, count in [("log_loss", 140), ("brier", 70), ("mse", 80), ("mae", 60)]:
+    for f, count in [("log_loss", 140), ("brier", 70), ("mse", 80), ("mae", 60), ("hinge", 90)]:
         for i in range(count):
             cases.append(make_case(rng, "random %d" % i, f))
     return cases
@@ -259,7 +300,7 @@ def fd_check(c, got):
     d = c["_fd"]
     if d["dtype"] != "float64" or "grad" not in got or d["kw"].get("multioutput") == "raw_values":
         return ""
-    fn = {"log_loss": log_loss, "brier_score_loss": brier_score_loss, "mean_squared_error": mean_squared_error,
+    fn = {"log_loss": log_loss, "brier_score_loss": brier_score_loss, "hinge_loss": hinge_loss, "mean_squared_error": mean_squared_error,
           "mean_absolute_error": mean_absolute_error}[d["fn"]]
     p = np.asarray(d["y_pred"], dtype=np.float64)
     g = np.asarray(got["grad"], dtype=np.float64)
@@ -271,6 +312,21 @@ def fd_check(c, got):
             continue
         if d["fn"] == "mean_absolute_error" and abs(v - np.asarray(d["y_true"], dtype=np.float64).reshape(p.shape)[i]) < 2 * h:
             continue
+        if d["fn"] == "hinge_loss":  # off the kinks: every margin and every tie in the max a step away
+            a, ea = call(fn, d["y_true"], p, d["kw"])
+            if ea:
+                continue
+            q = p.reshape(p.shape[0], -1)
+            if q.shape[1] > 1 and any(len(set(np.round(row, 9))) < len(row) for row in q):
+                continue
+            if q.shape[1] == 1 and abs(abs(v) - 1) < 2 * h:  # binary: the margin met exactly (|x| = 1)
+                continue
+            if q.shape[1] > 1:  # multiclass: a margin of exactly 1 (x[y] - max of the others)
+                yl = sorted(set(d["kw"].get("labels", d["y_true"])))
+                row = q[i[0]]
+                yi = yl.index(d["y_true"][i[0]])
+                if abs(1 - (row[yi] - max(row[j] for j in range(len(row)) if j != yi))) < 4 * h:
+                    continue
         hi, lo = p.copy(), p.copy()
         hi[i] += h
         lo[i] -= h
