@@ -201,6 +201,8 @@ def first_mismatch(got, want, rtol, atol, path):
             if m:
                 return m
         return ""
+    if isinstance(got, list):  # an array where torch has a number: a mismatch, not a crash
+        return "%s: got an array, torch %r" % (path, want)
     return "" if close(got, want, rtol, atol) else "%s: got %r, torch %r" % (path, got, want)
 
 
