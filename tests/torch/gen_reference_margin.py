@@ -214,7 +214,8 @@ multi_margin_loss) and "stderr_contains": a stable fragment of torch's
 message (shape errors: torch's sentence from "The size of tensor" on, or
 torch's whole message); the case name ends with torch's full message.
 
-Tolerances: float64 rtol 1e-12, atol 1e-12; float32 rtol 2e-6, atol 1e-6,
+Tolerances: float64 rtol 1e-12, atol 1e-12; float32 rtol 2e-6 (1e-5 for the
+cosine distance, whose float32 norm torch sums in another order), atol 1e-6,
 then atol is widened (see `tolerances`) to
   * 4 eps times the magnitude of what is summed or cancels in the loss (for
     a reduction the sum of the per-element magnitudes, / n for mean): torch
@@ -502,6 +503,11 @@ def tolerances(s, want, why=None):
     where float32 overflows in squares and cubes and float64 does not)."""
     dtype = s["dtype"]
     rtol, atol = TOL[dtype]
+    if dtype == "float32" and s["opts"].get("distance") == "cosine":
+        # torch's float32 vector norm sums in an order losscalc does not
+        # reproduce (1 ulp), and a zero vector's gradient cancels two terms
+        # of 1/eps scale: about 1e-6 relative of it survives (seen 2.3e-6).
+        rtol = max(rtol, 1e-5)
     atol = max(atol, 4 * EPS[dtype] * magnitude(s))
     if why is not None and atol > TOL[dtype][1]:
         why.append(("magnitude", atol))
