@@ -128,20 +128,7 @@ void store_normalize(Settings& s, const std::string& v) {
 }
 
 void store_multioutput(Settings&, const std::string& v) {
-  if (v == "raw_values" || v == "uniform_average" || v == "variance_weighted") return;
-  std::string list = v;
-  if (list.size() >= 2 && list.front() == '[' && list.back() == ']') list = list.substr(1, list.size() - 2);
-  for (std::size_t at = 0; at <= list.size();) {
-    const std::size_t end = std::min(list.find(',', at), list.size());
-    double x = 0;
-    std::string item = list.substr(at, end - at);
-    while (!item.empty() && item.front() == ' ') item.erase(item.begin());
-    while (!item.empty() && item.back() == ' ') item.pop_back();
-    if (!read::parse_number(item, x) || !std::isfinite(x))
-      throw usage_error("--multioutput", "Allowed 'multioutput' string values are ('raw_values', 'uniform_average', 'variance_weighted'). "
-                                         "You provided multioutput='" + v + "' (or give one weight an output: 0.3,0.7)");
-    at = end + 1;
-  }
+  if (v != "raw_values" && v != "uniform_average" && v != "variance_weighted") ops::multioutput_weights(v);  // checks it
 }
 
 const Param kMultioutput{.name = "multioutput", .type = ParamType::Text, .default_value = "uniform_average",

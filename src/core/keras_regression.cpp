@@ -134,7 +134,7 @@ Pointwise<T> keras_poisson(const Vec<T>& p, const Vec<T>& t, T eps) {
 template <class T>
 Forward<T> sum_over_classes(const Layout& layout, const Vec<T>& loss) {
   const std::int64_t n = layout.positions();
-  Forward<T> f{Vec<T>(n), Eigen::ArrayXd::Ones(n), Eigen::Array<bool, Eigen::Dynamic, 1>::Constant(n, false)};
+  auto f = forward_of<T>(Vec<T>(n));
   for (std::int64_t q = 0; q < n; ++q) f.loss[q] = static_cast<T>(sum_double(slice(layout, loss, q)));
   return f;
 }

@@ -38,6 +38,19 @@ struct Forward {
   double extra_denominator = 0;  // added to the shares' sum (Keras's masked-mean epsilon)
 };
 
+// Per-sample losses that each count `share` (1 when not given) toward a
+// mean's denominator, none ignored.
+template <class T>
+Forward<T> forward_of(Vec<T> loss, Eigen::ArrayXd share) {
+  const auto n = loss.size();
+  return {std::move(loss), std::move(share), Eigen::Array<bool, Eigen::Dynamic, 1>::Constant(n, false)};
+}
+template <class T>
+Forward<T> forward_of(Vec<T> loss) {
+  const auto n = loss.size();
+  return forward_of<T>(std::move(loss), Eigen::ArrayXd::Ones(n));
+}
+
 template <class T>
 struct Reduced {
   Vec<T> loss;        // one value, or one per position for Reduction::None

@@ -165,11 +165,13 @@ Tensor sum_to(const Tensor& t, const Shape& shape) {
   return out;
 }
 
-std::string torch_size(const Shape& shape) {
-  std::string s = "torch.Size([";
+std::string aten_list(const Shape& shape) {
+  std::string s = "[";
   for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "])";
+  return s + "]";
 }
+
+std::string torch_size(const Shape& shape) { return "torch.Size(" + aten_list(shape) + ")"; }
 
 void require_same_shape(const Tensor& target, const Tensor& input, const std::string& message) {
   if (target.shape != input.shape) throw data_error("target", "", message);

@@ -52,6 +52,8 @@ Tensor sum_to(const Tensor& t, const Shape& shape);
 
 // "torch.Size([3, 1])", as torch writes a shape in its messages.
 std::string torch_size(const Shape& shape);
+// "[3, 1]", as ATen's C++ messages print a size.
+std::string aten_list(const Shape& shape);
 
 // A target that must have the input's shape; `message` explains otherwise.
 void require_same_shape(const Tensor& target, const Tensor& input, const std::string& message);

@@ -26,4 +26,9 @@ std::string describe(const Tensor& input, const Tensor* target, const std::strin
   return s;
 }
 
+std::string sample_weight_note(const Data& data) {
+  const Tensor* w = data.get("sample_weight");
+  return w ? ", sample_weight " + shape_str(w->shape) : "";
+}
+
 }  // namespace losscalc::ops

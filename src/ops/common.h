@@ -45,5 +45,7 @@ void add_loss(Result& r, const Shape& positions, const core::Forward<T>& f, cons
 // "input (2, 4), target (2) class indices, class dim 1"; `target_kind` and
 // the dim are left out when empty / negative.
 std::string describe(const Tensor& input, const Tensor* target, const std::string& target_kind, std::int64_t dim);
+// ", sample_weight (N)" when the data have one (Keras, scikit-learn), else "".
+std::string sample_weight_note(const Data& data);
 
 }  // namespace losscalc::ops

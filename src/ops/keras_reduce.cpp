@@ -61,11 +61,10 @@ core::Vec<T> keras_reduce(Result& r, const Shape& positions, const core::Forward
   Shape v = positions, w = sample_weight->shape;
   squeeze_or_expand(v, w);
   const Shape shape = tf_broadcast_shape(v, w, "Mul", "sample_weight");
-  const auto values = to_vec<T>(broadcast_to(Tensor{v, std::vector<double>(f.loss.data(), f.loss.data() + f.loss.size())}, shape, "input"));
+  const auto values = to_vec<T>(broadcast_to(to_tensor(v, f.loss), shape, "input"));
   const Tensor weight{w, sample_weight->data};
   const auto sw = to_vec<T>(broadcast_to(weight, shape, "sample_weight"));
-  core::Forward<T> g{values * sw, Eigen::ArrayXd::Ones(values.size()),
-                     Eigen::Array<bool, Eigen::Dynamic, 1>::Constant(values.size(), false)};
+  auto g = core::forward_of<T>(values * sw);
   if (reduction == Reduction::MeanWithSampleWeight) {
     // The weights' own sum (before broadcasting): each weight counted once,
     // at its first copy, so row blocks add up to it exactly.

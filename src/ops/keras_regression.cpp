@@ -35,7 +35,7 @@ Result keras_regression(const Data& data, const Settings& s, Kernel kernel, PerS
   const auto f = per_sample == PerSample::Mean ? core::mean_over_classes(layout, pw.loss) : core::sum_over_classes(layout, pw.loss);
   Result r = start(s, true);
   r.summary = describe(data.input, &target, "", -1) + (shape != data.input.shape ? ", compared as " + shape_str(shape) : "") +
-              (data.get("sample_weight") ? ", sample_weight " + shape_str(data.get("sample_weight")->shape) : "");
+              sample_weight_note(data);
   const auto upstream = keras_reduce(r, positions, f, data.get("sample_weight"), s);
   if (s.loss_only) return r;
   const auto g = per_sample == PerSample::Mean ? core::mean_over_classes_backward(layout, upstream, pw.slope)
@@ -132,11 +132,11 @@ Result categorical_generalized_cross_entropy(const Data& data, const Settings& s
     pt[i] = sum;
     loss[i] = (T(1) - std::pow(sum, q)) / q;
   }
-  const core::Forward<T> f{loss, Eigen::ArrayXd::Ones(n), Eigen::Array<bool, Eigen::Dynamic, 1>::Constant(n, false)};
+  const auto f = core::forward_of<T>(loss);
   Result r = start(s, true);
   r.summary = describe(data.input, &target, "class indices, probabilities", -1) +
               (shape != data.input.shape ? ", compared as " + shape_str(shape) : "") +
-              (data.get("sample_weight") ? ", sample_weight " + shape_str(data.get("sample_weight")->shape) : "");
+              sample_weight_note(data);
   r.class_dim = static_cast<std::int64_t>(shape.size()) - 1;
   const auto upstream = keras_reduce(r, positions, f, data.get("sample_weight"), s);
   if (s.loss_only) return r;

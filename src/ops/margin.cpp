@@ -35,28 +35,24 @@ T nan_aware_clamp_min(T v, T lo) {
 // fills loss / losses / denominator and returns the upstream of each sample.
 template <class T>
 core::Vec<T> reduce_samples(Result& r, const Shape& positions, const core::Vec<T>& loss, const Settings& s) {
-  const auto n = loss.size();
-  const core::Forward<T> f{loss, Eigen::ArrayXd::Ones(n), Eigen::Array<bool, Eigen::Dynamic, 1>::Constant(n, false)};
+  const auto f = core::forward_of<T>(loss);
   const auto red = core::reduce(*s.reduction, f);
   add_loss(r, positions, f, red, *s.reduction);
   return red.upstream;
 }
 
-// A shape as ATen's messages print one: [2, 3].
-std::string aten_list(const Shape& sh) {
-  std::string t = "[";
-  for (std::size_t i = 0; i < sh.size(); ++i) t += (i ? ", " : "") + std::to_string(sh[i]);
-  return t + "]";
-}
-
-// A row-major (N, C) view of a 1-D (C) or 2-D input: samples and classes.
+// The (N, C) of the multi-class margin losses' input, a 0-D, (C) or (N, C)
+// one (N may be 0), or ATen's message; `empty_ok`: an input without
+// elements passes (multilabel_margin_loss's (0, C) batch).
 struct Rows {
   std::int64_t n, c;
 };
-Rows rows_of(const Tensor& t, const std::string& fname) {
+Rows vector_or_matrix(const Tensor& t, bool empty_ok) {
+  if (t.dims() > 2 || (t.dims() == 2 && t.shape[1] == 0) || (t.data.empty() && (!empty_ok || t.dims() == 1)))
+    throw data_error("input", "", "Expected non-empty vector or matrix with optional 0-dim batch size, but got: " + aten_list(t.shape));
+  if (t.dims() == 0) return {1, 1};
   if (t.dims() == 1) return {1, t.shape[0]};
-  if (t.dims() == 2) return {t.shape[0], t.shape[1]};
-  throw data_error("input", "", fname + ": expected a 1-D or 2-D input (vector or matrix), got " + shape_str(t.shape));
+  return {t.shape[0], t.shape[1]};
 }
 
 }  // namespace
@@ -91,14 +87,8 @@ Result soft_margin_loss(const Data& data, const Settings& s) {
   // broadcasts to the input's shape, not beyond.
   if (data.target) {
     const Shape b = broadcast_shape(data.input.shape, data.target->shape, "target");
-    if (b != data.input.shape) {
-      const auto list = [](const Shape& sh) {
-        std::string t = "[";
-        for (std::size_t i = 0; i < sh.size(); ++i) t += (i ? ", " : "") + std::to_string(sh[i]);
-        return t + "]";
-      };
-      throw data_error("target", "", "output with shape " + list(data.input.shape) + " doesn't match the broadcast shape " + list(b));
-    }
+    if (b != data.input.shape)
+      throw data_error("target", "", "output with shape " + aten_list(data.input.shape) + " doesn't match the broadcast shape " + aten_list(b));
   }
   return without_target_grad(regression<T>(
       data, s,
@@ -182,10 +172,7 @@ Result multi_margin_loss(const Data& data, const Settings& s) {
   const Tensor& y0 = require_target(data.target);
   const auto p = static_cast<std::int64_t>(s.number("p"));
   const T margin = static_cast<T>(s.number("margin"));
-  if (x0.dims() > 2 || x0.data.empty() || (x0.dims() == 2 && x0.shape[1] == 0))
-    throw data_error("input", "", "Expected non-empty vector or matrix with optional 0-dim batch size, but got: " + aten_list(x0.shape));
-  const Rows R = x0.dims() == 0 ? Rows{1, 1} : rows_of(x0, "multi_margin_loss");
-  const std::int64_t n = x0.dims() <= 1 ? 1 : R.n, C = R.c;
+  const auto [n, C] = vector_or_matrix(x0, false);
   if (static_cast<std::int64_t>(y0.data.size()) != n || y0.dims() > 1)
     throw data_error("target", "", "inconsistent target size, got: " + aten_list(y0.shape));
   if (data.weight && data.weight->dims() != 1) throw data_error("weight", "", "weight must be one-dimensional");
@@ -237,15 +224,8 @@ template <class T>
 Result multilabel_margin_loss(const Data& data, const Settings& s) {
   const Tensor& x0 = data.input;
   const Tensor& y0 = require_target(data.target);
-  if (x0.dims() > 2 || (x0.dims() == 2 && x0.shape[1] == 0) || (x0.dims() == 1 && x0.data.empty()))
-    throw data_error("input", "", "Expected non-empty vector or matrix with optional 0-dim batch size, but got: " + aten_list(x0.shape));
-  const std::int64_t n = x0.dims() <= 1 ? 1 : x0.shape[0];
-  const std::int64_t C = x0.dims() == 0 ? 1 : x0.shape.back();
-  if (y0.shape != x0.shape) {
-    std::string list = "[";
-    for (std::size_t i = 0; i < y0.shape.size(); ++i) list += (i ? ", " : "") + std::to_string(y0.shape[i]);
-    throw data_error("target", "", "inconsistent size " + list + "] for argument #2 'target'");
-  }
+  const auto [n, C] = vector_or_matrix(x0, true);
+  if (y0.shape != x0.shape) throw data_error("target", "", "inconsistent size " + aten_list(y0.shape) + " for argument #2 'target'");
   for (double v : y0.data)  // every index is checked, those after a -1 too
     if (v != std::floor(v) || !(v >= -1 && v < static_cast<double>(C)))
       throw data_error("target", "", "argument #2 'target' is out of range (" + print::shortest(v) + " for " + std::to_string(C) + " classes)");

@@ -117,6 +117,8 @@ Result optax_poly_loss_cross_entropy(const Data& data, const Settings& s);
 template <class T>
 Result optax_softmax_cross_entropy_with_integer_labels(const Data& data, const Settings& s);
 // scikit-learn 1.2 (ops/sklearn.cpp).
+// --multioutput's weights ("0.3,0.7"), or a usage error in scikit-learn's words.
+std::vector<double> multioutput_weights(const std::string& text);
 template <class T>
 Result sklearn_hinge_loss(const Data& data, const Settings& s);
 template <class T>

@@ -80,7 +80,7 @@ struct Parts {
 template <class T>
 Result finish(const Data& data, const Settings& s, Parts<T>& p, const char* target_kind, bool grad_target) {
   const std::int64_t n = p.loss.size();
-  const core::Forward<T> f{p.loss, Eigen::ArrayXd::Ones(n), Eigen::Array<bool, Eigen::Dynamic, 1>::Constant(n, false)};
+  const auto f = core::forward_of<T>(p.loss);
   const auto red = core::reduce(*s.reduction, f);
   Result r = start(s, true);
   r.summary = describe(data.input, data.target ? &*data.target : nullptr, target_kind, -1) +

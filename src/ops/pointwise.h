@@ -26,8 +26,7 @@ std::optional<Tensor> reduce_pointwise(Result& r, const Shape& shape, const core
   const Reduction reduction = *s.reduction;
   const core::Layout layout{numel(shape), 1, 1};  // every element a position of its own
   // One element a position: its loss as it is, a share of 1 each.
-  core::Forward<T> f{pw.loss, Eigen::ArrayXd::Ones(pw.loss.size()),
-                     Eigen::Array<bool, Eigen::Dynamic, 1>::Constant(pw.loss.size(), false)};
+  auto f = core::forward_of<T>(pw.loss);
   if (reduction == Reduction::BatchMean) {
     const std::int64_t stride = std::max<std::int64_t>(1, numel(shape) / std::max<std::int64_t>(batch, 1));
     for (Eigen::Index p = 0; p < f.share.size(); ++p) f.share[p] = p % stride == 0 ? 1.0 : 0.0;

@@ -89,6 +89,23 @@ void whole_labels(const Tensor& t, const char* what) {
 
 }  // namespace
 
+std::vector<double> multioutput_weights(const std::string& text) {
+  const auto refuse = [&text]() {
+    return usage_error("--multioutput", "Allowed 'multioutput' string values are ('raw_values', 'uniform_average', 'variance_weighted'). "
+                                        "You provided multioutput='" + text + "' (or give one weight an output: 0.3,0.7)");
+  };
+  read::Parsed parsed;
+  try {  // the data arguments' reader: "0.3,0.7", "[0.3, 0.7]", "0.3 0.7"
+    parsed = read::parse_text(text, read::Origin{"--multioutput", ""});
+  } catch (const Error&) {
+    throw refuse();
+  }
+  if (parsed.is_object || parsed.array.dims() > 1 || parsed.array.data.empty()) throw refuse();
+  for (double w : parsed.array.data)
+    if (!std::isfinite(w)) throw refuse();
+  return parsed.array.data;
+}
+
 template <class T>
 Result sklearn_log_loss(const Data& data, const Settings& s) {
   const Tensor& pred = data.input;
@@ -194,11 +211,11 @@ Result sklearn_log_loss(const Data& data, const Settings& s) {
     loss[i] = w[static_cast<std::size_t>(i)] * (l + 0.0);
     share[i] = w[static_cast<std::size_t>(i)];
   }
-  const core::Forward<double> f{loss, share, Eigen::Array<bool, Eigen::Dynamic, 1>::Constant(n, false)};
+  const auto f = core::forward_of<double>(loss, share);
   const auto red = core::reduce(*s.reduction, f);
   Result r = start(s, true);
   r.summary = describe(pred, &target, indicator ? "indicator matrix" : "labels", -1) + ", classes " + numpy_list(classes) +
-              (data.get("sample_weight") ? ", sample_weight " + shape_str(data.get("sample_weight")->shape) : "");
+              sample_weight_note(data);
   add_loss(r, {n}, f, red, *s.reduction);
   if (s.loss_only) return r;
   if (data.get("sample_weight")) r.entries.push_back({"unweighted_losses", Tensor{{n}, unweighted}});
@@ -281,11 +298,11 @@ Result sklearn_brier_score_loss(const Data& data, const Settings& s) {
     loss[i] = w[at] * unweighted[at];
     share[i] = w[at];
   }
-  const core::Forward<double> f{loss, share, Eigen::Array<bool, Eigen::Dynamic, 1>::Constant(n, false)};
+  const auto f = core::forward_of<double>(loss, share);
   const auto red = core::reduce(*s.reduction, f);
   Result r = start(s, true);
   r.summary = describe(prob, &target, "labels", -1) + ", pos_label " + print::shortest(pos) +
-              (data.get("sample_weight") ? ", sample_weight " + shape_str(data.get("sample_weight")->shape) : "");
+              sample_weight_note(data);
   add_loss(r, {n}, f, red, *s.reduction);
   if (s.loss_only) return r;
   if (data.get("sample_weight")) r.entries.push_back({"unweighted_losses", Tensor{{n}, unweighted}});
@@ -377,11 +394,11 @@ Result sklearn_hinge_loss(const Data& data, const Settings& s) {
     loss[i] = w[at] * unweighted[at];
     share[i] = w[at];
   }
-  const core::Forward<double> f{loss, share, Eigen::Array<bool, Eigen::Dynamic, 1>::Constant(n, false)};
+  const auto f = core::forward_of<double>(loss, share);
   const auto red = core::reduce(*s.reduction, f);
   Result r = start(s, true);
   r.summary = describe(pred, &target, multiclass ? "labels, multiclass (Crammer-Singer)" : "labels, binary (as -1 / +1)", -1) +
-              (data.get("sample_weight") ? ", sample_weight " + shape_str(data.get("sample_weight")->shape) : "");
+              sample_weight_note(data);
   add_loss(r, {n}, f, red, *s.reduction);
   if (s.loss_only) return r;
   r.entries.push_back({"margin", Tensor{{n}, margin}});
@@ -430,18 +447,7 @@ Result sklearn_regression(const Data& data, const Settings& s, RegKind kind) {
                                            std::string(kind == RegKind::Squared ? "mean_squared_error" : "mean_absolute_error") +
                                            " fails on it (TypeError: Axis must be specified when shapes of a and weights differ.)");
   if (mo != "raw_values" && mo != "uniform_average") {
-    std::vector<double> given;
-    for (std::size_t at = 0; at <= mo.size();) {  // "0.3,0.7" or "[0.3,0.7]"
-      std::size_t end = std::min(mo.find(',', at), mo.size());
-      std::string item = mo.substr(at, end - at);
-      item.erase(std::remove_if(item.begin(), item.end(), [](char ch) { return ch == '[' || ch == ']' || ch == ' '; }), item.end());
-      double x = 0;
-      if (!item.empty()) {
-        if (!read::parse_number(item, x)) throw usage_error("--multioutput", "invalid value '" + mo + "': expected raw_values, uniform_average or weights such as 0.3,0.7");
-        given.push_back(x);
-      }
-      at = end + 1;
-    }
+    const std::vector<double> given = multioutput_weights(mo);
     if (k == 1) throw data_error("input", "", "Custom weights are useful only in multi-output cases.");
     if (static_cast<std::int64_t>(given.size()) != k)
       throw data_error("input", "", "There must be equally many custom weights (" + std::to_string(given.size()) + ") as outputs (" +
@@ -470,10 +476,10 @@ Result sklearn_regression(const Data& data, const Settings& s, RegKind kind) {
     throw usage_error(raw ? "--multioutput" : "--no-squared",
                       std::string(raw ? "raw_values" : "--no-squared") + " needs the whole data (one error an output); streamed rows give the average");
   const Shape elem_shape = pred.shape.size() == 1 ? Shape{n} : Shape{n, k};
-  const core::Forward<double> f{loss, share, Eigen::Array<bool, Eigen::Dynamic, 1>::Constant(n * k, false)};
+  const auto f = core::forward_of<double>(loss, share);
   Result r = start(s, true);
   r.summary = describe(pred, &truth, "", -1) + (k > 1 ? ", " + std::to_string(k) + " outputs (" + mo + ")" : "") +
-              (data.get("sample_weight") ? ", sample_weight " + shape_str(data.get("sample_weight")->shape) : "");
+              sample_weight_note(data);
   // Per-output errors E_j = sum_i w_i e_ij / sum_i w_i (exact sums).
   std::vector<double> per_output(static_cast<std::size_t>(k));
   double wsum = 0;
