@@ -335,7 +335,9 @@ def fd_check(c, got):
         if ea or eb or not (np.isfinite(a) and np.isfinite(b)):
             continue
         fd = (a - b) / (2 * h)
-        if abs(fd - g[i]) > 1e-5 * max(1.0, abs(fd)):
+        # A central difference's own error grows as v^-3 near p = 0 (log_loss
+        # at p = 1e-4: 3.5e-5 relative with h = 1e-6): 1e-4 relative.
+        if abs(fd - g[i]) > 1e-4 * max(1.0, abs(fd)):
             return "grad%s: got %r, central difference of scikit-learn %r" % (list(i), float(g[i]), float(fd))
     return ""
 
