@@ -89,6 +89,9 @@ struct FunctionSpec {
   // With explain_steps: the entries (or "input", "target") whose rows along
   // dim 0 are a sample's arguments, instead of the layout's slices.
   std::vector<std::string_view> explain_rows = {};
+  // Elementwise, with explain_steps: result entries of the compared shape
+  // whose slices follow the data arguments (hinge's labels as used).
+  std::vector<std::string_view> explain_entries = {};
 
   const DataArg* arg(std::string_view name) const;
   const Param* param(std::string_view name) const;

@@ -132,6 +132,37 @@ Pointwise<T> keras_poisson(const Vec<T>& p, const Vec<T>& t, T eps) {
 }
 
 template <class T>
+bool keras_hinge_labels(Vec<T>& t) {
+  for (Eigen::Index i = 0; i < t.size(); ++i)
+    if (t[i] != T(0) && t[i] != T(1)) return false;
+  for (Eigen::Index i = 0; i < t.size(); ++i) t[i] = T(2) * t[i] - T(1);
+  return true;
+}
+
+template <class T>
+Pointwise<T> keras_hinge(const Vec<T>& p, const Vec<T>& t) {
+  auto out = sized<T>(p.size());
+  for (Eigen::Index i = 0; i < p.size(); ++i) {
+    const T m = T(1) - t[i] * p[i];
+    out.loss[i] = std::max(m, T(0));          // NaN stays NaN
+    out.slope[i] = m >= T(0) ? -t[i] : T(0);  // maximum's gradient goes to its first operand at a tie
+  }
+  return out;
+}
+
+template <class T>
+Pointwise<T> keras_squared_hinge(const Vec<T>& p, const Vec<T>& t) {
+  auto out = sized<T>(p.size());
+  for (Eigen::Index i = 0; i < p.size(); ++i) {
+    const T m = T(1) - t[i] * p[i];
+    const T h = std::max(m, T(0));
+    out.loss[i] = h * h;
+    out.slope[i] = m >= T(0) ? -t[i] * (h * T(2)) : T(0);
+  }
+  return out;
+}
+
+template <class T>
 Forward<T> sum_over_classes(const Layout& layout, const Vec<T>& loss) {
   const std::int64_t n = layout.positions();
   auto f = forward_of<T>(Vec<T>(n));
@@ -158,6 +189,9 @@ Vec<T> sum_over_classes_backward(const Layout& layout, const Vec<T>& upstream, c
   template Pointwise<T> keras_log_cosh(const Vec<T>&, const Vec<T>&);           \
   template Pointwise<T> keras_kl_divergence(const Vec<T>&, const Vec<T>&, T);   \
   template Pointwise<T> keras_poisson(const Vec<T>&, const Vec<T>&, T);         \
+  template bool keras_hinge_labels(Vec<T>&);                                    \
+  template Pointwise<T> keras_hinge(const Vec<T>&, const Vec<T>&);              \
+  template Pointwise<T> keras_squared_hinge(const Vec<T>&, const Vec<T>&);      \
   template Forward<T> sum_over_classes(const Layout&, const Vec<T>&);           \
   template Vec<T> sum_over_classes_backward(const Layout&, const Vec<T>&, const Vec<T>&);
 LOSSCALC_INSTANTIATE(float)

@@ -248,6 +248,40 @@ Pointwise<T> keras_kl_divergence(const Vec<T>& p, const Vec<T>& t, T eps);
 // poisson: p - t log(p + eps), no clipping.
 template <class T>
 Pointwise<T> keras_poisson(const Vec<T>& p, const Vec<T>& t, T eps);
+// hinge's labels (convert_binary_labels_to_hinge): when every one is 0 or 1,
+// 2 t - 1 in place (true); otherwise left as they are (false).
+template <class T>
+bool keras_hinge_labels(Vec<T>& t);
+// hinge: max(1 - t p, 0), slope -t where 1 - t p >= 0 (the tie included).
+template <class T>
+Pointwise<T> keras_hinge(const Vec<T>& p, const Vec<T>& t);
+// squared_hinge: max(1 - t p, 0)^2, slope -2 t max(1 - t p, 0).
+template <class T>
+Pointwise<T> keras_squared_hinge(const Vec<T>& p, const Vec<T>& t);
+// ---- Keras 3 categorical hinge and L2 normalisation (keras_margin.cpp) -------
+// categorical_hinge per position: pos = sum t p, neg = max (1 - t) p,
+// loss = max(neg - pos + 1, 0); active: the gradient passes (the tie too).
+template <class T>
+struct CategoricalHinge {
+  Vec<T> loss, pos, neg, active;
+};
+template <class T>
+CategoricalHinge<T> keras_categorical_hinge(const Layout& layout, const Vec<T>& p, const Vec<T>& t);
+// d / d p: -t, plus (1 - t) shared equally by the ties of the max.
+template <class T>
+Vec<T> keras_categorical_hinge_backward(const Layout& layout, const CategoricalHinge<T>& f, const Vec<T>& p, const Vec<T>& t,
+                                        const Vec<T>& upstream);
+// keras.ops.normalize(x, axis, order=2) before 3.16: x * min(rsqrt(sum x^2),
+// 1 / epsilon) along the layout's class axis.
+template <class T>
+struct Normalized {
+  Vec<T> x, rsqrt, inv, passed;  // x normalised; per position rsqrt(sum x^2), the factor used, 1 where rsqrt <= 1 / epsilon
+};
+template <class T>
+Normalized<T> keras_l2_normalize(const Layout& layout, const Vec<T>& x, double epsilon);
+template <class T>
+Vec<T> keras_l2_normalize_backward(const Layout& layout, const Normalized<T>& f, const Vec<T>& x, const Vec<T>& g_out);
+
 // The sum over the class (last) axis, one per position (kl_divergence), and
 // its backward: slope times the position's upstream.
 template <class T>

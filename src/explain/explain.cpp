@@ -532,6 +532,19 @@ template <class V>
 using Scalar = typename std::decay_t<V>::Scalar;
 }  // namespace
 
+// hinge and squared_hinge on y_pred, y_true and the labels used.
+void keras_hinge_family(const Args& args, std::vector<Step>& st, bool squared) {
+  const Args a{args[0], args.size() > 2 ? args[2] : args[1]};
+  const char* formula = squared ? "max(1 - y' x, 0)^2" : "max(1 - y' x, 0)";
+  const char* slope = squared ? "-2 y' max(1 - y' x, 0)" : "-y' where 1 - y' x >= 0 (the tie included), else 0";
+  keras_steps(a, st, formula, slope, false, [squared](auto& p, auto& t) {
+    using T = typename std::decay_t<decltype(p)>::Scalar;
+    return squared ? core::keras_squared_hinge<T>(p, t) : core::keras_hinge<T>(p, t);
+  });
+  st[1] = {"labels y'", "y_true as -1/+1: 2 y - 1 when every label of y_true is 0 or 1, else y_true itself", vec(a[1])};
+  st.insert(st.begin() + 1, {"y_true y", "", vec(args[1])});
+}
+
 void keras_squared_error_steps(const Args& args, const Settings&, std::vector<Step>& st) {
   keras_steps(args, st, "(y - x)^2", "2 (x - y)", false, [](auto& p, auto& t) { return core::keras_squared_error<Scalar<decltype(p)>>(p, t); });
 }
@@ -595,6 +608,50 @@ void generalized_cross_entropy_steps(const Args& args, const Settings& s, std::v
   st.push_back({"p_t^q", "q = " + print::shortest(q), num(pq)});
   st.push_back({"loss", "(1 - p_t^q) / q", num(rd(rd(1 - pq) / q))});
   st.push_back({"d loss / d p[y]", "-p_t^(q - 1); 0 for the other classes", num(-(t_float32 ? static_cast<double>(std::pow(static_cast<float>(pt), static_cast<float>(q - 1))) : std::pow(pt, q - 1)))});
+}
+
+void keras_hinge_steps(const Args& args, const Settings& s, std::vector<Step>& st) {
+  keras_hinge_family(args, st, false);
+  (void)s;
+}
+void keras_squared_hinge_steps(const Args& args, const Settings& s, std::vector<Step>& st) {
+  keras_hinge_family(args, st, true);
+  (void)s;
+}
+
+void keras_categorical_hinge_steps(const Args& args, const Settings&, std::vector<Step>& st) {
+  const Values &x = args[0], &y = args[1];
+  if (x.size() != y.size()) return;  // compared by broadcasting: the summary says how
+  double pos = 0, neg = -INFINITY;
+  for (std::size_t c = 0; c < x.size(); ++c) {
+    pos = rd(pos + rd(y[c] * x[c]));
+    neg = std::max(neg, rd(rd(1 - y[c]) * x[c]));
+  }
+  st.push_back({"y_pred x", "", vec(x)});
+  st.push_back({"y_true y", "one-hot (or -1/+1)", vec(y)});
+  st.push_back({"pos", "sum(y x)", num(pos)});
+  st.push_back({"neg", "max((1 - y) x): the true class's 0 takes part", num(neg)});
+  st.push_back({"loss", "max(neg - pos + 1, 0)", num(std::max(rd(rd(neg - pos) + 1), 0.0))});
+}
+
+void keras_cosine_steps(const Args& args, const Settings& s, std::vector<Step>& st) {
+  const Values &x = args[0], &y = args[1];
+  if (x.size() != y.size()) return;
+  const double cap = rd(1 / s.epsilon);
+  const auto inv = [cap](const Values& v) {
+    double ss = 0;
+    for (double e : v) ss = rd(ss + rd(e * e));
+    return std::min(rd(1 / std::sqrt(ss)), cap);
+  };
+  const double ix = inv(x), iy = inv(y);
+  double c = 0;
+  for (std::size_t k = 0; k < x.size(); ++k) c = rd(c + rd(rd(y[k] * iy) * rd(x[k] * ix)));
+  st.push_back({"y_pred x", "", vec(x)});
+  st.push_back({"y_true y", "", vec(y)});
+  st.push_back({"1 / |x|", "min(rsqrt(sum x^2), 1 / epsilon), epsilon " + print::shortest(rd(s.epsilon)), num(ix)});
+  st.push_back({"1 / |y|", "the same for y", num(iy)});
+  st.push_back({"cos", "sum((x / |x|) (y / |y|))", num(c)});
+  st.push_back({"loss", "-cos: keras's cosine similarity loss is negative, -1 for equal directions", num(-c)});
 }
 
 void sklearn_log_loss_steps(const Args& args, const Settings&, std::vector<Step>& st) {
@@ -926,6 +983,8 @@ void explain(const FunctionSpec& fn, const Data& given, const Settings& s, const
     } else if (elementwise && spec->explain_steps) {
       Args args;
       for (auto& t : broadcast_args) args.push_back(slice(t, c.layout, p));
+      for (auto name : spec->explain_entries)
+        if (const Tensor* e = r.find(std::string(name)); e && e->shape == data.input.shape) args.push_back(slice(*e, c.layout, p));
       spec->explain_steps(args, s, sec.steps);
     } else if (elementwise) {
       binary_sample(c, p, sec);

@@ -54,6 +54,10 @@ void keras_kl_divergence_steps(const Args& args, const Settings& settings, std::
 void keras_poisson_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 // categorical_generalized_cross_entropy (args: one sample's probabilities,
 // its label): p_t, (1 - p_t^q) / q.
+void keras_hinge_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void keras_squared_hinge_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void keras_categorical_hinge_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void keras_cosine_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 void generalized_cross_entropy_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 
 // scikit-learn (args: the rows of the table's explain_rows): log_loss

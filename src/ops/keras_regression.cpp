@@ -16,10 +16,12 @@ namespace {
 enum class PerSample { Mean, Sum };
 
 // `op` and `pred_first`: TF's op that first meets the two, and its operand
-// order, for the message when they do not broadcast.
+// order, for the message when they do not broadcast. `hinge`: y_true's 0/1
+// labels become -1/+1 when every one of them is 0 or 1 (the labels used are
+// printed as `labels`).
 template <class T, class Kernel>
 Result keras_regression(const Data& data, const Settings& s, Kernel kernel, PerSample per_sample, const char* op,
-                        bool pred_first) {
+                        bool pred_first, bool hinge = false) {
   check_input(data.input, false);
   const Tensor& target = require_target(data.target);
   Shape t = target.shape, p = data.input.shape;
@@ -28,16 +30,18 @@ Result keras_regression(const Data& data, const Settings& s, Kernel kernel, PerS
   if (shape.empty())
     throw data_error("input", "", "Invalid reduction dimension (-1 for input with 0 dimension(s) [Op:Mean] (keras reduces the last axis)");
   const auto x = to_vec<T>(broadcast_to(Tensor{p, data.input.data}, shape, "input"));
-  const auto y = to_vec<T>(broadcast_to(Tensor{t, target.data}, shape, "target"));
+  auto y = to_vec<T>(broadcast_to(Tensor{t, target.data}, shape, "target"));
+  const bool mapped = hinge && core::keras_hinge_labels(y);
   const core::Pointwise<T> pw = kernel(x, y);
   const core::Layout layout = core::make_layout(shape, static_cast<std::int64_t>(shape.size()) - 1);
   const Shape positions = core::positions_shape(shape, static_cast<std::int64_t>(shape.size()) - 1);
   const auto f = per_sample == PerSample::Mean ? core::mean_over_classes(layout, pw.loss) : core::sum_over_classes(layout, pw.loss);
   Result r = start(s, true);
   r.summary = describe(data.input, &target, "", -1) + (shape != data.input.shape ? ", compared as " + shape_str(shape) : "") +
-              sample_weight_note(data);
+              (mapped ? ", 0/1 labels read as -1/+1" : "") + sample_weight_note(data);
   const auto upstream = keras_reduce(r, positions, f, data.get("sample_weight"), s);
   if (s.loss_only) return r;
+  if (hinge) r.entries.push_back({"labels", to_tensor(shape, y)});
   const auto g = per_sample == PerSample::Mean ? core::mean_over_classes_backward(layout, upstream, pw.slope)
                                                : core::sum_over_classes_backward(layout, upstream, pw.slope);
   Tensor grad = sum_to(to_tensor(shape, g), p);
@@ -93,6 +97,19 @@ Result poisson(const Data& data, const Settings& s) {
   const T eps = keras_epsilon<T>(s);
   return keras_regression<T>(data, s, [eps](auto& p, auto& t) { return core::keras_poisson<T>(p, t, eps); }, PerSample::Mean, "Mul",
                              false);
+}
+
+// hinge and squared_hinge: y_true * y_pred meets them first (Mul, y_true
+// first); the labels are mapped on the whole of y_true at once.
+template <class T>
+Result hinge(const Data& data, const Settings& s) {
+  return keras_regression<T>(data, s, [](auto& p, auto& t) { return core::keras_hinge<T>(p, t); }, PerSample::Mean, "Mul", false,
+                             true);
+}
+template <class T>
+Result squared_hinge(const Data& data, const Settings& s) {
+  return keras_regression<T>(data, s, [](auto& p, auto& t) { return core::keras_squared_hinge<T>(p, t); }, PerSample::Mean, "Mul",
+                             false, true);
 }
 
 // keras.losses.categorical_generalized_cross_entropy (Keras 3.10+): the
@@ -164,6 +181,8 @@ LOSSCALC_INSTANTIATE(log_cosh)
 LOSSCALC_INSTANTIATE(kl_divergence)
 LOSSCALC_INSTANTIATE(poisson)
 LOSSCALC_INSTANTIATE(categorical_generalized_cross_entropy)
+LOSSCALC_INSTANTIATE(hinge)
+LOSSCALC_INSTANTIATE(squared_hinge)
 #undef LOSSCALC_INSTANTIATE
 
 }  // namespace losscalc::ops

@@ -74,6 +74,15 @@ template <class T>
 Result poisson(const Data& data, const Settings& settings);
 template <class T>
 Result categorical_generalized_cross_entropy(const Data& data, const Settings& s);
+template <class T>
+Result hinge(const Data& data, const Settings& s);
+template <class T>
+Result squared_hinge(const Data& data, const Settings& s);
+// keras categorical_hinge and cosine_similarity (ops/keras_margin.cpp).
+template <class T>
+Result categorical_hinge(const Data& data, const Settings& s);
+template <class T>
+Result cosine_similarity(const Data& data, const Settings& s);
 // torch margin and embedding losses (ops/margin.cpp).
 template <class T>
 Result hinge_embedding_loss(const Data& data, const Settings& s);
