@@ -92,6 +92,9 @@ struct FunctionSpec {
   // Elementwise, with explain_steps: result entries of the compared shape
   // whose slices follow the data arguments (hinge's labels as used).
   std::vector<std::string_view> explain_entries = {};
+  // Each sample meets every other (circle, ntxent): row data is read whole,
+  // never reduced block by block, and --partial is refused.
+  bool whole_batch = false;
 
   const DataArg* arg(std::string_view name) const;
   const Param* param(std::string_view name) const;

@@ -230,6 +230,11 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
   const FunctionSpec& fn = spec_of(rq.function);
   if (!fn.is_loss() || rq.output.explain || !rq.input) return std::nullopt;
   const auto& o = rq.output;
+  if (fn.whole_batch) {
+    if (o.partial)
+      throw usage_error("--partial", std::string(fn.name) + " pairs every sample with every other: shards of it cannot be merged");
+    return std::nullopt;
+  }
   const bool trigger = !rq.rows.target_columns.empty() || o.partial || o.quiet || o.format == Format::Csv;
   if (!trigger) return std::nullopt;
 

@@ -11,6 +11,7 @@
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <vector>
 #include <type_traits>
 
 #include "core/exact_sum.h"
@@ -281,6 +282,23 @@ template <class T>
 Normalized<T> keras_l2_normalize(const Layout& layout, const Vec<T>& x, double epsilon);
 template <class T>
 Vec<T> keras_l2_normalize_backward(const Layout& layout, const Normalized<T>& f, const Vec<T>& x, const Vec<T>& g_out);
+
+// keras circle loss of embeddings p (n x d, row-major) and int32 labels, each
+// sample against every other (ref = the batch itself): pairwise cosine
+// distances max(1 - p_i . p_j, 0), the weighted positive and negative
+// distances, their masked logsumexps and softplus(p_loss + n_loss).
+template <class T>
+struct Circle {
+  Vec<T> raw, distances, pos_wd, neg_wd;  // n x n
+  std::vector<bool> pos_mask, neg_mask;   // n x n
+  Vec<T> p_loss, n_loss, p_shift, n_shift, loss;  // n
+};
+template <class T>
+Circle<T> keras_circle(const Vec<T>& p, std::int64_t n, std::int64_t d, const std::vector<std::int32_t>& labels, T gamma, T margin,
+                       bool remove_diagonal);
+template <class T>
+Vec<T> keras_circle_backward(const Circle<T>& c, const Vec<T>& p, std::int64_t n, std::int64_t d, T gamma, T margin,
+                             const Vec<T>& upstream);
 
 // The sum over the class (last) axis, one per position (kl_divergence), and
 // its backward: slope times the position's upstream.

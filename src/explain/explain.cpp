@@ -654,6 +654,20 @@ void keras_cosine_steps(const Args& args, const Settings& s, std::vector<Step>& 
   st.push_back({"loss", "-cos: keras's cosine similarity loss is negative, -1 for equal directions", num(-c)});
 }
 
+void keras_circle_steps(const Args& args, const Settings& s, std::vector<Step>& st) {
+  const double pl = args[2].empty() ? NAN : args[2][0], nl = args[3].empty() ? NAN : args[3][0];
+  const double gamma = rd(s.number("gamma")), m = rd(s.number("margin"));
+  const std::string g = print::shortest(gamma), mm = print::shortest(m);
+  st.push_back({"embedding", "", vec(args[0])});
+  st.push_back({"label", "", vec(args[1])});
+  st.push_back({"p_loss", "logsumexp over the other samples of its label of -" + g + " max(" + mm + " + d, 0) (" + mm + " - d), d = max(1 - cos, 0) (see distances)",
+                num(pl)});
+  st.push_back({"n_loss", "logsumexp over the samples of other labels of " + g + " max(1 + " + mm + " - d, 0) (1 - " + mm + " - d)", num(nl)});
+  const double x = rd(pl + nl);
+  st.push_back({"loss", "softplus(p_loss + n_loss); 0 (no positives or no negatives) is masked out of the mean",
+                num(x > 30 ? x : std::log1p(std::exp(x)))});
+}
+
 void sklearn_log_loss_steps(const Args& args, const Settings&, std::vector<Step>& st) {
   const Values &oh = args[2], &clipped = args[3], &q = args[4];
   double loss = 0;
@@ -1008,8 +1022,11 @@ void explain(const FunctionSpec& fn, const Data& given, const Settings& s, const
   const Tensor* denom = r.find("denominator");
   if (const Tensor* u = r.find("unweighted_losses"); u && losses) {
     red.steps.push_back({"unweighted losses", "", *u});
-    red.steps.push_back({"sample_weight", fn.family == Family::Keras ? "squeezed or expanded to the losses' rank, then broadcast" : "one a sample",
-                         *given.get("sample_weight")});
+    if (const Tensor* w = r.find("weights"))  // circle's keras mask folded into the weights
+      red.steps.push_back({"weights", "keras's mask (loss > 0), times total / (valid + epsilon) for the means, times sample_weight", *w});
+    else
+      red.steps.push_back({"sample_weight", fn.family == Family::Keras ? "squeezed or expanded to the losses' rank, then broadcast" : "one a sample",
+                           *given.get("sample_weight")});
   }
   if (losses) {
     red.steps.push_back({r.find("unweighted_losses") ? "weighted losses" : "per-sample losses",

@@ -58,6 +58,7 @@ void keras_hinge_steps(const Args& args, const Settings& settings, std::vector<S
 void keras_squared_hinge_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 void keras_categorical_hinge_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 void keras_cosine_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void keras_circle_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 void generalized_cross_entropy_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 
 // scikit-learn (args: the rows of the table's explain_rows): log_loss

@@ -83,6 +83,8 @@ template <class T>
 Result categorical_hinge(const Data& data, const Settings& s);
 template <class T>
 Result cosine_similarity(const Data& data, const Settings& s);
+template <class T>
+Result circle(const Data& data, const Settings& s);
 // torch margin and embedding losses (ops/margin.cpp).
 template <class T>
 Result hinge_embedding_loss(const Data& data, const Settings& s);

@@ -93,8 +93,65 @@ def f_cosine(t, p, T, axis=-1):
     return v, bwd
 
 
+def tf_softplus(x, T):  # tensorflow/core/kernels/softplus_op.h
+    thr = T(np.log(np.finfo(T).eps)) + T(2)
+    return np.where(x > -thr, x, np.where(x < thr, np.exp(x), np.log1p(np.exp(x))))
+
+
+def masked_lse(x, mask):  # tf.math.reduce_logsumexp(where(mask, x, -inf), axis=1), and its TF gradient
+    xm = np.where(mask, x, -np.inf)
+    m = xm.max(1, keepdims=True)
+    shift = np.where(np.isfinite(m), m, 0)
+    e = np.exp(xm - shift)
+    s = e.sum(1)
+    return np.log(s) + shift[:, 0], lambda g: np.where(mask, (g * (1 / s))[:, None] * e, 0)
+
+
+def f_circle(t, p, T, gamma=80.0, margin=0.4, remove_diagonal=True):
+    """keras.losses.circle of v3.12 (losses.py, numerical_utils.build_pos_neg_masks), ref = the batch."""
+    if p.ndim != 2:
+        raise ValueError("circle takes y_pred of shape (N, D)")
+    with np.errstate(invalid="ignore"):
+        lab = np.where(np.isfinite(t) & (np.abs(np.trunc(t)) < 2**31), np.trunc(t), -2**31).astype(np.int64).reshape(-1)
+    n = p.shape[0]
+    if lab.size != n:
+        raise ValueError(f"Incompatible shapes: [{n},{n}] vs. [{lab.size},{lab.size}] [Op:Mul]")
+    g_, m_ = T(gamma), T(margin)
+    raw = T(1) - p @ p.T
+    dist = np.maximum(raw, T(0))
+    pm = lab[:, None] == lab[None, :]
+    nm = ~pm
+    if remove_diagonal:
+        pm = pm & ~np.eye(n, dtype=bool)
+    pw0, nw0 = (m_ + dist) * pm.astype(T), ((T(1) + m_) - dist) * nm.astype(T)
+    pw, nw = np.maximum(pw0, T(0)), np.maximum(nw0, T(0))
+    pd, nd = m_ - dist, (T(1) - m_) - dist
+    pwd, nwd = ((T(-1) * g_) * pw) * pd, (g_ * nw) * nd
+    pl, pb = masked_lse(pwd, pm)
+    nl, nb = masked_lse(nwd, nm)
+    x = pl + nl
+    v = tf_softplus(x, T)
+
+    def bwd(g):
+        gs = g / (np.exp(-x) + T(1))
+        gpwd, gnwd = pb(gs), nb(gs)
+        gpw, gpd = (T(-1) * g_) * (gpwd * pd), ((T(-1) * g_) * pw) * gpwd
+        gnw, gnd = g_ * (gnwd * nd), (g_ * nw) * gnwd
+        gdist = (np.where(pw0 >= 0, gpw, 0) * pm - gpd) + (-(np.where(nw0 >= 0, gnw, 0) * nm) - gnd)
+        gdot = -np.where(raw >= 0, gdist, 0)
+        return gdot @ p + gdot.T @ p
+    return v, bwd
+
+
+def circle_mask(values, reduction, T):  # Loss.__call__ -> apply_mask with the mask loss > 0
+    mask = (values > 0).astype(T)
+    if reduction in ("mean", "sum_over_batch_size"):
+        mask = mask * (T(mask.size) / (T(mask.sum()) + T(EPS)))
+    return mask
+
+
 FNS = {"hinge": f_hinge, "squared_hinge": f_squared_hinge, "categorical_hinge": f_categorical_hinge,
-       "cosine_similarity": f_cosine}
+       "cosine_similarity": f_cosine, "circle": f_circle}
 
 
 def keras_loss(name, y_true, y_pred, sample_weight=None, reduction="sum_over_batch_size", dtype="float64", **params):
@@ -104,7 +161,15 @@ def keras_loss(name, y_true, y_pred, sample_weight=None, reduction="sum_over_bat
     t2, p2 = squeeze_or_expand(t, p)  # LossFunctionWrapper.call (cosine_similarity does it again: a no-op)
     with np.errstate(all="ignore"):
         values, bwd = FNS[name](t2, p2, T, **params)
-        loss, gvalues = reduce_weighted(np.asarray(values, T), sample_weight, reduction, T)
+        values = np.asarray(values, T)
+        if name == "circle":  # the keras mask, merged into the weights
+            mask = circle_mask(values, reduction, T)
+            if sample_weight is not None:
+                m2, w2 = squeeze_or_expand(mask, np.asarray(sample_weight, dtype=T))
+                sample_weight = w2 * m2
+            else:
+                sample_weight = mask
+        loss, gvalues = reduce_weighted(values, sample_weight, reduction, T)
         grad = bwd(gvalues).reshape(p.shape)
     return loss, grad
 
@@ -138,14 +203,28 @@ def self_check():
     got, _ = keras_loss("cosine_similarity", [[0., 1.], [1., 1.], [1., 1.]], [[1., 0.], [1., 1.], [-1., -1.]],
                         reduction="none", **f32)
     assert np.allclose(got, [0, -0.99999994, 0.99999994], atol=1e-7), got  # the docstring's example
+    ce = np.array([[0.70014004, -0.42008403, 0.14002801, 0.56011203], [0.17609018, 0.70436073, -0.52827054, 0.44022545],
+                   [-0.34050261, 0.25537696, -0.68100522, 0.59587957], [0.32163376, -0.75047877, 0.53605627, -0.21442251],
+                   [0.51261459, -0.34174306, 0.17087153, 0.76892189]])
+    cl, w = [1, 1, 2, 2, 3], [2.0, 2.0, 1.0, 1.0, 0.5]
+    for kw, want in [({}, 188.3883), (dict(gamma=256, margin=0.25), 652.7617), (dict(sample_weight=w), 244.91918),
+                     (dict(sample_weight=w, reduction="mean_with_sample_weight"), 163.27948)]:
+        got, _ = keras_loss("circle", cl, ce, **kw, **f32)
+        assert abs(got - want) < 1e-3 * want, (kw, got, want)
     rng = np.random.default_rng(0)  # gradients against central differences (float64, off the kinks)
     for name, kw in [("hinge", {}), ("squared_hinge", {}), ("categorical_hinge", {}), ("cosine_similarity", {}),
-                     ("cosine_similarity", dict(axis=0))]:
+                     ("cosine_similarity", dict(axis=0)), ("circle", dict(gamma=3.0)), ("circle", dict(gamma=2.0, margin=0.3))]:
         t = rng.choice([-1.0, 1.0], (3, 4)) if "hinge" in name else rng.uniform(-1, 1, (3, 4))
         if name == "categorical_hinge":
             t = np.eye(4)[rng.integers(0, 4, 3)]
         p = rng.uniform(-1.5, 1.5, (3, 4))
+        if name == "circle":
+            t = np.array([0, 0, 1])
+            p = rng.uniform(-1, 1, (3, 4))
+            p /= np.linalg.norm(p, axis=1, keepdims=True)
         w = rng.uniform(0.5, 2, (3,)) if kw.get("axis") != 0 else None
+        if name == "circle":
+            w = None  # the mask's weight changes where a loss meets 0: not differentiable there
         _, g = keras_loss(name, t, p, sample_weight=w, **kw)
         for i in np.ndindex(p.shape):
             h = np.zeros_like(p)
@@ -166,6 +245,12 @@ def data(name, rng, ts, ps):
         t = np.eye(C)[rng.integers(0, C, ts[:-1])] if len(ts) >= 1 and ts == ps else rng.integers(0, 2, ts).astype(float)
         p = rng.choice([0.5, -1.0, 0.0, 0.5], ps) if rng.random() < 0.3 else rng.uniform(-2, 2, ps)  # ties in the max
         return t, p
+    if name == "circle":
+        n = ps[0]
+        t = rng.integers(0, max(1, n // 2), ts).astype(float)
+        p = rng.normal(size=ps)
+        p /= np.linalg.norm(p, axis=-1, keepdims=True)
+        return t, p
     t = rng.uniform(-1, 1, ts)
     p = rng.uniform(-1, 1, ps)
     if rng.random() < 0.25 and p.ndim >= 1:
@@ -178,10 +263,13 @@ def cases():
     out = []
     shapes = [((4,), (4,)), ((3, 2), (3, 2)), ((3,), (3, 1)), ((3, 1), (3,)), ((2, 3, 2), (2, 3, 2)), ((2, 3), (3,)),
               ((2, 3), (4, 3))]
+    circle_shapes = [((5,), (5, 4)), ((6, 1), (6, 3)), ((4,), (4, 1)), ((8,), (8, 6)), ((3,), (4, 2)), ((3,), (3,))]
     for name in FNS:
         for dtype in ("float64", "float32"):
-            for ts, ps in shapes:
-                for params in ([{}, {"axis": 0}, {"axis": -2}, {"axis": 3}] if name == "cosine_similarity" else [{}]):
+            for ts, ps in (circle_shapes if name == "circle" else shapes):
+                grid = {"cosine_similarity": [{}, {"axis": 0}, {"axis": -2}, {"axis": 3}],
+                        "circle": [{}, {"gamma": 2.0, "margin": 0.25}, {"gamma": 16.0, "remove_diagonal": False}]}
+                for params in grid.get(name, [{}]):
                     yt, yp = data(name, rng, ts, ps)
                     sws = [None, 2.5, rng.uniform(0, 2, ps[:1]).tolist()] if len(ps) > 1 else [None, 0.5]
                     for sw in sws:
@@ -201,8 +289,11 @@ if __name__ == "__main__":
     self_check()
     print("self-check passed", file=sys.stderr)
     cs = reference_cases(cases())
-    for c in cs:  # --axis N: the option as losscalc spells it
-        c["args"] = [("--axis" if a == "--axis" else a) for a in c["args"]]
+    for c in cs:  # remove_diagonal=False as losscalc spells it
+        a = c["args"]
+        if "--remove_diagonal" in a:
+            i = a.index("--remove_diagonal")
+            a[i:i + 2] = ["--no-remove-diagonal"]
     json.dump({"generator": "tests/torch/gen_reference_keras_margin.py",
                "keras": "Keras 3.12.0 (the same through 3.15; 3.16's normalize clamps the squared norm instead), "
                         "keras/src/losses/losses.py, ops/nn.py, TensorFlow backend, emulated in numpy",
