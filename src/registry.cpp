@@ -62,6 +62,13 @@ const Param kKerasEpsilon{
     .help = "the backend epsilon: probabilities are clipped to [epsilon, 1 - epsilon]", .min = 0, .max = 0.5,
     .max_open = true, .error = "must be in [0, 0.5), got {}",
     .store = [](Settings& s, const std::string& v) { s.epsilon = number_of(v); }};
+// compare --group: a comma-separated list of compare's groups.
+const Param kCompareGroup{
+    .name = "group", .type = ParamType::Text, .default_value = "",
+    .help = "the groups to compare, comma-separated: multi-class, binary, hinge, multiclass-hinge, cosine, squared-error, "
+            "absolute-error, huber, kl, poisson (default: those the data suit)",
+    .store = [](Settings&, const std::string& v) { ops::compare_group_titles(v); }};
+
 const Param kInputKind{
     .name = "input-kind", .type = ParamType::Choice, .default_value = "auto",
     .help = "what INPUT holds: auto (probs when rows are distributions), logits or probs",
@@ -737,7 +744,7 @@ const FunctionSpec& compare_spec() {
       .args = {{.name = "input", .holds = "logits or probabilities (--input-kind)"}, target(kClassTargets), class_weight(),
                pos_weight(false)},
       .params = {with_help(kIgnoreClassKeras, "target value to ignore (torch ignore_index, keras ignore_class); default none"),
-                 kLabelSmoothing, kDimTorch, kKerasEpsilon, kInputKind},
+                 kLabelSmoothing, kDimTorch, kKerasEpsilon, kInputKind, kCompareGroup},
       .reductions = {}, .default_reduction = Reduction::Mean, .dim_default = DimDefault::Unset, .layout = Layout::ClassAxis, .holds = Holds::Logits,
       .run_float = &ops::compare<float>, .run_double = &ops::compare<double>};
   return spec;

@@ -71,6 +71,17 @@ bool all_in_unit_interval(const Tensor& t) {
   return true;
 }
 
+// Marks a row shown beside its group for its number but computing another
+// quantity (a logistic loss beside the hinges, a signed cosine beside the
+// cosine distances): left out of the agreement.
+constexpr const char* kOtherQuantity = "  # not compared: ";
+
+bool all_of_values(const Tensor& t, std::initializer_list<double> values) {
+  for (double v : t.data)
+    if (std::find(values.begin(), values.end(), v) == values.end()) return false;
+  return true;
+}
+
 // Settings of a table function: its parameters' defaults, then `numbers`.
 Settings with_numbers(Settings st, const std::map<std::string, double, std::less<>>& numbers) {
   for (auto& [k, v] : numbers) st.numbers[k] = v;
@@ -83,12 +94,44 @@ bool other_reduction(const Row& row) {
   return row.call.find("reduction='sum'") != std::string::npos || row.call.find("# reduction='mean'") != std::string::npos;
 }
 
+// compare's groups: the name --group takes, the title the output prints.
+struct GroupName {
+  std::string_view option, title;
+};
+constexpr GroupName kGroups[] = {{"multi-class", "multi-class"}, {"binary", "binary"}, {"hinge", "hinge"},
+                                 {"multiclass-hinge", "multiclass hinge"}, {"cosine", "cosine"}, {"squared-error", "squared error"},
+                                 {"absolute-error", "absolute error"}, {"huber", "huber"}, {"kl", "kl"}, {"poisson", "poisson"}};
+
+// Which groups run: with --group those it names (one the data cannot take
+// is bad data, saying what it needs), else those the data suit.
+class Selection {
+ public:
+  explicit Selection(const Settings& s) {
+    if (auto it = s.param_text.find("group"); it != s.param_text.end() && !it->second.empty())
+      chosen_ = compare_group_titles(it->second);
+  }
+  bool want(std::string_view title, bool suits, bool fits, std::string_view needs) const {
+    if (chosen_.empty()) return suits;
+    if (std::find(chosen_.begin(), chosen_.end(), title) == chosen_.end()) return false;
+    if (!fits) {
+      std::string_view option = title;
+      for (auto& g : kGroups)
+        if (g.title == title) option = g.option;
+      throw data_error("target", "", "--group " + std::string(option) + " needs " + std::string(needs));
+    }
+    return true;
+  }
+
+ private:
+  std::vector<std::string> chosen_;
+};
+
 // The regression and divergence groups, for a target of the input's shape:
 // squared error, absolute error, Huber / smooth L1, and where the data fit,
 // KL divergence and Poisson.
 template <class T>
 void regression_rows(std::vector<Row>& rows, std::map<std::string, std::vector<std::string>>& reasons, const Data& data,
-                     const Settings& s, bool probs, bool regression) {
+                     const Settings& s, const Selection& selection, bool probs, bool regression) {
   const Tensor& x = data.input;
   const Tensor& t = *data.target;
   Data plain;
@@ -113,8 +156,11 @@ void regression_rows(std::vector<Row>& rows, std::map<std::string, std::vector<s
   bool one_hot = true;  // a one-hot target's KL is the cross-entropy above
   for (double v : t.data) one_hot = one_hot && (v == 0 || v == 1);
 
-  if (regression) {
+  // -1 / +1 labels are the hinge group's, not regression targets.
+  const bool labels = all_of_values(t, {-1, 1});
+  const bool suits = regression && !labels;
   current_group = "squared error";
+  if (selection.want("squared error", suits, true, "")) {
   rows.push_back(run_row("torch", "F.mse_loss(x, t)", &mse_loss<T>, plain, torch_settings(Reduction::Mean, {})));
   keras_rows<T>(rows, "MeanSquaredError()(t, x)", &mean_squared_error<T>, &mean_squared_error<float>, plain,
                 keras_settings(Reduction::SumOverBatchSize));
@@ -128,7 +174,9 @@ void regression_rows(std::vector<Row>& rows, std::map<std::string, std::vector<s
       "(each the mean over the last axis, " + std::to_string(classes) + " values), so it is torch's sum / " + std::to_string(classes) +
       "; the means agree.");
 
+  }
   current_group = "absolute error";
+  if (selection.want("absolute error", suits, true, "")) {
   rows.push_back(run_row("torch", "F.l1_loss(x, t)", &l1_loss<T>, plain, torch_settings(Reduction::Mean, {})));
   keras_rows<T>(rows, "MeanAbsoluteError()(t, x)", &mean_absolute_error<T>, &mean_absolute_error<float>, plain,
                 keras_settings(Reduction::SumOverBatchSize));
@@ -137,7 +185,9 @@ void regression_rows(std::vector<Row>& rows, std::map<std::string, std::vector<s
     rows.push_back(run_row("sklearn", "mean_absolute_error(t, x)", &sklearn_mean_absolute_error<T>, plain, st));
   }
 
+  }
   current_group = "huber";
+  if (selection.want("huber", suits, true, "")) {
   rows.push_back(run_row("torch", "F.huber_loss(x, t, delta=1.0)", &huber_loss<T>, plain, torch_settings(Reduction::Mean, {{"delta", 1.0}})));
   rows.push_back(run_row("torch", "F.smooth_l1_loss(x, t, beta=1.0)", &smooth_l1_loss<T>, plain,
                          torch_settings(Reduction::Mean, {{"beta", 1.0}})));
@@ -156,8 +206,9 @@ void regression_rows(std::vector<Row>& rows, std::map<std::string, std::vector<s
 
   // KL: the target's rows are distributions; torch takes log-probabilities.
   const bool target_distributions = nd >= 1 && slices_are_distributions(t, nd - 1);
-  if (target_distributions && probs && !one_hot) {
-    current_group = "kl";
+  const bool kl = target_distributions && probs && !one_hot;
+  current_group = "kl";
+  if (selection.want("kl", kl, kl, "probabilities as INPUT and a TARGET of distributions (not one-hot) along the last axis")) {
     Data log_q = plain;
     for (auto& v : log_q.input.data) v = std::log(v);
     rows.push_back(run_row("torch", "F.kl_div(torch.log(p), t, reduction='batchmean')", &kl_div<T>, log_q,
@@ -180,8 +231,8 @@ void regression_rows(std::vector<Row>& rows, std::map<std::string, std::vector<s
   bool rates = true, counts = true;
   for (double v : x.data) rates = rates && v > 0 && std::isfinite(v);
   for (double v : t.data) counts = counts && v >= 0 && std::isfinite(v);
-  if (regression && rates && counts) {
-    current_group = "poisson";
+  current_group = "poisson";
+  if (selection.want("poisson", suits && rates && counts, rates && counts, "positive rates as INPUT and counts (>= 0) as TARGET")) {
     rows.push_back(run_row("torch", "F.poisson_nll_loss(x, t, log_input=False)", &poisson_nll_loss<T>, plain,
                            torch_settings(Reduction::Mean, {{"log_input", 0}, {"full", 0}, {"eps", 1e-8}})));
     keras_rows<T>(rows, "Poisson()(t, x)", &poisson<T>, &poisson<float>, plain, keras_settings(Reduction::SumOverBatchSize));
@@ -195,7 +246,148 @@ void regression_rows(std::vector<Row>& rows, std::map<std::string, std::vector<s
   }
 }
 
+// The margin groups: binary hinge (labels -1 / +1 of the input's shape;
+// 0 / 1 on request), multiclass hinge (class indices, on request), cosine
+// (vectors along the last axis, on request).
+template <class T>
+void margin_rows(std::vector<Row>& rows, std::map<std::string, std::vector<std::string>>& reasons, const Data& data,
+                 const Settings& s, const Selection& selection, bool index, std::int64_t last_dim) {
+  const Tensor& x = data.input;
+  const Tensor& t = *data.target;
+  const std::int64_t nd = x.dims();
+  Data plain;
+  plain.input = x;
+  plain.target = t;
+
+  const bool pm1 = !index && all_of_values(t, {-1, 1}) && std::find(t.data.begin(), t.data.end(), -1.0) != t.data.end();
+  const bool zero_one = !index && all_of_values(t, {0, 1});
+  current_group = "hinge";
+  if (selection.want("hinge", pm1, pm1 || zero_one, "a TARGET of INPUT's shape holding labels -1 and 1 (or 0 and 1)")) {
+    keras_rows<T>(rows, "Hinge()(t, x)", &hinge<T>, &hinge<float>, plain, base(s, Reduction::SumOverBatchSize, nd - 1));
+    if (nd == 1) rows.push_back(run_row("sklearn", "hinge_loss(t, x)", &sklearn_hinge_loss<T>, plain, base(s, Reduction::Mean, -1)));
+    rows.push_back(run_row("torch", std::string("F.soft_margin_loss(x, t)") + kOtherQuantity + "logistic, not a hinge", &soft_margin_loss<T>,
+                           plain, base(s, Reduction::Mean, -1)));
+    auto& why = reasons["hinge"];
+    why.push_back("torch has no SVM hinge: F.soft_margin_loss is the logistic loss log(1 + exp(-t x)), shown for its number; "
+                  "F.hinge_embedding_loss reads x as a distance (x where t = 1, max(0, 1 - x) where t = -1), not a decision value.");
+    if (nd != 1)
+      why.push_back("scikit-learn's binary hinge_loss takes one decision value a sample (a 1-D pred_decision): it has no row for " +
+                    shape_str(x.shape) + " data.");
+    if (nd >= 2)
+      why.push_back("Keras's Hinge is the mean over the last axis per sample, then the mean over samples: the mean over all elements "
+                    "when every row has the same length.");
+    if (zero_one)
+      why.push_back("Labels 0 and 1: Keras maps them to -1 and +1 because all of y_true is 0 or 1; scikit-learn binarizes any two "
+                    "labels (the greater +1); torch takes them as they are (a 0 label gives log 2 whatever x).");
+  }
+
+  const bool matrix = index && nd == 2 && last_dim == 1;
+  current_group = "multiclass hinge";
+  if (selection.want("multiclass hinge", false, matrix, "class indices of an (N, C) INPUT, classes along the last axis")) {
+    const std::int64_t C = x.shape[1];
+    Data torch_data = plain;
+    torch_data.weight = data.weight;
+    rows.push_back(run_row("torch", std::string("F.multi_margin_loss(x, y") + (data.weight ? ", weight=w" : "") + ")",
+                           &multi_margin_loss<T>, torch_data, with_numbers(base(s, Reduction::Mean, 1), {{"p", 1}, {"margin", 1}})));
+    Data one_hot = plain;
+    one_hot.target = Tensor{x.shape, std::vector<double>(x.data.size(), 0.0)};
+    bool labels_ok = true;
+    for (std::size_t i = 0; i < t.data.size(); ++i) {
+      const double v = t.data[i];
+      if (v >= 0 && v < static_cast<double>(C) && v == std::floor(v))
+        one_hot.target->data[i * static_cast<std::size_t>(C) + static_cast<std::size_t>(v)] = 1;
+      else
+        labels_ok = false;
+    }
+    if (labels_ok)
+      keras_rows<T>(rows, "CategoricalHinge()(one_hot(y, " + std::to_string(C) + "), x)", &categorical_hinge<T>, &categorical_hinge<float>,
+                    one_hot, base(s, Reduction::SumOverBatchSize, 1));
+    Data sk = plain;
+    Tensor labels{{C}, {}};
+    for (std::int64_t c = 0; c < C; ++c) labels.data.push_back(static_cast<double>(c));
+    sk.more.emplace_back("labels", labels);
+    rows.push_back(run_row("sklearn", "hinge_loss(y, x, labels=range(" + std::to_string(C) + "))", &sklearn_hinge_loss<T>, sk,
+                           base(s, Reduction::Mean, -1)));
+    // Where Keras's max over (1 - y) x, the true class's 0 included, is not
+    // the largest other score: every other score below 0.
+    std::int64_t below = 0;
+    const std::int64_t n = x.shape[0];
+    for (std::int64_t i = 0; labels_ok && i < n; ++i) {
+      bool all_negative = true;
+      for (std::int64_t j = 0; j < C; ++j)
+        if (j != static_cast<std::int64_t>(t.data[static_cast<std::size_t>(i)])) all_negative = all_negative && x.data[static_cast<std::size_t>(i * C + j)] < 0;
+      below += all_negative;
+    }
+    auto& why = reasons["multiclass hinge"];
+    why.push_back("torch's F.multi_margin_loss sums max(0, 1 - x[y] + x[j]) over every j != y and divides by C = " + std::to_string(C) +
+                  " (the true class counted); scikit-learn's hinge_loss is Crammer-Singer's: max(0, 1 + max over j != y of x[j] - x[y]), "
+                  "the largest other score only.");
+    why.push_back("Keras's CategoricalHinge takes one-hot y_true and max(0, 1 + max((1 - y) x) - x[y]): the max runs over every class, the "
+                  "true class's 0 included, so where every other score is below 0 it is 0, not the largest other score (" +
+                  std::to_string(below) + " of " + std::to_string(n) + " samples here; x = [0.5, -1, -2], y = 0 gives 0.5 where "
+                  "Crammer-Singer gives 0).");
+    if (data.weight) why.push_back("Class weights: torch multiplies each sample's terms by weight[y]; Keras and scikit-learn take none.");
+  }
+
+  const bool vectors = !index && nd >= 1 && nd <= 2;
+  current_group = "cosine";
+  if (selection.want("cosine", false, vectors, "a TARGET of INPUT's shape, vectors along the last axis of a (D) or (N, D) INPUT")) {
+    Data torch_data;
+    torch_data.input = x;
+    torch_data.more.emplace_back("input2", t);
+    torch_data.target = Tensor{nd == 2 ? Shape{x.shape[0]} : Shape{}, std::vector<double>(nd == 2 ? static_cast<std::size_t>(x.shape[0]) : 1, 1.0)};
+    const std::string ones = nd == 2 ? "torch.ones(" + std::to_string(x.shape[0]) + ")" : "torch.tensor(1.)";
+    rows.push_back(run_row("torch", "F.cosine_embedding_loss(x, t, " + ones + ")", &cosine_embedding_loss<T>, torch_data,
+                           with_numbers(base(s, Reduction::Mean, -1), {{"margin", 0}})));
+    keras_rows<T>(rows, std::string("CosineSimilarity()(t, x)") + kOtherQuantity + "-mean(cos)", &cosine_similarity<T>,
+                  &cosine_similarity<float>, plain, base(s, Reduction::SumOverBatchSize, nd - 1));
+    // Keras's -mean(cos) on the distances' scale, and the zero vectors.
+    double keras = std::numeric_limits<double>::quiet_NaN();
+    for (auto& row : rows)
+      if (row.group == "cosine" && row.framework == "keras" && row.error.empty()) {
+        keras = row.loss;
+        break;
+      }
+    const std::int64_t d = x.shape.back(), n = nd == 2 ? x.shape[0] : 1;
+    std::int64_t zeros = 0;
+    for (const Tensor* v : {&x, &t})
+      for (std::int64_t i = 0; i < n; ++i) {
+        bool zero = true;
+        for (std::int64_t j = 0; j < d; ++j) zero = zero && v->data[static_cast<std::size_t>(i * d + j)] == 0;
+        zeros += zero;
+      }
+    auto& why = reasons["cosine"];
+    why.push_back("torch's cosine_embedding_loss with target 1 is 1 - cos per sample; Keras's CosineSimilarity is -cos (a loss in [-1, 1]), "
+                  "so 1 + Keras's number (here " + print::shortest(1 + keras) + ") is the distance the others give.");
+    why.push_back("The epsilons: torch divides by sqrt((|x|^2 + 1e-12) (|t|^2 + 1e-12)); Keras normalises each vector with "
+                  "x * min(1 / |x|, 1 / epsilon), epsilon = " + print::shortest(s.epsilon) + " (--epsilon).");
+    if (zeros > 0)
+      why.push_back(std::to_string(zeros) + (zeros == 1 ? " vector is" : " vectors are") +
+                    " all zeros here: torch's cos is 0 there (loss 1) and Keras's 0 (loss 0).");
+  }
+}
+
 }  // namespace
+
+std::vector<std::string> compare_group_titles(const std::string& value) {
+  std::vector<std::string> titles;
+  std::size_t at = 0;
+  while (at <= value.size()) {
+    const std::size_t comma = std::min(value.find(',', at), value.size());
+    const std::string item = value.substr(at, comma - at);
+    const GroupName* found = nullptr;
+    for (auto& g : kGroups)
+      if (g.option == item || g.title == item) found = &g;
+    if (!found) {
+      std::string known;
+      for (auto& g : kGroups) known += (known.empty() ? "" : ", ") + std::string(g.option);
+      throw usage_error("--group", "unknown group '" + item + "': expected one or more of " + known + ", comma-separated");
+    }
+    if (std::find(titles.begin(), titles.end(), found->title) == titles.end()) titles.emplace_back(found->title);
+    at = comma + 1;
+  }
+  return titles;
+}
 
 template <class T>
 Result compare(const Data& data, const Settings& s) {
@@ -230,7 +422,14 @@ Result compare(const Data& data, const Settings& s) {
   if (probs)
     for (auto& v : log_p.input.data) v = std::log(v);
 
+  const Selection selection(s);
+  const bool distributions = !index && slices_are_distributions(target, last_dim);
+  Data no_weight = data;
+  no_weight.weight.reset();
+  no_weight.pos_weight.reset();
   current_group = "multi-class";
+  if (selection.want("multi-class", index || distributions, index || distributions,
+                     "class indices, or a TARGET whose slices along the class axis are distributions")) {
   if (index) {
     if (!probs) {
       Settings st = base(s, Reduction::Mean, torch_dim);
@@ -239,8 +438,6 @@ Result compare(const Data& data, const Settings& s) {
       st.target_type = TargetType::Index;
       rows.push_back(run_row("torch", "F.cross_entropy(x, y" + args_of(s, weight, true, true, "ignore_index") + ")",
                              &cross_entropy<T>, data, st));
-      Data no_weight = data;
-      no_weight.weight.reset();
       rows.push_back(run_row("tf.nn", "tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(y, x))",
                              &sparse_softmax_cross_entropy_with_logits<T>, no_weight, base(s, Reduction::Mean, nd - 1)));
       Settings ks = base(s, Reduction::SumOverBatchSize, last_dim);
@@ -261,8 +458,6 @@ Result compare(const Data& data, const Settings& s) {
       st.target_type = TargetType::Index;
       rows.push_back(run_row("torch", "F.cross_entropy(p, y" + args_of(s, weight, true, true, "ignore_index") + ")  # p taken as logits",
                              &cross_entropy<T>, data, st));
-      Data no_weight = data;
-      no_weight.weight.reset();
       Settings ks = base(s, Reduction::SumOverBatchSize, last_dim);
       ks.ignore_index = s.ignore_index;
       keras_rows<T>(rows, "SparseCategoricalCrossentropy(" + args_of(s, false, true, false, "ignore_class").substr(index && s.ignore_index ? 2 : 0) + ")(y, p)",
@@ -272,11 +467,6 @@ Result compare(const Data& data, const Settings& s) {
                       "Use F.nll_loss(torch.log(p), y) for probabilities.");
     }
   } else {
-    const bool distributions = slices_are_distributions(target, last_dim);
-    Data no_weight = data;
-    no_weight.weight.reset();
-    no_weight.pos_weight.reset();
-    if (distributions) {
       Settings st = base(s, Reduction::Mean, torch_dim);
       st.label_smoothing = s.label_smoothing;
       st.target_type = TargetType::Prob;
@@ -300,8 +490,11 @@ Result compare(const Data& data, const Settings& s) {
                       &categorical_crossentropy<T>, &categorical_crossentropy<float>, no_weight, ks);
       }
     }
-    current_group = "binary";
-    if (all_in_unit_interval(target)) {
+  }
+  const bool unit_target = !index && all_in_unit_interval(target);
+  current_group = "binary";
+  if (selection.want("binary", unit_target, unit_target, "a TARGET of INPUT's shape with values in [0, 1]")) {
+    {
       Settings st = base(s, Reduction::Mean, torch_dim);
       Settings ks = base(s, Reduction::SumOverBatchSize, nd - 1);
       ks.label_smoothing = s.label_smoothing;
@@ -334,9 +527,10 @@ Result compare(const Data& data, const Settings& s) {
   }
 
   std::map<std::string, std::vector<std::string>> group_reasons;
-  // Regression groups for targets that are not labels (values outside [0, 1]);
-  // KL for soft targets.
-  if (!index && target.shape == x.shape) regression_rows<T>(rows, group_reasons, data, s, probs, !all_in_unit_interval(target));
+  margin_rows<T>(rows, group_reasons, data, s, selection, index, last_dim);
+  // Regression groups for targets that are not labels (values outside [0, 1]
+  // and not -1 / +1 labels); KL for soft targets.
+  if (!index && target.shape == x.shape) regression_rows<T>(rows, group_reasons, data, s, selection, probs, !all_in_unit_interval(target));
 
   // The notes are derived from the rows shown: each group says whether its
   // numbers agree (NaN and inf never agree with a finite number), and when
@@ -444,15 +638,19 @@ Result compare(const Data& data, const Settings& s) {
     std::vector<std::string> failed;
     for (auto& row : rows) {
       if (row.group != group || row.call.find("taken as logits") != std::string::npos ||
-          row.call.find(kFloat32Mark) != std::string::npos || other_reduction(row))
+          row.call.find(kFloat32Mark) != std::string::npos || row.call.find(kOtherQuantity) != std::string::npos ||
+          other_reduction(row))
         continue;
       if (row.error.empty())
         losses.push_back(row.loss);
       else
         failed.push_back(row.framework);
     }
-    if (losses.size() + failed.size() < 2) continue;
     auto& reasons = group_reasons[group];
+    if (losses.size() + failed.size() < 2) {  // nothing to agree with: what differs still applies
+      for (auto& reason : reasons) notes.push_back(reason);
+      continue;
+    }
     bool all_finite = true, same = true;
     for (double v : losses) all_finite = all_finite && std::isfinite(v);
     for (double v : losses) {

@@ -150,6 +150,9 @@ Result binary_crossentropy(const Data& data, const Settings& settings);
 // compare (compare.cpp): the same data through every framework's convention.
 template <class T>
 Result compare(const Data& data, const Settings& settings);
+// The titles of the groups a --group value names ("squared-error,kl" gives
+// "squared error", "kl"), or a usage error naming the known ones.
+std::vector<std::string> compare_group_titles(const std::string& value);
 
 
 }  // namespace losscalc::ops
