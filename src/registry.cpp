@@ -65,8 +65,8 @@ const Param kKerasEpsilon{
 // compare --group: a comma-separated list of compare's groups.
 const Param kCompareGroup{
     .name = "group", .type = ParamType::Text, .default_value = "",
-    .help = "the groups to compare, comma-separated: multi-class, binary, hinge, multiclass-hinge, cosine, squared-error, "
-            "absolute-error, huber, kl, poisson (default: those the data suit)",
+    .help = "the groups to compare, comma-separated: multi-class, binary, hinge, multiclass-hinge, cosine, triplet, "
+            "squared-error, absolute-error, huber, kl, poisson (default: those the data suit)",
     .store = [](Settings&, const std::string& v) { ops::compare_group_titles(v); }};
 
 const Param kInputKind{
@@ -741,8 +741,10 @@ const FunctionSpec& compare_spec() {
   static const FunctionSpec spec{
       .name = "compare", .aliases = {"cmp"}, .family = Family::Torch,
       .summary = "the same data through torch, tf.nn and keras side by side, and why the numbers differ",
-      .args = {{.name = "input", .holds = "logits or probabilities (--input-kind)"}, target(kClassTargets), class_weight(),
-               pos_weight(false)},
+      .args = {{.name = "input", .holds = "logits or probabilities (--input-kind); the anchors for --group triplet"},
+               target(kClassTargets), class_weight(), pos_weight(false),
+               {.name = "negative", .holds = "the negatives of --group triplet (INPUT the anchors, TARGET the positives)",
+                .positional = false, .required = false, .per_row = false}},
       .params = {with_help(kIgnoreClassKeras, "target value to ignore (torch ignore_index, keras ignore_class); default none"),
                  kLabelSmoothing, kDimTorch, kKerasEpsilon, kInputKind, kCompareGroup},
       .reductions = {}, .default_reduction = Reduction::Mean, .dim_default = DimDefault::Unset, .layout = Layout::ClassAxis, .holds = Holds::Logits,

@@ -99,16 +99,24 @@ struct GroupName {
   std::string_view option, title;
 };
 constexpr GroupName kGroups[] = {{"multi-class", "multi-class"}, {"binary", "binary"}, {"hinge", "hinge"},
-                                 {"multiclass-hinge", "multiclass hinge"}, {"cosine", "cosine"}, {"squared-error", "squared error"},
+                                 {"multiclass-hinge", "multiclass hinge"}, {"cosine", "cosine"}, {"triplet", "triplet"},
+                                 {"squared-error", "squared error"},
                                  {"absolute-error", "absolute error"}, {"huber", "huber"}, {"kl", "kl"}, {"poisson", "poisson"}};
 
 // Which groups run: with --group those it names (one the data cannot take
 // is bad data, saying what it needs), else those the data suit.
 class Selection {
  public:
-  explicit Selection(const Settings& s) {
+  // With --negative (triplets) the triplet group only, and only it takes one.
+  Selection(const Settings& s, bool negative) {
     if (auto it = s.param_text.find("group"); it != s.param_text.end() && !it->second.empty())
       chosen_ = compare_group_titles(it->second);
+    const bool triplet = std::find(chosen_.begin(), chosen_.end(), "triplet") != chosen_.end();
+    if (negative && chosen_.empty()) chosen_ = {"triplet"};
+    else if (negative && (!triplet || chosen_.size() > 1))
+      throw usage_error("--negative", "holds the negatives of --group triplet, and that group compares alone");
+    else if (triplet && !negative)
+      throw usage_error("--group", "triplet needs --negative: INPUT the anchors, TARGET the positives, --negative the negatives");
   }
   bool want(std::string_view title, bool suits, bool fits, std::string_view needs) const {
     if (chosen_.empty()) return suits;
@@ -365,6 +373,30 @@ void margin_rows(std::vector<Row>& rows, std::map<std::string, std::vector<std::
       why.push_back(std::to_string(zeros) + (zeros == 1 ? " vector is" : " vectors are") +
                     " all zeros here: torch's cos is 0 there (loss 1) and Keras's 0 (loss 0).");
   }
+
+  const Tensor* negative = data.get("negative");
+  const bool triplets = negative && !index && negative->shape == x.shape && nd >= 1 && nd <= 2;
+  current_group = "triplet";
+  if (negative && selection.want("triplet", true, triplets, "anchors, positives (TARGET) and negatives (--negative) of one shape, (D) or (N, D)")) {
+    Data triple;
+    triple.input = x;
+    triple.more.emplace_back("positive", t);
+    triple.more.emplace_back("negative", *negative);
+    rows.push_back(run_row("torch", "F.triplet_margin_loss(a, p, n)", &triplet_margin_loss<T>, triple,
+                           with_numbers(base(s, Reduction::Mean, -1), {{"margin", 1}, {"p", 2}, {"eps", 1e-6}, {"swap", 0}})));
+    // Pairs whose vectors are equal: where the eps placement decides the distance.
+    const std::int64_t d = x.shape.back(), n = nd == 2 ? x.shape[0] : 1;
+    std::int64_t equal = 0;
+    for (const Tensor* v : {&t, negative})
+      for (std::int64_t i = 0; i < n; ++i)
+        equal += std::equal(x.data.begin() + i * d, x.data.begin() + (i + 1) * d, v->data.begin() + i * d);
+    auto& why = reasons["triplet"];
+    why.push_back("torch adds eps = 1e-6 to each difference before the norm, ||a - p + eps||_2, so equal vectors are sqrt(D) 1e-6 = " +
+                  print::shortest(std::sqrt(static_cast<double>(d)) * 1e-6) + " apart.");
+    if (equal > 0)
+      why.push_back(std::to_string(equal) + (equal == 1 ? " pair (anchor and positive or negative) is" : " pairs (anchor and positive or negative) are") +
+                    " equal here, where the eps placement decides the distance.");
+  }
 }
 
 }  // namespace
@@ -413,6 +445,9 @@ Result compare(const Data& data, const Settings& s) {
   r.primary = "";
   r.summary = "input " + shape_str(x.shape) + " read as " + (probs ? "probabilities" : "logits") +
               " (--input-kind to change), target " + shape_str(target.shape) + (index ? " class indices" : "");
+  if (const Tensor* negative = data.get("negative"))
+    r.summary = "anchors (INPUT) " + shape_str(x.shape) + ", positives (TARGET) " + shape_str(target.shape) + ", negatives " +
+                shape_str(negative->shape);
   auto& rows = r.rows;
   auto& notes = r.notes;
   std::string misuse_note;
@@ -422,7 +457,7 @@ Result compare(const Data& data, const Settings& s) {
   if (probs)
     for (auto& v : log_p.input.data) v = std::log(v);
 
-  const Selection selection(s);
+  const Selection selection(s, data.get("negative") != nullptr);
   const bool distributions = !index && slices_are_distributions(target, last_dim);
   Data no_weight = data;
   no_weight.weight.reset();
