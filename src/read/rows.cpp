@@ -39,7 +39,7 @@ RowFormat sniff(std::string_view head) {
   if (head.substr(0, 6) == "\x93NUMPY") return RowFormat::Npy;
   const auto first = head.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos) return RowFormat::Csv;
-  if (head[first] == '[') return RowFormat::Json;
+  if (head[first] == '[' || python_call_start(head.substr(first))) return RowFormat::Json;  // JSON, or pasted from Python
   if (head[first] == '{') {
     // JSON Lines: an object that ends on its first line, and more after it.
     const auto nl = head.find('\n', first);

@@ -94,7 +94,9 @@ Parsed load(const Source& source, std::istream& stdin_stream) {
     std::string text = read_text(*file_bytes(spec, subject), subject, label);
     return parse_any(text, origin_of(source, label));
   }
-  // Not a file: inline compact text ("0.1 0.2; 0.3 0.4"), or else both reasons.
+  // Not a file: text pasted from Python (its own message), inline compact
+  // text ("0.1 0.2; 0.3 0.4"), or else both reasons.
+  if (python_call_start(spec)) return parse_text(spec, origin_of(source, ""));
   try {
     return parse_text(spec, origin_of(source, ""));
   } catch (const Error& e) {

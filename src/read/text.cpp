@@ -35,10 +35,13 @@ std::string canonical_key(std::string_view key, const Origin& origin) {
 
 class Parser {
  public:
-  Parser(std::string_view text, const Origin& origin) : s_(text), origin_(origin) {}
+  // `places`: the text that lines and columns count in, when `text` is its
+  // rewrite at the same length (pasted from Python, a newline turned comma).
+  Parser(std::string_view text, const Origin& origin, std::string_view places = {})
+      : s_(text), places_(places.empty() ? text : places), origin_(origin) {}
 
   [[noreturn]] void fail(std::size_t at, const std::string& message) const {
-    Place place = line_column(s_, at, origin_.first_line);
+    Place place = line_column(places_, at, origin_.first_line);
     place.label = origin_.label;
     throw data_error(origin_.subject, std::move(place), message);
   }
@@ -199,7 +202,7 @@ class Parser {
   }
 
  private:
-  std::string_view s_;
+  std::string_view s_, places_;
   const Origin& origin_;
   std::size_t pos_ = 0;
   std::vector<std::int64_t> dims_;
@@ -293,8 +296,20 @@ Parsed parse_text(std::string_view text, const Origin& origin) {
     std::string where = origin.label;
     throw data_error(origin.subject, where, "empty input: no numbers");
   }
-  Parser parser(text, origin);
-  if (text[first] == '[' || text[first] == '{') return parser.json_document();
+  const bool json = text[first] == '[' || text[first] == '{';
+  if (json) {
+    try {
+      return Parser(text, origin).json_document();
+    } catch (const Error&) {  // numpy's str, a tuple inside, a trailing comma: or a mistake
+      auto python = python_as_json(text, origin);
+      if (!python) throw;
+      return Parser(python->text, origin, text).json_document();
+    }
+  }
+  if (auto python = python_as_json(text, origin)) {  // tensor(...), array(...), (1, 2), or non-breaking spaces
+    if (python->json) return Parser(python->text, origin, text).json_document();
+    return matrix_document(python->text, origin);
+  }
   return matrix_document(text, origin);
 }
 

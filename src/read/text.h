@@ -6,6 +6,7 @@
 #include "error.h"
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -56,6 +57,20 @@ bool parse_number(std::string_view token, double& out);
 // Parses `text`: JSON when it starts with '[' or '{', else the matrix form.
 // Throws a data error naming `origin` and the line and column.
 Parsed parse_text(std::string_view text, const Origin& origin);
+
+// Text pasted from Python (torch's and numpy's printed forms, tuples,
+// trailing commas, non-breaking spaces: read/python.cpp) rewritten in place,
+// at its length, into what parse_text reads; `json` when it is now JSON (a
+// call's values, a list), else only its spaces changed. nullopt: nothing to
+// rewrite. A summarised array ('...') is a data error.
+struct PythonText {
+  std::string text;
+  bool json = false;
+};
+std::optional<PythonText> python_as_json(std::string_view text, const Origin& origin);
+// Whether text starts as a printed call does (tensor(, array(, np.float64(,
+// "Parameter containing:") or a tuple: text to read whole, not rows.
+bool python_call_start(std::string_view text);
 
 // A short, printable rendering of a token for messages: 'x', '\xff', 'abc...'.
 std::string quote_token(std::string_view token);

@@ -62,7 +62,7 @@ TEST_CASE("malformed JSON is reported with line and column") {
   CHECK(error_of("[[1,2],\n [3]]") == "losscalc: input: line 2, column 2: ragged nested array: this array has 1 elements, the first one at its depth has 2");
   CHECK(error_of("[1,2") == "losscalc: input: line 1, column 1: unexpected end of text: this '[' is never closed");
   CHECK(error_of("[1,2]]") == "losscalc: input: line 1, column 6: unexpected ']' after the end of the data");
-  CHECK(error_of("[1 2]") == "losscalc: input: line 1, column 4: expected ',' or ']', found '2'");
+  CHECK(error_of("[1 ; 2]") == "losscalc: input: line 1, column 4: expected ',' or ']', found ';'");  // ([1 2] is numpy's str)
   CHECK(error_of("[[1],2]") == "losscalc: input: line 1, column 6: ragged nested array: found a number where the first row has nested arrays");
   CHECK(error_of("[1,[2]]") == "losscalc: input: line 1, column 4: ragged nested array: found an array where the first row has numbers");
   CHECK(error_of("[1,\"abc\"]") == "losscalc: input: line 1, column 4: expected a number, found the string \"abc\"");
@@ -225,4 +225,55 @@ TEST_CASE("plain CSV rows and every other kind of row, mixed, read the same as e
   std::string wide = "1,2\n3,4\n5,6,7\n";
   auto wide_rows = csv_rows(string_bytes(wide), {"input", ""}, {});
   CHECK(data_error_of([&] { read_all(*wide_rows); }) == "losscalc: input: line 3, column 1: this row has 3 cells, the first data row has 2");
+}
+
+// ---- Text pasted from Python ----------------------------------------------
+
+TEST_CASE("torch's printed tensors are data: the call, its keywords and its indentation") {
+  auto t = parse("   tensor([[0.8671, 0.0189],\n      [0.1054, 0.1519]],\n      requires_grad=True)");
+  CHECK(t.shape == Shape{2, 2});
+  CHECK(t.data == std::vector<double>{0.8671, 0.0189, 0.1054, 0.1519});
+  auto s = parse("tensor(1.8338, grad_fn=<NllLossBackward>)");
+  CHECK(s.shape == Shape{});
+  CHECK(s.data == std::vector<double>{1.8338});
+  CHECK(parse("tensor([2, 0, 4])").data == std::vector<double>{2, 0, 4});
+  CHECK(parse("tensor([1., 2.], dtype=torch.float64, device='cuda:0')").data == std::vector<double>{1, 2});
+  CHECK(parse("Parameter containing:\ntensor([[0.5, -1.5]], requires_grad=True)").shape == Shape{1, 2});
+  CHECK(parse("tensor([True, False, True])").data == std::vector<double>{1, 0, 1});
+}
+
+TEST_CASE("numpy's repr and str are data: commas or none, rows over several lines") {
+  CHECK(parse("array([[1., 2.],\n       [3., 4.]], dtype=float32)").data == std::vector<double>{1, 2, 3, 4});
+  auto t = parse("[[0.1 0.2 0.3]\n [0.4 0.5 0.6]]");
+  CHECK(t.shape == Shape{2, 3});
+  CHECK(t.data == std::vector<double>{0.1, 0.2, 0.3, 0.4, 0.5, 0.6});
+  CHECK(parse("[ 1.e-05 -2.e+00  nan  inf]").data.size() == 4);
+  CHECK(parse("[ 1.e-05 -2.e+00]").data == std::vector<double>{1e-5, -2});
+  CHECK(parse("np.float64(1.5)").data == std::vector<double>{1.5});
+  CHECK(parse("[ True False]").data == std::vector<double>{1, 0});
+}
+
+TEST_CASE("tuples, trailing commas and non-breaking spaces") {
+  CHECK(parse("(1, 2, 3)").shape == Shape{3});
+  CHECK(parse("(1,)").shape == Shape{1});
+  CHECK(parse("[(1, 2), (3, 4)]").shape == Shape{2, 2});
+  CHECK(parse("[[1, 2,], [3, 4,],]").data == std::vector<double>{1, 2, 3, 4});
+  CHECK(parse("[1,\xC2\xA0" "2]").data == std::vector<double>{1, 2});
+  CHECK(parse("0.5\xC2\xA0" "1.5").data == std::vector<double>{0.5, 1.5});
+}
+
+TEST_CASE("a printed form that is not whole data is refused, at its place") {
+  CHECK(error_of("tensor([[0.1, 0.2, ..., 0.9]])") ==
+        "losscalc: input: line 1, column 20: the array was printed summarised ('...' stands for values left out): print it whole "
+        "(torch.set_printoptions(profile='full'), numpy.set_printoptions(threshold=sys.maxsize)) or save it (torch.save, "
+        "numpy.save) and give the file");
+  CHECK(error_of("[[0.1 0.2]\n [0.3 ...]]").find("line 2, column 7: the array was printed summarised") != std::string::npos);
+  CHECK(error_of("tensor([1, 2") == "losscalc: input: line 1, column 8: unexpected end of text: '[' is not closed");
+  CHECK(error_of("tensor([1, 2], requires_grad=True") == "losscalc: input: line 1, column 14: unexpected end of text: the call is not closed with ')'");
+  CHECK(error_of("tensor([1, 2]) + 1") == "losscalc: input: line 1, column 16: unexpected '+' after the end of the data");
+  CHECK(error_of("tensor([1, 2] 3)") == "losscalc: input: line 1, column 15: expected ',' or ')' after the values, found '3'");
+  // Rewriting keeps every byte's place: a bad number is named where it was typed.
+  CHECK(error_of("tensor([[1, 2],\n        [3, x]])") == "losscalc: input: line 2, column 13: expected a number, found 'x'");
+  // JSON mistakes stay JSON mistakes.
+  CHECK(error_of("[1,,2]").find("column 4") != std::string::npos);
 }
