@@ -880,7 +880,7 @@ void optax_cos_steps(const Args& args, const Settings& s, std::vector<Step>& st,
   const double nx = norm(x), ny = norm(y);
   double c = 0;
   for (std::size_t k = 0; k < x.size(); ++k) c = rd(c + rd(rd(x[k] / nx) * rd(y[k] / ny)));
-  st.push_back({"|x|", "sqrt(max(sum x^2, epsilon)), epsilon " + print::shortest(eps) + (eps == 0 ? ": a zero vector gives 0 / 0 = NaN" : ""), num(nx)});
+  st.push_back({"|x|", "sqrt(max(sum x^2, epsilon)), epsilon " + print::shortest(eps) + (nx == 0 ? ": 0, so x / |x| is 0 / 0 = NaN" : ""), num(nx)});
   st.push_back({"|y|", "the same for y", num(ny)});
   st.push_back({"cos", "sum((x / |x|) (y / |y|))", num(c)});
   if (distance) st.push_back({"loss", "1 - cos", num(rd(1 - c))});
