@@ -27,7 +27,8 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gen_reference_optax import OptaxError, argjson, bshape, canon_axis, jsonable, unb  # noqa: E402
+from gen_reference_optax import (FAILS, OptaxError, allclose, argjson, bshape, canon_axis, check, jsonable,  # noqa: E402
+                                 unb)
 
 OPTAX = ("optax 0.2.9.dev = google-deepmind/optax HEAD 2edbcbe2390da13983b92cbef94ac0460ecde1c5 "
          "(optax/losses/_classification.py, _regression.py, _self_supervised.py and their tests); "
@@ -318,19 +319,7 @@ def run(fn, arrays, dtype="float64", reduction=None, **params):
 
 # ------------------------------------------------------------ self-check ---
 
-FAILS = []
 FD_RUNS = []
-
-
-def check(cond, what):
-    if not cond:
-        FAILS.append(what)
-        print("SELF-CHECK FAILED: " + what, file=sys.stderr)
-
-
-def allclose(a, b, rtol=1e-7, atol=0.0):
-    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    return a.shape == b.shape and np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True)
 
 
 def fd_check(fn, arrays, params, tag):
