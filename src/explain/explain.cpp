@@ -841,6 +841,18 @@ void optax_perceptron_steps(const Args& args, const Settings&, std::vector<Step>
   st.push_back({"margin x t", "", vec(m)});
   st.push_back({"loss", "max(0, -x t), per element", vec(l)});
 }
+void optax_sparsemax_steps(const Args& args, const Settings&, std::vector<Step>& st) {
+  const Values &x = args[0], &y = args[1];
+  Values u(x.size()), l(x.size());
+  for (std::size_t k = 0; k < x.size(); ++k) {
+    u[k] = y[k] != 0 ? -x[k] : x[k];
+    l[k] = u[k] <= -1 ? 0.0 : u[k] >= 1 ? u[k] : rd(rd(rd(u[k] + 1) * rd(u[k] + 1)) / 4);
+  }
+  st.push_back({"logits x", "", vec(x)});
+  st.push_back({"labels y", "any nonzero label counts as 1", vec(y)});
+  st.push_back({"u", "-x where y is 1, x where y is 0", vec(u)});
+  st.push_back({"loss", "sparse_plus(u): 0 for u <= -1, u for u >= 1, (u + 1)^2 / 4 between", vec(l)});
+}
 namespace {
 void optax_multiclass_steps(const Args& args, std::vector<Step>& st, bool hinge) {
   const Values& x = args[0];

@@ -86,6 +86,7 @@ void optax_integer_ce_steps(const Args& args, const Settings& settings, std::vec
 // embedding, its label, its cosines, its pairs' losses).
 void optax_hinge_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 void optax_perceptron_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void optax_sparsemax_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 void optax_multiclass_hinge_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 void optax_multiclass_perceptron_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 void optax_cosine_similarity_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);

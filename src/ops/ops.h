@@ -133,6 +133,8 @@ Result optax_hinge_loss(const Data& data, const Settings& s);
 template <class T>
 Result optax_perceptron_loss(const Data& data, const Settings& s);
 template <class T>
+Result optax_sparsemax_loss(const Data& data, const Settings& s);
+template <class T>
 Result optax_multiclass_hinge_loss(const Data& data, const Settings& s);
 template <class T>
 Result optax_multiclass_perceptron_loss(const Data& data, const Settings& s);

@@ -79,6 +79,53 @@ Result binary_margin(const Data& data, const Settings& s, bool perceptron) {
   return r;
 }
 
+// ---- sparsemax_loss -----------------------------------------------------------
+
+// jax.nn.sparse_plus(jnp.where(labels, -logits, logits)): sparse_plus(u) =
+// where(u <= -1, 0, where(u >= 1, u, (u + 1)^2 / 4)). The branches not taken
+// are still differentiated with a 0 cotangent (0 * inf = NaN at u = +-inf).
+template <class T>
+Result sparsemax(const Data& data, const Settings& s) {
+  check_input(data.input, false);
+  const Tensor& labels = require_target(data.target);
+  Shape shape = data.input.shape;
+  if (!labels.shape.empty()) {  // a 0-d condition is not broadcast (lax.select)
+    const std::size_t n = std::max(labels.shape.size(), shape.size());
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto dim = [&](const Shape& sh) { return i < n - sh.size() ? std::int64_t(1) : sh[i - (n - sh.size())]; };
+      const std::int64_t a = dim(labels.shape), b = dim(data.input.shape);
+      if (a != b && a != 1 && b != 1)
+        throw data_error("target", "", "Incompatible shapes for broadcasting: shapes=[" + py_shape(labels.shape) + ", " +
+                                           py_shape(data.input.shape) + ", " + py_shape(data.input.shape) + "]");
+    }
+    shape = jnp_broadcast(labels.shape, data.input.shape);
+  }
+  const auto x = values_as<T>(data.input, shape, "input");
+  const Tensor y = broadcast_to(labels, shape, "target");
+  const Eigen::Index n = x.size();
+  core::Vec<T> u(n), loss(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    u[i] = y.data[static_cast<std::size_t>(i)] != 0 ? -x[i] : x[i];  // a NaN label is true
+    const T q = ((u[i] + T(1)) * (u[i] + T(1))) / T(4);
+    loss[i] = u[i] <= T(-1) ? T(0) : (u[i] >= T(1) ? u[i] : q);
+  }
+  Result r = start(s, true);
+  r.summary = describe(data.input, &labels, "labels (0 or 1; any nonzero is 1)", -1) + compared_as(shape, data.input);
+  const auto up = reduce_samples(r, shape, loss, s);
+  r.entries.push_back({"signed_logits", to_tensor(shape, u)});
+  if (s.loss_only) return r;
+  core::Vec<T> g(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const T ct_inner = u[i] <= T(-1) ? T(0) : up[i];
+    const T ct_u_branch = u[i] >= T(1) ? ct_inner : T(0), ct_q = u[i] >= T(1) ? T(0) : ct_inner;
+    const T ct_u = ct_u_branch + (ct_q / T(4)) * (T(2) * (u[i] + T(1)));
+    const bool flip = y.data[static_cast<std::size_t>(i)] != 0;
+    g[i] = -(flip ? ct_u : T(0)) + (flip ? T(0) : ct_u);
+  }
+  r.entries.push_back({"grad", unbroadcast(shape, g, data.input.shape)});
+  return r;
+}
+
 // ---- multiclass_hinge_loss, multiclass_perceptron_loss ----------------------
 
 // jax.nn.one_hot(labels, C): label == class; a label outside [0, C), or not
@@ -522,6 +569,10 @@ Result optax_perceptron_loss(const Data& data, const Settings& s) {
   return binary_margin<T>(data, s, true);
 }
 template <class T>
+Result optax_sparsemax_loss(const Data& data, const Settings& s) {
+  return sparsemax<T>(data, s);
+}
+template <class T>
 Result optax_multiclass_hinge_loss(const Data& data, const Settings& s) {
   return multiclass_margin<T>(data, s, true);
 }
@@ -551,6 +602,7 @@ Result optax_ntxent(const Data& data, const Settings& s) {
   template Result fn<double>(const Data&, const Settings&);
 LOSSCALC_INSTANTIATE(optax_hinge_loss)
 LOSSCALC_INSTANTIATE(optax_perceptron_loss)
+LOSSCALC_INSTANTIATE(optax_sparsemax_loss)
 LOSSCALC_INSTANTIATE(optax_multiclass_hinge_loss)
 LOSSCALC_INSTANTIATE(optax_multiclass_perceptron_loss)
 LOSSCALC_INSTANTIATE(optax_cosine_similarity)

@@ -82,6 +82,33 @@ def perceptron_loss(x, t):
     return loss, vjp, {"margin": x * t}
 
 
+def sparsemax_loss(x, labels):
+    """jax.nn.sparse_plus(jnp.where(labels, -logits, logits))."""
+    T = x.dtype.type
+    labels = np.asarray(labels, np.float64)
+    if labels.ndim:  # jnp.where broadcasts condition, x, y (a 0-d condition is not broadcast)
+        try:
+            np.broadcast_shapes(labels.shape, x.shape)
+        except ValueError:
+            raise OptaxError("Incompatible shapes for broadcasting: shapes=[%s, %s, %s]" % (
+                tuple(labels.shape), tuple(x.shape), tuple(x.shape)), "Incompatible shapes for broadcasting")
+    cond = np.broadcast_to(labels != 0, np.broadcast_shapes(labels.shape, x.shape))  # NaN != 0: true
+    nx = -x
+    u = np.where(cond, nx, x)
+    q = ((u + T(1)) * (u + T(1))) / T(4)  # (x + 1.0)**2 / 4: integer_pow, div
+    inner = np.where(u >= T(1), u, q)
+    loss = np.where(u <= T(-1), T(0), inner)
+
+    def vjp(ct):
+        ct_inner = np.where(u <= T(-1), T(0), ct)
+        ct_u = np.where(u >= T(1), ct_inner, T(0))
+        ct_q = np.where(u >= T(1), T(0), ct_inner)
+        ct_u = ct_u + (ct_q / T(4)) * (T(2) * (u + T(1)))  # the branch not taken still sees its 0
+        g = -np.where(cond, ct_u, T(0)) + np.where(cond, T(0), ct_u)
+        return [unb(g, x.shape)]
+    return loss, vjp, {"signed_logits": u}
+
+
 def _one_hot(labels, C, T):
     return (np.asarray(labels, np.float64)[..., None] == np.arange(C)).astype(T)  # jax.nn.one_hot: label == iota
 
@@ -284,10 +311,10 @@ def ntxent(e, labels, temperature=0.07):
     return loss, vjp, {"cos": cos, "positive_pairs": T(M)}
 
 
-FNS = {"hinge_loss": hinge_loss, "perceptron_loss": perceptron_loss, "multiclass_hinge_loss": multiclass_hinge_loss,
+FNS = {"hinge_loss": hinge_loss, "perceptron_loss": perceptron_loss, "sparsemax_loss": sparsemax_loss, "multiclass_hinge_loss": multiclass_hinge_loss,
        "multiclass_perceptron_loss": multiclass_perceptron_loss, "cosine_similarity": cosine_similarity,
        "cosine_distance": cosine_distance, "triplet_margin_loss": triplet_margin_loss, "ntxent": ntxent}
-INT_LABELS = ("multiclass_hinge_loss", "multiclass_perceptron_loss", "ntxent")  # not differentiable, not cast
+INT_LABELS = ("sparsemax_loss", "multiclass_hinge_loss", "multiclass_perceptron_loss", "ntxent")  # not differentiable, not cast
 GRAD_KEYS = {"triplet_margin_loss": ["grad", "grad_positives", "grad_negatives"]}
 
 
@@ -364,6 +391,16 @@ def self_check():
     check(allclose(run("multiclass_perceptron_loss", [[10.0, 3.0], 1], **f32)[0], 7.0, atol=1e-4), "PerceptronTest test_multi_class")
     check(allclose(run("multiclass_perceptron_loss", [[[10.0, 3.0], [11.0, -2.0]], [1, 0]], **f32)[0], [7.0, 0.0], atol=1e-4),
           "PerceptronTest test_batched_multi_class")
+    # _classification_test.py SparsemaxTest test_binary, test_batched_binary (reference_impl of -(2 label - 1) logit)
+    def sp_ref(label, logit):
+        v = -(2 * label - 1) * logit
+        return 0.0 if v <= -1.0 else (v if v >= 1.0 else (v + 1.0) ** 2 / 4)
+    check(allclose(run("sparsemax_loss", [10.0, 1], **f32)[0], sp_ref(1, 10.0), atol=1e-4), "SparsemaxTest test_binary")
+    check(allclose(run("sparsemax_loss", [[10.0, 20.0], [1, 0]], **f32)[0], [sp_ref(1, 10.0), sp_ref(0, 20.0)], atol=1e-4),
+          "SparsemaxTest test_batched_binary")
+    r = run("sparsemax_loss", [[0.5, -1.0, 1.0, INF, -INF], [1, 0, 0, 0, 0]])
+    check(allclose(r[0], [0.0625, 0.0, 1.0, INF, 0.0]) and allclose(r[1][0][:3], [-0.25, 0.0, 1.0]) and np.isnan(r[1][0][3:]).all(),
+          "sparsemax: the kinks at u = -1 (0) and u = 1 (1); NaN at +-inf (the where trap)")
     # _regression_test.py CosineDistanceTest (expected from scipy)
     ys = np.array([[10.0, 1.0, -2.0], [1.0, 4.0, 0.2]])
     ts = np.array([[0.0, 1.2, 0.2], [1.0, -0.3, 0.0]])
@@ -425,6 +462,7 @@ def self_check():
         shape = [(5,), (3, 4), (2, 3, 2)][k]
         fd_check("hinge_loss", [rng.normal(size=shape) * 2, np.sign(rng.normal(size=shape)) * rng.uniform(0.5, 1.5, size=shape)], {}, str(shape))
         fd_check("perceptron_loss", [rng.normal(size=shape), rng.normal(size=shape)], {}, str(shape))
+        fd_check("sparsemax_loss", [rng.normal(size=shape) * 1.5, rng.integers(0, 2, size=shape)], {}, str(shape))
         lab = rng.integers(0, shape[-1], size=shape[:-1])
         fd_check("multiclass_hinge_loss", [rng.normal(size=shape) * 2, lab], {}, str(shape))
         fd_check("multiclass_perceptron_loss", [rng.normal(size=shape) * 2, lab], {}, str(shape))
@@ -530,6 +568,26 @@ def gen_binary(rng, fn):
     add(fn, [rng.normal(size=(3, 1)), np.array([1.0, -1.0])], tag="broadcast" if fn == "hinge_loss" else "shapes")
     add(fn, [rng.normal(size=(3,)), np.array([1.0, -1.0])], tag="shapes")
     add(fn, [rng.normal(size=(2, 2)), np.array([[1.0, -1.0]])], "float32", "sum", tag="broadcast" if fn == "hinge_loss" else "shapes")
+
+
+def gen_sparsemax(rng):
+    fn = "sparsemax_loss"
+    for k in range(36):
+        dtype = "float32" if k % 3 == 2 else "float64"
+        s = rshape(rng, 0 if k % 9 == 0 else 1)
+        x = rng.normal(size=s) * 1.5
+        y = rng.integers(0, 2, size=s).astype(float)
+        if k % 5 == 1:
+            x = np.where(rng.uniform(size=s) < 0.5, np.where(y == 1, -1.0, 1.0) * rng.choice([-1.0, 1.0], size=s), x)  # u = +-1
+        add(fn, [x, y], dtype, red_of(k), "random")
+    add(fn, [[0.5, -1.0, 1.0, -0.5, 1.0, -1.0], [1, 0, 0, 0, 1, 1]], tag="kinks u = +-1")
+    add(fn, [[0.5, -1.0, 1.0, 3.0], [1, 0, 0, 1]], "float32", tag="kinks u = +-1")
+    add(fn, [[INF, -INF, NAN, 2.0, 0.3], [0, 0, 0, NAN, 2]], tag="inf nan, a NaN or 2 label counts as 1")
+    add(fn, [rng.normal(size=(2, 3)), np.array([1, 0, 1])], tag="broadcast")
+    add(fn, [rng.normal(size=(3,)), np.array([[1], [0]])], tag="broadcast labels larger")
+    add(fn, [rng.normal(size=(2, 3)), 1], tag="a 0-d label")
+    add(fn, [rng.normal(size=(2, 3)), np.array([1, 0])], tag="shapes")
+    add(fn, [[10.0, 20.0], [1, 0]], "float32", "mean", tag="optax test values")
 
 
 def gen_multiclass(rng, fn):
@@ -651,6 +709,7 @@ def cases():
         gen_binary(rng, fn)
     for fn in ("multiclass_hinge_loss", "multiclass_perceptron_loss"):
         gen_multiclass(rng, fn)
+    gen_sparsemax(rng)
     for fn in ("cosine_similarity", "cosine_distance"):
         gen_cosine(rng, fn)
     gen_triplet(rng)
