@@ -568,6 +568,11 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
   if (tool && (tool->kind == ToolKind::Functions || tool->kind == ToolKind::Completion)) return parse_discovery(*tool, args);
   const FunctionSpec* fn = tool ? &compare_spec() : find_function(first);
   if (!fn) {
+    if (const auto both = ambiguous_name(first); !both.empty()) {
+      std::vector<std::string> quoted;
+      for (auto q : both) quoted.push_back(in_quotes(std::string(q)));
+      throw usage_error("", in_quotes(first) + " is ambiguous: " + and_list(quoted) + " share it; name one of them");
+    }
     std::vector<std::string> names;
     for (auto& f : functions()) {
       names.emplace_back(f.name);

@@ -153,6 +153,20 @@ const Param kPolyEpsilon{.name = "epsilon", .type = ParamType::Number, .default_
                          .help = "the weight of the poly-1 term sum(labels (1 - softmax)) (any value)",
                          .store = [](Settings& s, const std::string& v) { s.numbers["epsilon"] = number_of(v); }};
 
+const Param kOptaxCosineEpsilon{.name = "epsilon", .type = ParamType::Number, .default_value = "0.0",
+                                .help = "the squared norms are clipped to at least epsilon (0: a zero vector gives NaN)",
+                                .store = kPolyEpsilon.store};
+// norm_degree as Python passes it: an integer (2) is jnp.power's integer_pow,
+// a number written with a point or an exponent (2.0) lax.pow; 0 fails at
+// optax's 1 / norm_degree.
+void store_norm_degree(Settings& s, const std::string& v) {
+  const double x = number_of(v);
+  if (x == 0)
+    throw usage_error("--norm-degree", std::string(v.find_first_of(".eE") == std::string::npos ? "division by zero" : "float division by zero") +
+                                           " (optax computes 1 / norm_degree)");
+  s.numbers["norm_degree"] = x;
+}
+
 constexpr const char* kClassTargets = "class indices, or class probabilities of INPUT's shape";
 constexpr const char* kLabels = "labels in [0, 1] of INPUT's shape";
 constexpr const char* kKerasProbs = "probabilities (or logits with --from-logits)";
@@ -628,6 +642,71 @@ const std::vector<FunctionSpec>& functions() {
        .layout = Layout::ClassAxis, .holds = Holds::Logits, .run_float = &ops::optax_poly_loss_cross_entropy<float>,
        .run_double = &ops::optax_poly_loss_cross_entropy<double>,
        .explain_steps = &explain::optax_softmax_ce_steps},
+      {.name = "optax.hinge_loss", .aliases = {"optax.losses.hinge_loss"}, .family = Family::Optax,
+       .summary = "optax hinge per element: max(0, 1 - x t), targets -1 or 1 used as given (no 0/1 mapping); broadcasts",
+       .args = {input("predictor outputs"), optax_target("targets (-1 or 1), broadcasting")}, .params = {},
+       .reductions = kOptaxReductions, .default_reduction = Reduction::None, .dim_default = DimDefault::Last,
+       .layout = Layout::Elementwise, .holds = Holds::Predictions, .run_float = &ops::optax_hinge_loss<float>,
+       .run_double = &ops::optax_hinge_loss<double>, .explain_steps = &explain::optax_hinge_steps},
+      {.name = "optax.perceptron_loss", .aliases = {"perceptron_loss", "optax.losses.perceptron_loss"}, .family = Family::Optax,
+       .summary = "optax perceptron per element: max(0, -x t); shapes must be equal (no broadcasting)",
+       .args = {input("predictor outputs"), optax_target("targets (-1 or 1), of INPUT's shape")}, .params = {},
+       .reductions = kOptaxReductions, .default_reduction = Reduction::None, .dim_default = DimDefault::Last,
+       .layout = Layout::Elementwise, .holds = Holds::Predictions, .run_float = &ops::optax_perceptron_loss<float>,
+       .run_double = &ops::optax_perceptron_loss<double>, .explain_steps = &explain::optax_perceptron_steps},
+      {.name = "optax.sparsemax_loss", .aliases = {"sparsemax_loss", "optax.losses.sparsemax_loss", "optax.binary_sparsemax_loss", "optax.losses.binary_sparsemax_loss"},
+       .family = Family::Optax,
+       .summary = "optax binary sparsemax per element: sparse_plus(-x where the label is 1, x where 0): 0, (u + 1)^2 / 4, u",
+       .args = {input("logits"), target("labels (0 or 1; any nonzero value is 1), broadcasting")}, .params = {},
+       .reductions = kOptaxReductions, .default_reduction = Reduction::None, .dim_default = DimDefault::Last,
+       .layout = Layout::Elementwise, .holds = Holds::Logits, .run_float = &ops::optax_sparsemax_loss<float>,
+       .run_double = &ops::optax_sparsemax_loss<double>, .explain_steps = &explain::optax_sparsemax_steps},
+      {.name = "optax.multiclass_hinge_loss", .aliases = {"multiclass_hinge_loss", "optax.losses.multiclass_hinge_loss"}, .family = Family::Optax,
+       .summary = "optax Crammer-Singer hinge over the last axis: max(s + 1 - one_hot(y)) - s[y]",
+       .args = {input("scores"), target("integer labels (INPUT's shape without the last axis); out of range: an all-0 one-hot")},
+       .params = {}, .reductions = kOptaxReductions, .default_reduction = Reduction::None, .dim_default = DimDefault::Last,
+       .layout = Layout::ClassAxis, .holds = Holds::Predictions, .run_float = &ops::optax_multiclass_hinge_loss<float>,
+       .run_double = &ops::optax_multiclass_hinge_loss<double>, .explain_steps = &explain::optax_multiclass_hinge_steps},
+      {.name = "optax.multiclass_perceptron_loss", .aliases = {"multiclass_perceptron_loss", "optax.losses.multiclass_perceptron_loss"},
+       .family = Family::Optax, .summary = "optax multiclass perceptron over the last axis: max(s) - s[y]",
+       .args = {input("scores"), target("integer labels (INPUT's shape without the last axis); out of range: an all-0 one-hot")},
+       .params = {}, .reductions = kOptaxReductions, .default_reduction = Reduction::None, .dim_default = DimDefault::Last,
+       .layout = Layout::ClassAxis, .holds = Holds::Predictions, .run_float = &ops::optax_multiclass_perceptron_loss<float>,
+       .run_double = &ops::optax_multiclass_perceptron_loss<double>, .explain_steps = &explain::optax_multiclass_perceptron_steps},
+      {.name = "optax.cosine_similarity", .aliases = {"optax.losses.cosine_similarity"}, .family = Family::Optax,
+       .summary = "optax cosine similarity along --axis: sum((x / |x|) (y / |y|)), |x| = sqrt(max(sum x^2, epsilon)) (positive: 1 for equal directions)",
+       .args = {input("predictions"), optax_target("targets, broadcasting")}, .params = {kOptaxCosineEpsilon, kAxisLast},
+       .reductions = kOptaxReductions, .default_reduction = Reduction::None, .dim_default = DimDefault::Last,
+       .layout = Layout::ClassAxis, .holds = Holds::Predictions, .run_float = &ops::optax_cosine_similarity<float>,
+       .run_double = &ops::optax_cosine_similarity<double>, .explain_steps = &explain::optax_cosine_similarity_steps},
+      {.name = "optax.cosine_distance", .aliases = {"cosine_distance", "optax.losses.cosine_distance"}, .family = Family::Optax,
+       .summary = "optax cosine distance along --axis: 1 - cosine_similarity",
+       .args = {input("predictions"), optax_target("targets, broadcasting")}, .params = {kOptaxCosineEpsilon, kAxisLast},
+       .reductions = kOptaxReductions, .default_reduction = Reduction::None, .dim_default = DimDefault::Last,
+       .layout = Layout::ClassAxis, .holds = Holds::Predictions, .run_float = &ops::optax_cosine_distance<float>,
+       .run_double = &ops::optax_cosine_distance<double>, .explain_steps = &explain::optax_cosine_distance_steps},
+      {.name = "optax.triplet_margin_loss", .aliases = {"optax.losses.triplet_margin_loss"}, .family = Family::Optax,
+       .summary = "optax triplet: max(d(a, p) - d(a, n) + margin, 0), d(u, v) = (sum((u - v)^norm_degree) + eps)^(1/norm_degree) along --axis",
+       .args = {{.name = "anchors", .holds = "anchors (..., D)", .differentiable = true},
+                {.name = "positives", .holds = "positives, broadcasting with the anchors", .differentiable = true},
+                {.name = "negatives", .holds = "negatives, broadcasting with the anchors", .differentiable = true}},
+       .params = {with_help(kAxisLast, "the axis of the distances, negative counts from the end (default -1)"),
+                  {.name = "norm-degree", .type = ParamType::Number, .default_value = "2",
+                   .help = "the distance's degree: 2 is a Python int (integer_pow), 2.0 a float (lax.pow); no abs(), so odd degrees can give NaN",
+                   .store = &store_norm_degree},
+                  {.name = "margin", .type = ParamType::Number, .default_value = "1.0", .help = "the margin"},
+                  {.name = "eps", .type = ParamType::Number, .default_value = "1e-6", .help = "added to the sum of powers, inside the root"}},
+       .reductions = kOptaxReductions, .default_reduction = Reduction::None, .dim_default = DimDefault::Last,
+       .layout = Layout::ClassAxis, .holds = Holds::Predictions, .run_float = &ops::optax_triplet_margin_loss<float>,
+       .run_double = &ops::optax_triplet_margin_loss<double>, .explain_steps = &explain::optax_triplet_steps,
+       .explain_rows = {"input", "positives", "negatives", "distance_positive", "distance_negative"}},
+      {.name = "optax.ntxent", .aliases = {"ntxent", "optax.losses.ntxent"}, .family = Family::Optax,
+       .summary = "optax NT-Xent of embeddings and labels, each sample against the batch: -log softmax of cosine / temperature over the pair and the negatives, the mean over the positive pairs",
+       .args = {input("embeddings (N, D)"), target("labels (N): the same label makes a positive pair")},
+       .params = {{.name = "temperature", .type = ParamType::Number, .default_value = "0.07", .help = "the cosines are divided by it"}},
+       .reductions = kOptaxReductions, .default_reduction = Reduction::None, .dim_default = DimDefault::Last,
+       .layout = Layout::ClassAxis, .holds = Holds::Values, .run_float = &ops::optax_ntxent<float>, .run_double = &ops::optax_ntxent<double>,
+       .explain_steps = &explain::optax_ntxent_steps, .explain_rows = {"input", "target", "cos", "sample_losses"}, .whole_batch = true},
       {.name = "sklearn.log_loss", .aliases = {"log_loss", "sklearn.metrics.log_loss"}, .family = Family::Sklearn,
        .summary = "scikit-learn log loss: probabilities clipped to [eps, 1 - eps], renormalised, -sum y log q, averaged (np.average)",
        .args = {input("probabilities (y_pred): (N) of the greater label, or (N, C) in the labels' sorted order"),
@@ -767,6 +846,17 @@ const std::vector<ToolSpec>& tools() {
 const ToolSpec* find_tool(std::string_view name) { return find_named(tools(), name); }
 
 const FunctionSpec* find_function(std::string_view name) { return find_named(functions(), name); }
+
+std::vector<std::string_view> ambiguous_name(std::string_view name) {
+  // cli-contract.md, "Names": torch, tf.nn and keras own an unqualified name
+  // first; optax and scikit-learn share these, so neither owns them.
+  static const std::vector<std::pair<std::string_view, std::vector<std::string_view>>> shared = {
+      {"hinge_loss", {"optax.hinge_loss", "sklearn.hinge_loss"}},
+  };
+  for (auto& [n, qualified] : shared)
+    if (n == name) return qualified;
+  return {};
+}
 
 void put_arg(Data& d, const FunctionSpec& fn, std::string_view name, Tensor t) {
   if (name == fn.args[0].name) d.input = std::move(t);

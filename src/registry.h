@@ -115,6 +115,9 @@ const Tensor* get_arg(const Data& d, const FunctionSpec& fn, std::string_view na
 
 // By canonical name or alias; nullptr if none.
 const FunctionSpec* find_function(std::string_view name);
+// The qualified names of a name two frameworks share unqualified
+// (hinge_loss: optax.hinge_loss, sklearn.hinge_loss); empty if none.
+std::vector<std::string_view> ambiguous_name(std::string_view name);
 // The row behind a request's canonical name: a function's, or compare's.
 const FunctionSpec& spec_of(std::string_view canonical);
 

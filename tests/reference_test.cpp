@@ -127,3 +127,7 @@ TEST_CASE("torch 1.13 reference cases: the margin and embedding losses (kinks, t
 TEST_CASE("Keras 3 margin losses (emulated from keras 3.12): hinge's 0/1 mapping, categorical hinge's ties, cosine's 1 / epsilon cap, sample_weight") {
   run_reference_file(LOSSCALC_SOURCE_DIR "/tests/torch/keras_margin_reference_cases.json");
 }
+
+TEST_CASE("optax reference cases (emulated from optax 0.2.9.dev and JAX's autodiff): hinge, perceptron, multiclass, cosine, triplet, ntxent") {
+  run_reference_file(LOSSCALC_SOURCE_DIR "/tests/torch/optax_margin_reference_cases.json");
+}

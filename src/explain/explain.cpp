@@ -817,6 +817,112 @@ void optax_integer_ce_steps(const Args& args, const Settings&, std::vector<Step>
   st.push_back({"loss", "logsumexp - x[label]", num(rd(lse - picked))});
 }
 
+void optax_hinge_steps(const Args& args, const Settings&, std::vector<Step>& st) {
+  const Values &x = args[0], &t = args[1];
+  Values m(x.size()), l(x.size());
+  for (std::size_t k = 0; k < x.size(); ++k) {
+    m[k] = rd(x[k] * t[k]);
+    l[k] = std::max(0.0, rd(1 - m[k]));
+  }
+  st.push_back({"predictor outputs x", "", vec(x)});
+  st.push_back({"targets t", "used as given (no 0/1 mapping): -1 or 1", vec(t)});
+  st.push_back({"margin x t", "", vec(m)});
+  st.push_back({"loss", "max(0, 1 - x t), per element", vec(l)});
+}
+void optax_perceptron_steps(const Args& args, const Settings&, std::vector<Step>& st) {
+  const Values &x = args[0], &t = args[1];
+  Values m(x.size()), l(x.size());
+  for (std::size_t k = 0; k < x.size(); ++k) {
+    m[k] = rd(x[k] * t[k]);
+    l[k] = std::max(0.0, -m[k]);
+  }
+  st.push_back({"predictor outputs x", "", vec(x)});
+  st.push_back({"targets t", "used as given: -1 or 1", vec(t)});
+  st.push_back({"margin x t", "", vec(m)});
+  st.push_back({"loss", "max(0, -x t), per element", vec(l)});
+}
+void optax_sparsemax_steps(const Args& args, const Settings&, std::vector<Step>& st) {
+  const Values &x = args[0], &y = args[1];
+  Values u(x.size()), l(x.size());
+  for (std::size_t k = 0; k < x.size(); ++k) {
+    u[k] = y[k] != 0 ? -x[k] : x[k];
+    l[k] = u[k] <= -1 ? 0.0 : u[k] >= 1 ? u[k] : rd(rd(rd(u[k] + 1) * rd(u[k] + 1)) / 4);
+  }
+  st.push_back({"logits x", "", vec(x)});
+  st.push_back({"labels y", "any nonzero label counts as 1", vec(y)});
+  st.push_back({"u", "-x where y is 1, x where y is 0", vec(u)});
+  st.push_back({"loss", "sparse_plus(u): 0 for u <= -1, u for u >= 1, (u + 1)^2 / 4 between", vec(l)});
+}
+namespace {
+void optax_multiclass_steps(const Args& args, std::vector<Step>& st, bool hinge) {
+  const Values& x = args[0];
+  st.push_back({"scores s", "", vec(x)});
+  if (args[1].empty()) return;
+  const double y = args[1][0];
+  const bool whole = std::isfinite(y) && y == std::floor(y) && y >= 0 && y < static_cast<double>(x.size());
+  Values v(x.size());
+  double m = -INFINITY, picked = 0;
+  for (std::size_t k = 0; k < x.size(); ++k) {
+    const double oh = whole && static_cast<double>(k) == y ? 1.0 : 0.0;
+    v[k] = hinge ? rd(rd(x[k] + 1) - oh) : x[k];
+    m = std::isnan(v[k]) || std::isnan(m) ? NAN : std::max(m, v[k]);
+    picked = rd(picked + rd(x[k] * oh));
+  }
+  st.push_back({"label y", whole ? "" : "outside [0, C) or not a whole number: one_hot is all 0", num(y)});
+  if (hinge) st.push_back({"s + 1 - one_hot(y)", "", vec(v)});
+  st.push_back({"max", hinge ? "max(s + 1 - one_hot(y)): ties share the gradient equally" : "max(s): ties share the gradient equally", num(m)});
+  st.push_back({"s[y]", "dot(s, one_hot(y))", num(picked)});
+  st.push_back({"loss", hinge ? "max - s[y] (Crammer-Singer: 0 once s[y] beats every other score by 1)" : "max - s[y]", num(rd(m - picked))});
+}
+}  // namespace
+void optax_multiclass_hinge_steps(const Args& args, const Settings&, std::vector<Step>& st) { optax_multiclass_steps(args, st, true); }
+void optax_multiclass_perceptron_steps(const Args& args, const Settings&, std::vector<Step>& st) { optax_multiclass_steps(args, st, false); }
+namespace {
+void optax_cos_steps(const Args& args, const Settings& s, std::vector<Step>& st, bool distance) {
+  const Values &x = args[0], &y = args[1];
+  st.push_back({"predictions x", "", vec(x)});
+  if (x.size() != y.size()) return;
+  st.push_back({"targets y", "", vec(y)});
+  const double eps = rd(s.number("epsilon"));
+  const auto norm = [eps](const Values& v) {
+    double ss = 0;
+    for (double e : v) ss = rd(ss + rd(e * e));
+    return rd(std::sqrt(std::isnan(ss) ? ss : std::max(ss, eps)));
+  };
+  const double nx = norm(x), ny = norm(y);
+  double c = 0;
+  for (std::size_t k = 0; k < x.size(); ++k) c = rd(c + rd(rd(x[k] / nx) * rd(y[k] / ny)));
+  st.push_back({"|x|", "sqrt(max(sum x^2, epsilon)), epsilon " + print::shortest(eps) + (nx == 0 ? ": 0, so x / |x| is 0 / 0 = NaN" : ""), num(nx)});
+  st.push_back({"|y|", "the same for y", num(ny)});
+  st.push_back({"cos", "sum((x / |x|) (y / |y|))", num(c)});
+  if (distance) st.push_back({"loss", "1 - cos", num(rd(1 - c))});
+}
+}  // namespace
+void optax_cosine_similarity_steps(const Args& args, const Settings& s, std::vector<Step>& st) { optax_cos_steps(args, s, st, false); }
+void optax_cosine_distance_steps(const Args& args, const Settings& s, std::vector<Step>& st) { optax_cos_steps(args, s, st, true); }
+void optax_triplet_steps(const Args& args, const Settings& s, std::vector<Step>& st) {
+  const double margin = rd(s.number("margin"));
+  const double dp = args[3].empty() ? NAN : args[3][0], dn = args[4].empty() ? NAN : args[4][0];
+  const std::string deg = print::shortest(s.number("norm_degree")), eps = print::shortest(rd(s.number("eps")));
+  st.push_back({"anchor a", "", vec(args[0])});
+  st.push_back({"positive p", "", vec(args[1])});
+  st.push_back({"negative n", "", vec(args[2])});
+  st.push_back({"d(a, p)", "(sum((a - p)^" + deg + ") + " + eps + ")^(1/" + deg + "): eps inside the sum, no abs()", num(dp)});
+  st.push_back({"d(a, n)", "the same with n", num(dn)});
+  const double z = rd(rd(dp - dn) + margin);
+  st.push_back({"loss", "max(d(a, p) - d(a, n) + margin, 0), margin " + print::shortest(margin) + (z == 0 ? "; exactly 0: the gradient is halved (jnp.maximum's tie)" : ""),
+                num(std::isnan(z) ? z : std::max(z, 0.0))});
+}
+void optax_ntxent_steps(const Args& args, const Settings& s, std::vector<Step>& st) {
+  st.push_back({"embedding", "", vec(args[0])});
+  st.push_back({"label", "", vec(args[1])});
+  st.push_back({"cos", "its cosine similarity to each sample (norms clipped at sqrt(finfo.eps)); divided by temperature " +
+                           print::shortest(rd(s.number("temperature"))),
+                vec(args[2])});
+  st.push_back({"its pairs' losses", "sum over its positives j (same label, not itself) of -log(exp(c_j) / (exp(c_j) + sum over its negatives of exp(c_k)))",
+                vec(args[3])});
+}
+
 void hinge_embedding_steps(const Args& args, const Settings& s, std::vector<Step>& st) {
   const Values &x = args[0], &y = args[1];
   const double margin = rd(s.number("margin"));

@@ -80,6 +80,19 @@ void optax_sigmoid_steps(const Args& args, const Settings& settings, std::vector
 void optax_kl_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 void optax_softmax_ce_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 void optax_integer_ce_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+// optax's margin and embedding losses: hinge / perceptron (x, t per element),
+// multiclass (a row of scores, its label), cosine (two rows along --axis),
+// triplet (anchor, positive, negative, the two distances), ntxent (an
+// embedding, its label, its cosines, its pairs' losses).
+void optax_hinge_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void optax_perceptron_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void optax_sparsemax_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void optax_multiclass_hinge_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void optax_multiclass_perceptron_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void optax_cosine_similarity_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void optax_cosine_distance_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void optax_triplet_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void optax_ntxent_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 
 // torch's margin and embedding losses: elementwise (x, y), a class axis
 // (one sample's row, its labels or label), or rows of the table's

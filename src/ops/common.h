@@ -42,6 +42,16 @@ void add_loss(Result& r, const Shape& positions, const core::Forward<T>& f, cons
     r.entries.push_back({"denominator", Tensor{{}, {red.denominator}}});
 }
 
+// Per-sample losses `loss` (of `positions`) reduced by -r (add_loss's
+// entries); returns the upstream of each sample (d reported loss / d loss_i).
+template <class T>
+core::Vec<T> reduce_samples(Result& r, const Shape& positions, const core::Vec<T>& loss, const Settings& s) {
+  const auto f = core::forward_of<T>(loss);
+  const auto red = core::reduce(*s.reduction, f);
+  add_loss(r, positions, f, red, *s.reduction);
+  return red.upstream;
+}
+
 // "input (2, 4), target (2) class indices, class dim 1"; `target_kind` and
 // the dim are left out when empty / negative.
 std::string describe(const Tensor& input, const Tensor* target, const std::string& target_kind, std::int64_t dim);

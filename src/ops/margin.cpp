@@ -31,16 +31,6 @@ T nan_aware_clamp_min(T v, T lo) {
   return std::isnan(v) ? v : std::max(v, lo);
 }
 
-// Per-sample losses `loss` (of `positions`) reduced as torch reduces them;
-// fills loss / losses / denominator and returns the upstream of each sample.
-template <class T>
-core::Vec<T> reduce_samples(Result& r, const Shape& positions, const core::Vec<T>& loss, const Settings& s) {
-  const auto f = core::forward_of<T>(loss);
-  const auto red = core::reduce(*s.reduction, f);
-  add_loss(r, positions, f, red, *s.reduction);
-  return red.upstream;
-}
-
 // The (N, C) of the multi-class margin losses' input, a 0-D, (C) or (N, C)
 // one (N may be 0), or ATen's message; `empty_ok`: an input without
 // elements passes (multilabel_margin_loss's (0, C) batch).

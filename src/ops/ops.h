@@ -127,6 +127,25 @@ template <class T>
 Result optax_poly_loss_cross_entropy(const Data& data, const Settings& s);
 template <class T>
 Result optax_softmax_cross_entropy_with_integer_labels(const Data& data, const Settings& s);
+// optax's margin, embedding and ranking losses (ops/optax_margin.cpp).
+template <class T>
+Result optax_hinge_loss(const Data& data, const Settings& s);
+template <class T>
+Result optax_perceptron_loss(const Data& data, const Settings& s);
+template <class T>
+Result optax_sparsemax_loss(const Data& data, const Settings& s);
+template <class T>
+Result optax_multiclass_hinge_loss(const Data& data, const Settings& s);
+template <class T>
+Result optax_multiclass_perceptron_loss(const Data& data, const Settings& s);
+template <class T>
+Result optax_cosine_similarity(const Data& data, const Settings& s);
+template <class T>
+Result optax_cosine_distance(const Data& data, const Settings& s);
+template <class T>
+Result optax_triplet_margin_loss(const Data& data, const Settings& s);
+template <class T>
+Result optax_ntxent(const Data& data, const Settings& s);
 // scikit-learn 1.2 (ops/sklearn.cpp).
 // --multioutput's weights ("0.3,0.7"), or a usage error in scikit-learn's words.
 std::vector<double> multioutput_weights(const std::string& text);

@@ -9,41 +9,15 @@
 #include "error.h"
 #include "ops/common.h"
 #include "ops/ops.h"
+#include "ops/optax_common.h"
 #include "print/number.h"
 
 namespace losscalc::ops {
 
 namespace {
 
-// A shape as Python prints a tuple: (3,), (2, 3), ().
-std::string py_shape(const Shape& s) {
-  std::string t = "(";
-  for (std::size_t i = 0; i < s.size(); ++i) t += (i ? ", " : "") + std::to_string(s[i]);
-  return t + (s.size() == 1 ? ",)" : ")");
-}
-
-// jnp's broadcasting, with JAX's message naming the shapes in the order of
-// the op that first mixes them (`first` is that op's left operand).
-Shape jnp_broadcast(const Shape& first, const Shape& second) {
-  const std::size_t n = std::max(first.size(), second.size());
-  Shape out(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::int64_t a = i < n - first.size() ? 1 : first[i - (n - first.size())];
-    const std::int64_t b = i < n - second.size() ? 1 : second[i - (n - second.size())];
-    if (a != b && a != 1 && b != 1)
-      throw data_error("target", "", "Incompatible shapes for broadcasting: shapes=[" + py_shape(first) + ", " + py_shape(second) + "]");
-    out[i] = a == 1 ? b : a;
-  }
-  return out;
-}
-
 // The axis of an axis-reducing function, or JAX's message.
-std::int64_t optax_axis(const Settings& s, std::int64_t ndim) {
-  const std::int64_t a = s.dim.value_or(-1);
-  if (a < -ndim || a >= ndim)
-    throw data_error("input", "", "axis " + std::to_string(a) + " is out of bounds for array of dimension " + std::to_string(ndim));
-  return a < 0 ? a + ndim : a;
-}
+std::int64_t optax_axis(const Settings& s, std::int64_t ndim) { return jax_axis(s.dim.value_or(-1), ndim); }
 
 // A logaddexp's JVP replaces +inf by 0 (jax/_src/lax/other.py).
 template <class T>
@@ -57,16 +31,6 @@ T logaddexp(T a, T b) {
   if (std::isnan(d)) return a + b;
   return std::max(a, b) + std::log1p(std::exp(-std::abs(d)));
 }
-// XLA's max and min propagate NaN.
-template <class T>
-T nan_max(T a, T b) {
-  return std::isnan(a) || std::isnan(b) ? std::numeric_limits<T>::quiet_NaN() : std::max(a, b);
-}
-template <class T>
-T nan_min(T a, T b) {
-  return std::isnan(a) || std::isnan(b) ? std::numeric_limits<T>::quiet_NaN() : std::min(a, b);
-}
-
 // The per-example values and the slopes (d example loss / d element, with
 // the cotangent 1) that every function fills; finish() reduces and scales.
 template <class T>
@@ -255,6 +219,31 @@ Result softmax_ce_family(const Data& data, const Settings& s, Ce kind) {
 }
 
 }  // namespace
+
+std::string py_shape(const Shape& s) {
+  std::string t = "(";
+  for (std::size_t i = 0; i < s.size(); ++i) t += (i ? ", " : "") + std::to_string(s[i]);
+  return t + (s.size() == 1 ? ",)" : ")");
+}
+
+Shape jnp_broadcast(const Shape& first, const Shape& second, const char* subject) {
+  const std::size_t n = std::max(first.size(), second.size());
+  Shape out(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::int64_t a = i < n - first.size() ? 1 : first[i - (n - first.size())];
+    const std::int64_t b = i < n - second.size() ? 1 : second[i - (n - second.size())];
+    if (a != b && a != 1 && b != 1)
+      throw data_error(subject, "", "Incompatible shapes for broadcasting: shapes=[" + py_shape(first) + ", " + py_shape(second) + "]");
+    out[i] = a == 1 ? b : a;
+  }
+  return out;
+}
+
+std::int64_t jax_axis(std::int64_t a, std::int64_t ndim, const char* subject) {
+  if (a < -ndim || a >= ndim)
+    throw data_error(subject, "", "axis " + std::to_string(a) + " is out of bounds for array of dimension " + std::to_string(ndim));
+  return a < 0 ? a + ndim : a;
+}
 
 template <class T>
 Result optax_squared_error(const Data& data, const Settings& s) {
