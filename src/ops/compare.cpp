@@ -273,6 +273,7 @@ void margin_rows(std::vector<Row>& rows, std::map<std::string, std::vector<std::
   if (selection.want("hinge", pm1, pm1 || zero_one, "a TARGET of INPUT's shape holding labels -1 and 1 (or 0 and 1)")) {
     keras_rows<T>(rows, "Hinge()(t, x)", &hinge<T>, &hinge<float>, plain, base(s, Reduction::SumOverBatchSize, nd - 1));
     if (nd == 1) rows.push_back(run_row("sklearn", "hinge_loss(t, x)", &sklearn_hinge_loss<T>, plain, base(s, Reduction::Mean, -1)));
+    rows.push_back(run_row("optax", "jnp.mean(optax.hinge_loss(x, t))", &optax_hinge_loss<T>, plain, base(s, Reduction::Mean, -1)));
     rows.push_back(run_row("torch", std::string("F.soft_margin_loss(x, t)") + kOtherQuantity + "logistic, not a hinge", &soft_margin_loss<T>,
                            plain, base(s, Reduction::Mean, -1)));
     auto& why = reasons["hinge"];
@@ -286,7 +287,8 @@ void margin_rows(std::vector<Row>& rows, std::map<std::string, std::vector<std::
                     "when every row has the same length.");
     if (zero_one)
       why.push_back("Labels 0 and 1: Keras maps them to -1 and +1 because all of y_true is 0 or 1; scikit-learn binarizes any two "
-                    "labels (the greater +1); torch takes them as they are (a 0 label gives log 2 whatever x).");
+                    "labels (the greater +1); optax and torch take them as they are (a 0 label gives optax's hinge 1 and torch's "
+                    "soft margin log 2, whatever x).");
   }
 
   const bool matrix = index && nd == 2 && last_dim == 1;
@@ -316,6 +318,8 @@ void margin_rows(std::vector<Row>& rows, std::map<std::string, std::vector<std::
     sk.more.emplace_back("labels", labels);
     rows.push_back(run_row("sklearn", "hinge_loss(y, x, labels=range(" + std::to_string(C) + "))", &sklearn_hinge_loss<T>, sk,
                            base(s, Reduction::Mean, -1)));
+    rows.push_back(run_row("optax", "jnp.mean(optax.multiclass_hinge_loss(x, y))", &optax_multiclass_hinge_loss<T>, plain,
+                           base(s, Reduction::Mean, 1)));
     // Where Keras's max over (1 - y) x, the true class's 0 included, is not
     // the largest other score: every other score below 0.
     std::int64_t below = 0;
@@ -328,7 +332,7 @@ void margin_rows(std::vector<Row>& rows, std::map<std::string, std::vector<std::
     }
     auto& why = reasons["multiclass hinge"];
     why.push_back("torch's F.multi_margin_loss sums max(0, 1 - x[y] + x[j]) over every j != y and divides by C = " + std::to_string(C) +
-                  " (the true class counted); scikit-learn's hinge_loss is Crammer-Singer's: max(0, 1 + max over j != y of x[j] - x[y]), "
+                  " (the true class counted); scikit-learn's hinge_loss and optax's multiclass_hinge_loss are Crammer-Singer's: max(0, 1 + max over j != y of x[j] - x[y]), "
                   "the largest other score only.");
     why.push_back("Keras's CategoricalHinge takes one-hot y_true and max(0, 1 + max((1 - y) x) - x[y]): the max runs over every class, the "
                   "true class's 0 included, so where every other score is below 0 it is 0, not the largest other score (" +
@@ -349,6 +353,10 @@ void margin_rows(std::vector<Row>& rows, std::map<std::string, std::vector<std::
                            with_numbers(base(s, Reduction::Mean, -1), {{"margin", 0}})));
     keras_rows<T>(rows, std::string("CosineSimilarity()(t, x)") + kOtherQuantity + "-mean(cos)", &cosine_similarity<T>,
                   &cosine_similarity<float>, plain, base(s, Reduction::SumOverBatchSize, nd - 1));
+    const Settings optax_settings = with_numbers(base(s, Reduction::Mean, nd - 1), {{"epsilon", 0}});
+    rows.push_back(run_row("optax", "jnp.mean(optax.cosine_distance(x, t))", &optax_cosine_distance<T>, plain, optax_settings));
+    rows.push_back(run_row("optax", std::string("jnp.mean(optax.cosine_similarity(x, t))") + kOtherQuantity + "+mean(cos)",
+                           &optax_cosine_similarity<T>, plain, optax_settings));
     // Keras's -mean(cos) on the distances' scale, and the zero vectors.
     double keras = std::numeric_limits<double>::quiet_NaN();
     for (auto& row : rows)
@@ -366,12 +374,15 @@ void margin_rows(std::vector<Row>& rows, std::map<std::string, std::vector<std::
       }
     auto& why = reasons["cosine"];
     why.push_back("torch's cosine_embedding_loss with target 1 is 1 - cos per sample; Keras's CosineSimilarity is -cos (a loss in [-1, 1]), "
-                  "so 1 + Keras's number (here " + print::shortest(1 + keras) + ") is the distance the others give.");
+                  "so 1 + Keras's number (here " + print::shortest(1 + keras) + ") is the distance the others give; optax's cosine_similarity "
+                  "is +cos and its cosine_distance 1 - cos, torch's number.");
     why.push_back("The epsilons: torch divides by sqrt((|x|^2 + 1e-12) (|t|^2 + 1e-12)); Keras normalises each vector with "
-                  "x * min(1 / |x|, 1 / epsilon), epsilon = " + print::shortest(s.epsilon) + " (--epsilon).");
+                  "x * min(1 / |x|, 1 / epsilon), epsilon = " + print::shortest(s.epsilon) + " (--epsilon); optax clips each squared norm "
+                  "at its epsilon, 0 by default.");
     if (zeros > 0)
       why.push_back(std::to_string(zeros) + (zeros == 1 ? " vector is" : " vectors are") +
-                    " all zeros here: torch's cos is 0 there (loss 1) and Keras's 0 (loss 0).");
+                    " all zeros here: torch's cos is 0 there (loss 1) and Keras's 0 (loss 0); optax's epsilon = 0 divides 0 by 0 (NaN: "
+                  "optax.cosine_distance(x, t, epsilon=1e-12) keeps it finite).");
   }
 
   const Tensor* negative = data.get("negative");
@@ -384,6 +395,13 @@ void margin_rows(std::vector<Row>& rows, std::map<std::string, std::vector<std::
     triple.more.emplace_back("negative", *negative);
     rows.push_back(run_row("torch", "F.triplet_margin_loss(a, p, n)", &triplet_margin_loss<T>, triple,
                            with_numbers(base(s, Reduction::Mean, -1), {{"margin", 1}, {"p", 2}, {"eps", 1e-6}, {"swap", 0}})));
+    Data optax_triple;
+    optax_triple.input = x;
+    optax_triple.more.emplace_back("positives", t);
+    optax_triple.more.emplace_back("negatives", *negative);
+    Settings os = with_numbers(base(s, Reduction::Mean, nd - 1), {{"norm_degree", 2}, {"margin", 1}, {"eps", 1e-6}});
+    os.param_text["norm_degree"] = "2";
+    rows.push_back(run_row("optax", "jnp.mean(optax.triplet_margin_loss(a, p, n))", &optax_triplet_margin_loss<T>, optax_triple, os));
     // Pairs whose vectors are equal: where the eps placement decides the distance.
     const std::int64_t d = x.shape.back(), n = nd == 2 ? x.shape[0] : 1;
     std::int64_t equal = 0;
@@ -392,7 +410,8 @@ void margin_rows(std::vector<Row>& rows, std::map<std::string, std::vector<std::
         equal += std::equal(x.data.begin() + i * d, x.data.begin() + (i + 1) * d, v->data.begin() + i * d);
     auto& why = reasons["triplet"];
     why.push_back("torch adds eps = 1e-6 to each difference before the norm, ||a - p + eps||_2, so equal vectors are sqrt(D) 1e-6 = " +
-                  print::shortest(std::sqrt(static_cast<double>(d)) * 1e-6) + " apart.");
+                  print::shortest(std::sqrt(static_cast<double>(d)) * 1e-6) + " apart; optax adds it inside the root, "
+                  "sqrt(sum (a - p)^2 + eps), so they are sqrt(1e-6) = 0.001 apart, and every distance is a little longer.");
     if (equal > 0)
       why.push_back(std::to_string(equal) + (equal == 1 ? " pair (anchor and positive or negative) is" : " pairs (anchor and positive or negative) are") +
                     " equal here, where the eps placement decides the distance.");
@@ -623,7 +642,7 @@ Result compare(const Data& data, const Settings& s) {
     for (double v : x.data) zeros += v == 0;
   // Each row whose loss is NaN or infinite, with the cause this data shows.
   for (auto& row : rows) {
-    if (!row.error.empty() || std::isfinite(row.loss)) continue;
+    if (!row.error.empty() || std::isfinite(row.loss) || (row.group != "multi-class" && row.group != "binary")) continue;
     std::string why = row.framework + " gives " + print::shortest(row.loss) + " (" + row.call + "): ";
     if (data_non_finite)
       why += "the data holds nan or inf, and it propagates.";
