@@ -11,6 +11,10 @@ label in [0, 10). Then, side by side in one run, each command's fastest of
   - mse_loss, l1_loss, huber_loss, poisson_nll_loss --no-log-input, kl_div,
     Keras mse (its per-row means), optax.squared_error -r mean and
     sklearn.mean_squared_error: x0..x4 against t0..t4, the label left out;
+  - margin losses: soft_margin_loss, hinge_embedding_loss, Keras hinge,
+    optax.hinge_loss and optax.cosine_distance on the same pairs;
+    multi_margin_loss and optax.multiclass_hinge_loss on the ten columns
+    as class scores with the label;
   - the Python route for mse_loss: numpy.loadtxt of the file, then torch's
     F.mse_loss with its backward (when torch imports);
   - the one-liner (mse_loss of two 2x4 arrays) against python3 -c importing
@@ -69,6 +73,14 @@ def main():
         ("keras mse -q", [b, "mse", "-q"] + pair),
         ("optax.squared_error -r mean -q", [b, "optax.squared_error", "-r", "mean", "-q"] + pair),
         ("sklearn.mean_squared_error -q", [b, "sklearn.mean_squared_error", "-q"] + pair),
+        # margin losses: elementwise pairs, and per-row class scores with the label
+        ("soft_margin_loss -q", [b, "soft_margin_loss", "-q"] + pair),
+        ("hinge_embedding_loss -q", [b, "hinge_embedding_loss", "-q"] + pair),
+        ("keras hinge -q", [b, "hinge", "-q"] + pair),
+        ("optax.hinge_loss -r mean -q", [b, "optax.hinge_loss", "-r", "mean", "-q"] + pair),
+        ("optax.cosine_distance -r mean -q", [b, "optax.cosine_distance", "-r", "mean", "-q"] + pair),
+        ("multi_margin_loss -q (10 scores, label)", [b, "multi_margin_loss", "-q", path, "--target-column", "label"]),
+        ("optax.multiclass_hinge_loss -r mean -q", [b, "optax.multiclass_hinge_loss", "-r", "mean", "-q", path, "--target-column", "label"]),
     ]
     print("file: %s, %.1f MB, %d rows x 11 columns; fastest of %d runs" % (path, mb, a.rows, a.repeat))
     print("%-40s %9s %9s %8s  %s" % ("command", "seconds", "MB/s", "vs ce", "loss"))
