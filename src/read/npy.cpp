@@ -9,6 +9,7 @@
 #include <cstring>
 #include <exception>
 #include <filesystem>
+#include <limits>
 #include <utility>
 
 #include "error.h"
@@ -19,10 +20,11 @@ namespace losscalc::read {
 namespace {
 
 struct NpyHeader {
-  char kind = 'f';  // f or i
+  char kind = 'f';  // f (float16/32/64), i (int8..64), u (uint8..64), b (bool)
   int bytes = 8;
   Shape shape;
   std::size_t data_offset = 0;
+  bool fortran = false;  // column-major: read whole, then put in C order
 };
 
 NpyHeader npy_header(std::string_view b, const Origin& o) {
@@ -58,16 +60,28 @@ NpyHeader npy_header(std::string_view b, const Origin& o) {
   const auto q1 = h.find('\'', d), q2 = q1 == std::string::npos ? q1 : h.find('\'', q1 + 1);
   if (q2 == std::string::npos) throw bad("corrupt header: bad descr");
   const std::string descr = h.substr(q1 + 1, q2 - q1 - 1);
-  if (descr == "<f8") out = {'f', 8, {}, out.data_offset};
-  else if (descr == "<f4") out = {'f', 4, {}, out.data_offset};
-  else if (descr == "<i8") out = {'i', 8, {}, out.data_offset};
-  else if (descr == "<i4") out = {'i', 4, {}, out.data_offset};
-  else throw bad("unsupported dtype " + in_quotes(descr, 40) + " (losscalc reads little-endian float64, float32, int64 and int32)");
+  // numpy's dtype strings: byte order ('<' little, '|' not applicable, '='
+  // native, here little), kind, size.
+  const auto kind_ok = [&](char k, int size) {
+    if (k == 'f') return size == 2 || size == 4 || size == 8;
+    if (k == 'i' || k == 'u') return size == 1 || size == 2 || size == 4 || size == 8;
+    return k == 'b' && size == 1;
+  };
+  if (descr.size() == 3 && (descr[0] == '<' || descr[0] == '|' || descr[0] == '=') && descr[2] >= '1' && descr[2] <= '8' &&
+      kind_ok(descr[1], descr[2] - '0') && (descr[0] != '|' || descr[2] == '1')) {
+    out.kind = descr[1];
+    out.bytes = descr[2] - '0';
+  } else if (descr.size() == 3 && descr[0] == '>') {
+    throw bad("big-endian dtype " + in_quotes(descr, 40) + ": save it little-endian (a.astype(a.dtype.newbyteorder('<')))");
+  } else {
+    throw bad("unsupported dtype " + in_quotes(descr, 40) +
+              " (losscalc reads float16/32/64, int8/16/32/64, uint8/16/32/64 and bool, little-endian)");
+  }
   // fortran_order
   std::size_t f = value_of("fortran_order");
   while (f < h.size() && h[f] == ' ') ++f;
-  if (h.compare(f, 4, "True") == 0) throw bad("Fortran order is not supported: save a C-order array (np.ascontiguousarray)");
-  if (h.compare(f, 5, "False") != 0) throw bad("corrupt header: bad fortran_order");
+  if (h.compare(f, 4, "True") == 0) out.fortran = true;
+  else if (h.compare(f, 5, "False") != 0) throw bad("corrupt header: bad fortran_order");
   // shape
   std::size_t s = value_of("shape");
   const auto open = h.find('(', s), close = open == std::string::npos ? open : h.find(')', open);
@@ -102,11 +116,37 @@ void npy_convert(const char* p, std::size_t n, double* out) {
     out[k] = static_cast<double>(v);
   }
 }
+// IEEE binary16 to double, exactly (subnormals, inf and NaN included).
+double half_to_double(std::uint16_t h) {
+  const int sign = h >> 15, exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
+  double v;
+  if (exponent == 0) v = std::ldexp(mantissa, -24);
+  else if (exponent == 31) v = mantissa ? std::numeric_limits<double>::quiet_NaN() : std::numeric_limits<double>::infinity();
+  else v = std::ldexp(mantissa + 1024, exponent - 25);
+  return sign ? -v : v;
+}
 void npy_values(const char* p, std::size_t n, const NpyHeader& h, double* out) {
-  if (h.kind == 'f')
-    h.bytes == 8 ? npy_convert<double>(p, n, out) : npy_convert<float>(p, n, out);
-  else
-    h.bytes == 8 ? npy_convert<std::int64_t>(p, n, out) : npy_convert<std::int32_t>(p, n, out);
+  switch (h.kind == 'b' ? 'u' : h.kind) {
+    case 'f':
+      if (h.bytes == 8) return npy_convert<double>(p, n, out);
+      if (h.bytes == 4) return npy_convert<float>(p, n, out);
+      for (std::size_t k = 0; k < n; ++k) {
+        std::uint16_t v;
+        std::memcpy(&v, p + 2 * k, 2);
+        out[k] = half_to_double(v);
+      }
+      return;
+    case 'i':
+      if (h.bytes == 8) return npy_convert<std::int64_t>(p, n, out);
+      if (h.bytes == 4) return npy_convert<std::int32_t>(p, n, out);
+      if (h.bytes == 2) return npy_convert<std::int16_t>(p, n, out);
+      return npy_convert<std::int8_t>(p, n, out);
+    default:  // unsigned, and bool (one byte, 0 or 1)
+      if (h.bytes == 8) return npy_convert<std::uint64_t>(p, n, out);
+      if (h.bytes == 4) return npy_convert<std::uint32_t>(p, n, out);
+      if (h.bytes == 2) return npy_convert<std::uint16_t>(p, n, out);
+      return npy_convert<std::uint8_t>(p, n, out);
+  }
 }
 
 class NpyReader : public RowReader {
@@ -131,6 +171,8 @@ class NpyReader : public RowReader {
       }
     }
     h_ = npy_header(head, origin_);
+    if (h_.fortran)  // sniff() sends these to npy_tensor; a caller that did not gets a message, not columns mixed up
+      throw data_error(origin_.subject, origin_.label, ".npy in Fortran order: rows are read from C-order arrays only");
     if (h_.shape.size() > 2)
       throw data_error(origin_.subject, origin_.label, ".npy of shape " + shape_str(h_.shape) + ": streamed rows need 1 or 2 dims");
     rows_ = h_.shape.empty() ? 1 : h_.shape[0];
@@ -220,6 +262,15 @@ std::unique_ptr<RowReader> npy_rows(std::unique_ptr<ByteReader> bytes, Origin or
 
 Shape npy_shape(std::string_view head, const Origin& origin) { return npy_header(head, origin).shape; }
 
+bool npy_streams(std::string_view head) {
+  try {
+    const NpyHeader h = npy_header(head, Origin{"", ""});
+    return !h.fortran && h.shape.size() <= 2;
+  } catch (const Error&) {
+    return true;  // the row reader says what is wrong
+  }
+}
+
 Tensor npy_tensor(std::string_view bytes, const Origin& origin) {
   const NpyHeader h = npy_header(bytes, origin);
   Tensor t{h.shape, {}};
@@ -228,6 +279,18 @@ Tensor npy_tensor(std::string_view bytes, const Origin& origin) {
     throw data_error(origin.subject, origin.label, ".npy is truncated: expected " + std::to_string(n) + " values of " + std::to_string(h.bytes) + " bytes");
   t.data.resize(n);
   npy_values(bytes.data() + h.data_offset, n, h, t.data.data());
+  if (h.fortran && h.shape.size() > 1) {  // column-major: the first index runs fastest
+    std::vector<double> c(n);
+    const std::size_t nd = h.shape.size();
+    std::vector<std::int64_t> index(nd, 0);
+    for (std::size_t k = 0; k < n; ++k) {  // k walks the file's order; put each at its C-order place
+      std::size_t at = 0;
+      for (std::size_t d = 0; d < nd; ++d) at = at * static_cast<std::size_t>(h.shape[d]) + static_cast<std::size_t>(index[d]);
+      c[at] = t.data[k];
+      for (std::size_t d = 0; d < nd && ++index[d] == h.shape[d]; ++d) index[d] = 0;
+    }
+    t.data = std::move(c);
+  }
   return t;
 }
 

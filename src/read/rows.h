@@ -132,6 +132,9 @@ Shape row_shape(std::int64_t rows, std::int64_t width);
 Tensor npy_tensor(std::string_view bytes, const Origin& origin);
 // The shape in a .npy's header (`head`: its first bytes, the header whole).
 Shape npy_shape(std::string_view head, const Origin& origin);
+// Whether a .npy streams as rows: C order and at most 2 dims (else, or with
+// a header that does not parse, it is read whole: npy_tensor).
+bool npy_streams(std::string_view head);
 
 // The sniffed format of data text or bytes.
 enum class RowFormat { Json, JsonLines, Npy, Csv };
