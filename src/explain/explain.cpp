@@ -877,6 +877,22 @@ void optax_multiclass_steps(const Args& args, std::vector<Step>& st, bool hinge)
 }  // namespace
 void optax_multiclass_hinge_steps(const Args& args, const Settings&, std::vector<Step>& st) { optax_multiclass_steps(args, st, true); }
 void optax_multiclass_perceptron_steps(const Args& args, const Settings&, std::vector<Step>& st) { optax_multiclass_steps(args, st, false); }
+void optax_ranking_softmax_steps(const Args& args, const Settings&, std::vector<Step>& st) {
+  const Values& x = args[0];
+  Values p;
+  const Values lp = softmax_steps(st, x, p);
+  if (args[1].size() != x.size()) return;
+  const Values& y = args[1];
+  Values prod(x.size());
+  double total = 0;
+  for (std::size_t k = 0; k < x.size(); ++k) {
+    prod[k] = rd(y[k] * lp[k]);
+    total = rd(total + prod[k]);
+  }
+  st.push_back({"labels y", "relevance as given; --weights are not shown here, the loss above counts them", vec(y)});
+  st.push_back({"y log_softmax", "", vec(prod)});
+  st.push_back({"loss", "-sum(y log_softmax) over the list", num(rd(-total))});
+}
 namespace {
 void optax_cos_steps(const Args& args, const Settings& s, std::vector<Step>& st, bool distance) {
   const Values &x = args[0], &y = args[1];

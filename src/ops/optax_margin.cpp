@@ -558,6 +558,85 @@ Result ntxent(const Data& data, const Settings& s) {
   return r;
 }
 
+// ---- ranking_softmax_loss ----------------------------------------------------
+
+// optax/losses/_ranking.py without `where`: labels = labels.astype(dtype)
+// (times weights: labels *= weights broadcasts), lsm = jax.nn.log_softmax
+// (logits, -1) (shifted = x - stop_gradient(max(x)), shifted - log(sum(exp))),
+// loss = -sum(labels * lsm, -1); _safe_reduce: a NaN mean with no NaN loss
+// (inf - inf, no lists) is 0. JAX's gradient: the product's cotangent summed
+// back to the logits' shape, then g = ct - sum(ct) / S * exp(shifted).
+template <class T>
+Result ranking_softmax(const Data& data, const Settings& s) {
+  check_input(data.input, false);
+  const Tensor& labels = require_target(data.target);
+  const Tensor* weights = data.get("weights");
+  const Shape& ss = data.input.shape;
+  jax_axis(-1, static_cast<std::int64_t>(ss.size()));  // log_softmax's jnp.max(x, -1) of a 0-d array
+  Shape lshape = labels.shape;
+  if (weights) lshape = jnp_broadcast(labels.shape, weights->shape, "weights");  // labels *= weights
+  const Shape shape = jnp_broadcast(lshape, ss);                                  // labels * log_softmax
+  const Shape positions(shape.begin(), shape.end() - 1);
+  // log_softmax over the logits' own rows
+  const auto x = to_vec<T>(data.input);
+  const core::Layout LX = core::make_layout(ss, static_cast<std::int64_t>(ss.size()) - 1);
+  const std::int64_t C = ss.back(), nx = LX.positions();
+  core::Vec<T> sh(x.size()), e(x.size()), lsm(x.size()), S(nx);
+  for (std::int64_t q = 0; q < nx; ++q) {
+    T m = -std::numeric_limits<T>::infinity();  // initial=-inf
+    for (std::int64_t c = 0; c < C; ++c) m = nan_max(m, x[LX.base(q) + c]);
+    T sum = 0;
+    for (std::int64_t c = 0; c < C; ++c) {
+      sh[LX.base(q) + c] = x[LX.base(q) + c] - m;
+      e[LX.base(q) + c] = std::exp(sh[LX.base(q) + c]);
+      sum += e[LX.base(q) + c];
+    }
+    S[q] = sum;
+    const T lse = std::log(sum);
+    for (std::int64_t c = 0; c < C; ++c) lsm[LX.base(q) + c] = sh[LX.base(q) + c] - lse;
+  }
+  core::Vec<T> lab = values_as<T>(labels, lshape, "target");
+  if (weights) lab = core::Vec<T>(lab * values_as<T>(*weights, lshape, "weights"));
+  const auto labb = values_as<T>(to_tensor(lshape, lab), shape, "target");
+  const auto lsmb = values_as<T>(to_tensor(ss, lsm), shape, "input");
+  const core::Layout L = core::make_layout(shape, static_cast<std::int64_t>(shape.size()) - 1);
+  const std::int64_t n = L.positions();
+  core::Vec<T> loss(n);
+  bool any_nan = false;
+  for (std::int64_t q = 0; q < n; ++q) {
+    T sum = 0;
+    for (std::int64_t c = 0; c < C; ++c) sum += labb[L.base(q) + c] * lsmb[L.base(q) + c];
+    loss[q] = -sum;
+    any_nan = any_nan || std::isnan(loss[q]);
+  }
+  Result r = start(s, true);
+  r.summary = describe(data.input, &labels, "relevance labels", static_cast<std::int64_t>(ss.size()) - 1) +
+              (weights ? ", weights " + shape_str(weights->shape) : std::string()) + compared_as(shape, data.input);
+  auto up = reduce_samples(r, positions, loss, s);
+  if (*s.reduction == Reduction::Mean && !any_nan) {  // _safe_reduce: jnp.where(isnan(mean) & valid, 0, mean)
+    for (auto& en : r.entries)
+      if (en.key == "loss" && !en.value.data.empty() && std::isnan(en.value.data[0])) {
+        en.value.data[0] = 0;
+        up.setZero();
+      }
+  }
+  r.entries.push_back({"log_softmax", to_tensor(ss, lsm)});
+  if (s.loss_only) return r;
+  core::Vec<T> ctb(labb.size());
+  for (std::int64_t q = 0; q < n; ++q)
+    for (std::int64_t c = 0; c < C; ++c) ctb[L.base(q) + c] = (-up[q]) * labb[L.base(q) + c];
+  const auto ct = to_vec<T>(unbroadcast(shape, ctb, ss));
+  core::Vec<T> g(x.size());
+  for (std::int64_t q = 0; q < nx; ++q) {
+    T sct = 0;
+    for (std::int64_t c = 0; c < C; ++c) sct += ct[LX.base(q) + c];
+    const T ct_s = (-sct) / S[q];
+    for (std::int64_t c = 0; c < C; ++c) g[LX.base(q) + c] = ct[LX.base(q) + c] + ct_s * e[LX.base(q) + c];
+  }
+  r.entries.push_back({"grad", to_tensor(ss, g)});
+  return r;
+}
+
 }  // namespace
 
 template <class T>
@@ -596,6 +675,10 @@ template <class T>
 Result optax_ntxent(const Data& data, const Settings& s) {
   return ntxent<T>(data, s);
 }
+template <class T>
+Result optax_ranking_softmax_loss(const Data& data, const Settings& s) {
+  return ranking_softmax<T>(data, s);
+}
 
 #define LOSSCALC_INSTANTIATE(fn)                            \
   template Result fn<float>(const Data&, const Settings&); \
@@ -609,6 +692,7 @@ LOSSCALC_INSTANTIATE(optax_cosine_similarity)
 LOSSCALC_INSTANTIATE(optax_cosine_distance)
 LOSSCALC_INSTANTIATE(optax_triplet_margin_loss)
 LOSSCALC_INSTANTIATE(optax_ntxent)
+LOSSCALC_INSTANTIATE(optax_ranking_softmax_loss)
 #undef LOSSCALC_INSTANTIATE
 
 }  // namespace losscalc::ops
