@@ -8,6 +8,7 @@
 // the kinks as JAX gives them: lax.max's ties share the cotangent 1/2 : 1/2
 // (jnp.maximum, jnp.clip), jnp.max's ties share it equally among the tied
 // elements, jnp.where sends 0 to the branch not taken.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -637,6 +638,93 @@ Result ranking_softmax(const Data& data, const Settings& s) {
   return r;
 }
 
+// ---- multiclass_sparsemax_loss -------------------------------------------------
+
+// jax.vmap(_multiclass_sparsemax_loss)(scores, labels) of (N, C) scores and
+// (N) integer labels: p = projection_simplex(s) (sort, cumsum, the support's
+// count idx, relu(1 / idx + (s - cumsum[idx - 1] / idx))), s' = (s - s[y])
+// .at[y].set(0) (y wraps as Python; the gather clamps, the scatter drops),
+// loss = dot(p, where(p, s', 0)) + 0.5 (1 - dot(p, p)). The gradient is JAX's:
+// projection_simplex's custom_jvp (supp v - dot(supp, v) / card supp)
+// transposed, plus the s' path.
+template <class T>
+Result multiclass_sparsemax(const Data& data, const Settings& s) {
+  check_input(data.input, false);
+  const Tensor& labels = require_target(data.target);
+  if (!all_whole(labels))
+    throw data_error("target", "", "Indexer must have integer or boolean type (scores[label]): labels must be whole numbers");
+  const Shape& ss = data.input.shape;
+  if (ss.size() == 2 && labels.shape.size() == 1 && labels.shape[0] != ss[0])
+    throw data_error("target", "", "vmap got inconsistent sizes for array axes to be mapped: scores " + py_shape(ss) + ", labels " +
+                                       py_shape(labels.shape));
+  if (ss.size() != 2 || labels.shape.size() != 1)
+    throw data_error("target", "", "losscalc takes scores (N, C) and labels (N) (optax's jax.vmap over the rows); got scores " +
+                                       py_shape(ss) + ", labels " + py_shape(labels.shape));
+  const std::int64_t N = ss[0], C = ss[1];
+  const auto x = to_vec<T>(data.input);
+  core::Vec<T> loss(N), P(x.size()), W(x.size());
+  std::vector<std::int64_t> li(static_cast<std::size_t>(N)), gi(static_cast<std::size_t>(N));
+  std::vector<T> u(static_cast<std::size_t>(C)), cs(static_cast<std::size_t>(C));
+  for (std::int64_t i = 0; i < N; ++i) {
+    const T* v = &x[i * C];
+    for (std::int64_t c = 0; c < C; ++c) u[static_cast<std::size_t>(c)] = v[c];
+    // jnp.sort (NaN last), reversed
+    std::sort(u.begin(), u.end(), [](T a, T b) { return std::isnan(b) ? !std::isnan(a) : (!std::isnan(a) && a < b); });
+    std::reverse(u.begin(), u.end());
+    T acc = 0;
+    std::int64_t idx = 0;
+    for (std::int64_t k = 0; k < C; ++k) {
+      acc += u[static_cast<std::size_t>(k)];
+      cs[static_cast<std::size_t>(k)] = acc;
+      const T ind = static_cast<T>(k + 1);
+      idx += (T(1) / ind + (u[static_cast<std::size_t>(k)] - acc / ind)) > T(0);
+    }
+    const T fi = static_cast<T>(idx), c_last = cs[static_cast<std::size_t>(idx == 0 ? C - 1 : idx - 1)];  // cumsum_u[-1] wraps
+    for (std::int64_t c = 0; c < C; ++c) P[i * C + c] = std::max(T(1) / fi + (v[c] - c_last / fi), T(0));
+    const auto lab = static_cast<std::int64_t>(labels.data[static_cast<std::size_t>(i)]);
+    const std::int64_t l = lab < 0 ? lab + C : lab, g = std::clamp<std::int64_t>(l, 0, C - 1);
+    li[static_cast<std::size_t>(i)] = l;
+    gi[static_cast<std::size_t>(i)] = g;
+    T d1 = 0, d2 = 0;
+    for (std::int64_t c = 0; c < C; ++c) {
+      const T sp = c == l ? T(0) : v[c] - v[g];
+      W[i * C + c] = P[i * C + c] != 0 ? sp : T(0);
+      d1 += P[i * C + c] * W[i * C + c];
+      d2 += P[i * C + c] * P[i * C + c];
+    }
+    loss[i] = d1 + T(0.5) * (T(1) - d2);
+  }
+  Result r = start(s, true);
+  r.summary = describe(data.input, &labels, "integer labels", 1);
+  const Shape positions{N};
+  const auto up = reduce_samples(r, positions, loss, s);
+  r.entries.push_back({"sparsemax", to_tensor(ss, P)});
+  if (s.loss_only) return r;
+  core::Vec<T> g(x.size());
+  for (std::int64_t i = 0; i < N; ++i) {
+    const T ct = up[i], ct_d2 = -(T(0.5) * ct);
+    const std::int64_t l = li[static_cast<std::size_t>(i)], gg = gi[static_cast<std::size_t>(i)];
+    T dot_supp = 0, sum_sp = 0, card = 0;
+    core::Vec<T> ct_p(C), ct_sp(C);
+    for (std::int64_t c = 0; c < C; ++c) {
+      const T p = P[i * C + c];
+      ct_p[c] = ct * W[i * C + c] + (ct_d2 * p + ct_d2 * p);
+      ct_sp[c] = (p != 0 && c != l) ? ct * p : T(0);
+      sum_sp += ct_sp[c];
+      dot_supp += (p > 0 ? T(1) : T(0)) * ct_p[c];  // dot(supp, ct): 0 * NaN off the support stays NaN
+      card += p > 0 ? T(1) : T(0);
+    }
+    const T share = dot_supp / card;
+    for (std::int64_t c = 0; c < C; ++c) {
+      const T supp = P[i * C + c] > 0 ? T(1) : T(0);
+      const T ct_v = supp * ct_p[c] - supp * share;
+      g[i * C + c] = ct_v + (ct_sp[c] + (c == gg ? -sum_sp : T(0)));
+    }
+  }
+  r.entries.push_back({"grad", to_tensor(ss, g)});
+  return r;
+}
+
 }  // namespace
 
 template <class T>
@@ -676,6 +764,10 @@ Result optax_ntxent(const Data& data, const Settings& s) {
   return ntxent<T>(data, s);
 }
 template <class T>
+Result optax_multiclass_sparsemax_loss(const Data& data, const Settings& s) {
+  return multiclass_sparsemax<T>(data, s);
+}
+template <class T>
 Result optax_ranking_softmax_loss(const Data& data, const Settings& s) {
   return ranking_softmax<T>(data, s);
 }
@@ -693,6 +785,7 @@ LOSSCALC_INSTANTIATE(optax_cosine_distance)
 LOSSCALC_INSTANTIATE(optax_triplet_margin_loss)
 LOSSCALC_INSTANTIATE(optax_ntxent)
 LOSSCALC_INSTANTIATE(optax_ranking_softmax_loss)
+LOSSCALC_INSTANTIATE(optax_multiclass_sparsemax_loss)
 #undef LOSSCALC_INSTANTIATE
 
 }  // namespace losscalc::ops

@@ -4,8 +4,8 @@ order, with the gradient as JAX's reverse mode computes it (the JVP rules
 transposed; tests/torch/OPTAX_NOTES.md, "Margin, embedding and ranking
 losses"): hinge_loss, perceptron_loss, multiclass_hinge_loss,
 multiclass_perceptron_loss, sparsemax_loss, cosine_similarity,
-cosine_distance, triplet_margin_loss, ntxent, ranking_softmax_loss (without
-`where`).
+cosine_distance, triplet_margin_loss, ntxent, multiclass_sparsemax_loss
+((N, C) scores), ranking_softmax_loss (without `where`).
 
 JAX cannot be installed here, so nothing below was run under JAX: every op is
 a numpy transcription of the source read (optax HEAD 2edbcbe, jax HEAD
@@ -32,7 +32,7 @@ from gen_reference_optax import (FAILS, OptaxError, allclose, argjson, bshape, c
                                  unb)
 
 OPTAX = ("optax 0.2.9.dev = google-deepmind/optax HEAD 2edbcbe2390da13983b92cbef94ac0460ecde1c5 "
-         "(optax/losses/_classification.py, _regression.py, _self_supervised.py, _ranking.py and their tests); "
+         "(optax/losses/_classification.py, _regression.py, _self_supervised.py, _ranking.py, projections/_projections.py and their tests); "
          "JAX rules from jax-ml/jax HEAD cec06d116c05f0d52adfceee3d3b730fdbcb0ce5 (lax.py: max_p, "
          "reduce_max_p, sqrt_p, square_p, integer_pow, pow; lax_numpy.clip; nn.one_hot); emulated in numpy, not run")
 
@@ -312,6 +312,69 @@ def ntxent(e, labels, temperature=0.07):
     return loss, vjp, {"cos": cos, "positive_pairs": T(M)}
 
 
+def _proj_simplex(v):
+    """optax projections._projection_unit_simplex of a 1-D row (values / 1)."""
+    T = v.dtype.type
+    n = v.shape[0]
+    u = np.sort(v)[::-1]
+    cs = np.cumsum(u)
+    ind = np.arange(n).astype(v.dtype) + T(1)
+    cond = T(1) / ind + (u - cs / ind) > 0
+    idx = int(np.count_nonzero(cond))
+    fi = T(idx)
+    return np.maximum(T(1) / fi + (v - cs[idx - 1] / fi), T(0))  # jax.nn.relu
+
+
+def multiclass_sparsemax_loss(scores, labels):
+    """jax.vmap(_multiclass_sparsemax_loss)(scores, labels); losscalc takes
+    (N, C) scores and (N) integer labels only."""
+    T = scores.dtype.type
+    labels = np.asarray(labels)
+    if not np.all(labels == np.round(labels)):
+        raise OptaxError("Indexer must have integer or boolean type", "Indexer must have integer or boolean type")
+    if scores.ndim == 2 and labels.ndim == 1 and labels.shape[0] != scores.shape[0]:
+        raise OptaxError("vmap got inconsistent sizes for array axes to be mapped", "inconsistent sizes")
+    if scores.ndim != 2 or labels.ndim != 1:  # optax takes more (vmap over axis 0 of anything); losscalc refuses them
+        raise OptaxError("scores (N, C) and labels (N)", "scores (N, C) and labels (N)")
+    N, C = scores.shape
+    P, W, LAB, G_IN = [], [], [], []
+    loss = np.zeros(N, T)
+    for i in range(N):
+        s = scores[i]
+        lab = int(labels[i])
+        li = lab + C if lab < 0 else lab  # Python-style wrap
+        gi = min(max(li, 0), C - 1)  # gather clamps
+        p = _proj_simplex(s)
+        sp = s - s[gi]
+        if 0 <= li < C:
+            sp = sp.copy()
+            sp[li] = T(0)  # .at[label].set(0.0): out of range dropped
+        w = np.where(p != 0, sp, T(0))
+        loss[i] = np.dot(p, w) + T(0.5) * (T(1) - np.dot(p, p))
+        P.append(p); W.append(w); LAB.append((li, gi))
+
+    def vjp(ct):
+        g = np.zeros_like(scores)
+        for i in range(N):
+            p, w, (li, gi) = P[i], W[i], LAB[i]
+            c = ct[i]
+            ct_d2 = -(T(0.5) * c)
+            ct_p = c * w + (ct_d2 * p + ct_d2 * p)
+            ct_w = c * p
+            ct_sp = np.where(p != 0, ct_w, T(0))
+            if 0 <= li < C:
+                ct_sp = ct_sp.copy()
+                ct_sp[li] = T(0)
+            supp = (p > 0).astype(scores.dtype)
+            card = T(np.count_nonzero(supp))
+            ct_v = supp * ct_p - supp * (np.dot(supp, ct_p) / card)
+            gi_ct = np.zeros(C, scores.dtype)
+            gi_ct[gi] = -np.sum(ct_sp)
+            g[i] = ct_v + (ct_sp + gi_ct)
+        return [g]
+    return loss, vjp, {"sparsemax": np.array(P, T).reshape(scores.shape)}
+
+
 def ranking_softmax_loss(logits, labels, weights=None):
     """optax/losses/_ranking.py ranking_softmax_loss without `where`:
     -sum(labels (* weights) * log_softmax(logits), -1); the reduction (and
@@ -344,8 +407,8 @@ def ranking_softmax_loss(logits, labels, weights=None):
 FNS = {"hinge_loss": hinge_loss, "perceptron_loss": perceptron_loss, "sparsemax_loss": sparsemax_loss, "multiclass_hinge_loss": multiclass_hinge_loss,
        "multiclass_perceptron_loss": multiclass_perceptron_loss, "cosine_similarity": cosine_similarity,
        "cosine_distance": cosine_distance, "triplet_margin_loss": triplet_margin_loss, "ntxent": ntxent,
-       "ranking_softmax_loss": ranking_softmax_loss}
-INT_LABELS = ("sparsemax_loss", "multiclass_hinge_loss", "multiclass_perceptron_loss", "ntxent")  # not differentiable, not cast
+       "ranking_softmax_loss": ranking_softmax_loss, "multiclass_sparsemax_loss": multiclass_sparsemax_loss}
+INT_LABELS = ("sparsemax_loss", "multiclass_hinge_loss", "multiclass_perceptron_loss", "ntxent", "multiclass_sparsemax_loss")  # not differentiable, not cast
 GRAD_KEYS = {"triplet_margin_loss": ["grad", "grad_positives", "grad_negatives"], "ranking_softmax_loss": ["grad"]}
 LOGITS_ONLY = ("ranking_softmax_loss",)  # the gradient of the first argument only
 
@@ -435,6 +498,15 @@ def self_check():
     r = run("sparsemax_loss", [[0.5, -1.0, 1.0, INF, -INF], [1, 0, 0, 0, 0]])
     check(allclose(r[0], [0.0625, 0.0, 1.0, INF, 0.0]) and allclose(r[1][0][:3], [-0.25, 0.0, 1.0]) and np.isnan(r[1][0][3:]).all(),
           "sparsemax: the kinks at u = -1 (0) and u = 1 (1); NaN at +-inf (the where trap)")
+    # _classification_test.py SparsemaxTest test_multi_class_zero_loss / test_multi_class_gradient
+    sc = np.array([[0.0, 1e5, 0.0], [1e5, 0.0, 0.0], [0.0, 0.0, 1e5]])
+    r = run("multiclass_sparsemax_loss", [sc, np.array([1, 0, 2])], reduction="mean", **f32)
+    check(allclose(run("multiclass_sparsemax_loss", [sc, np.array([1, 0, 2])], **f32)[0], [0.0, 0.0, 0.0], atol=1e-4) and
+          allclose(r[1][0], np.zeros((3, 3)), atol=1e-4), "SparsemaxTest test_multi_class_zero_loss / gradient")
+    # hand: p = sparsemax(s), loss = 0.5 (1 - |p|^2) + p.(s - s_y) (Fenchel-Young); grad = p - one_hot
+    r = run("multiclass_sparsemax_loss", [np.array([[0.5, 0.2, -1.0]]), np.array([0])])
+    check(allclose(r[2]["sparsemax"], [[0.65, 0.35, 0.0]]) and allclose(r[0], [0.5 * (1 - 0.65 ** 2 - 0.35 ** 2) + 0.35 * -0.3]) and
+          allclose(r[1][0], [[-0.35, 0.35, 0.0]]), "multiclass sparsemax hand values")
     # _ranking_test.py RankingLossesTest (reduce_fn=jnp.sum unless said)
     e, l = np.exp, np.log
     den = e(0.0) + e(3.0) + e(1.0) + e(2.0)
@@ -542,6 +614,9 @@ def self_check():
         fd_check("ranking_softmax_loss", [rng.normal(size=shape), rng.uniform(size=shape)], {"weights": rng.uniform(size=shape[-1:])},
                  str(shape) + " weights")
     fd_check("ranking_softmax_loss", [rng.normal(size=(1, 3)), rng.uniform(size=(2, 3))], {}, "logits broadcast")
+    for shape in ((1, 4), (3, 4), (5, 3)):
+        sc = rng.normal(size=shape) * 2
+        fd_check("multiclass_sparsemax_loss", [sc, rng.integers(0, shape[1], size=shape[0])], {}, str(shape))
     for labs in ([0, 0, 1, 1], [0, 1, 0, 2, 1], [3, 3, 3]):
         fd_check("ntxent", [rng.normal(size=(len(labs), 3)), np.array(labs)], {"temperature": [0.07, 0.5, 1.0][len(labs) % 3]},
                  str(labs))
@@ -773,6 +848,31 @@ def gen_ntxent(rng):
     add(fn, [[1.0, 2.0, 3.0], [0, 0, 1]], tag="1-D embeddings")
 
 
+def gen_multiclass_sparsemax(rng):
+    fn = "multiclass_sparsemax_loss"
+    for k in range(40):
+        dtype = "float32" if k % 3 == 2 else "float64"
+        N, C = int(rng.integers(1, 5)), int(rng.integers(1, 6))
+        x = rng.normal(size=(N, C)) * [0.3, 1.0, 3.0][k % 3]
+        if k % 5 == 1:
+            x = np.round(x * 2) / 2  # ties, supports on the edge
+        lab = rng.integers(0, C, size=N)
+        add(fn, [x, lab], dtype, red_of(k), "random")
+    sc = [[0.0, 1e5, 0.0], [1e5, 0.0, 0.0], [0.0, 0.0, 1e5]]
+    add(fn, [sc, [1, 0, 2]], "float32", tag="optax test values")
+    add(fn, [sc, [1, 0, 2]], "float32", "mean", tag="optax test gradient")
+    add(fn, [[[0.5, 0.2, -1.0], [1.0, 1.0, 1.0], [2.0, 0.0, 0.0]], [0, 1, 1]], tag="hand values, ties, a one-hot p")
+    add(fn, [[[0.5, 0.2, -1.0], [1.0, 1.0, 1.0]], [0, 1]], "float32", tag="hand values, ties")
+    add(fn, [[[0.5, 0.2, -1.0], [0.5, 0.2, -1.0]], [-1, -3]], tag="negative labels wrap")
+    add(fn, [[[0.5, 0.2, -1.0], [0.5, 0.2, -1.0]], [3, -4]], tag="out-of-range labels: the gather clamps, the set is dropped")
+    add(fn, [[[INF, 0.0, 1.0], [-INF, 0.0, 1.0]], [0, 1]], tag="inf")
+    add(fn, [[[0.5, 0.2, -1.0]], [0.5]], tag="float labels")
+    add(fn, [rng.normal(size=(2, 3)), [0, 1, 2]], tag="inconsistent sizes")
+    add(fn, [rng.normal(size=(3,)), [0, 1, 2]], tag="1-D scores")
+    add(fn, [rng.normal(size=(2, 3)), 1], tag="a 0-d label")
+    add(fn, [rng.normal(size=(2, 2, 3)), [0, 1]], tag="3-D scores")
+
+
 def gen_ranking(rng):
     fn = "ranking_softmax_loss"
     for k in range(40):
@@ -821,6 +921,7 @@ def cases():
     gen_triplet(rng)
     gen_ntxent(rng)
     gen_ranking(rng)
+    gen_multiclass_sparsemax(rng)
     return CASES
 
 
