@@ -877,6 +877,62 @@ void optax_multiclass_steps(const Args& args, std::vector<Step>& st, bool hinge)
 }  // namespace
 void optax_multiclass_hinge_steps(const Args& args, const Settings&, std::vector<Step>& st) { optax_multiclass_steps(args, st, true); }
 void optax_multiclass_perceptron_steps(const Args& args, const Settings&, std::vector<Step>& st) { optax_multiclass_steps(args, st, false); }
+void optax_multiclass_sparsemax_steps(const Args& args, const Settings&, std::vector<Step>& st) {
+  const Values& x = args[0];
+  st.push_back({"scores s", "", vec(x)});
+  if (args[1].empty() || x.empty()) return;
+  const std::int64_t C = static_cast<std::int64_t>(x.size());
+  const auto lab = static_cast<std::int64_t>(args[1][0]);
+  const std::int64_t l = lab < 0 ? lab + C : lab, g = std::clamp<std::int64_t>(l, 0, C - 1);
+  Values u = x;
+  std::sort(u.begin(), u.end(), [](double a, double b) { return std::isnan(b) ? !std::isnan(a) : (!std::isnan(a) && a < b); });
+  std::reverse(u.begin(), u.end());
+  double acc = 0;
+  std::int64_t idx = 0;
+  Values cs(u.size());
+  for (std::int64_t k = 0; k < C; ++k) {
+    acc = rd(acc + u[static_cast<std::size_t>(k)]);
+    cs[static_cast<std::size_t>(k)] = acc;
+    const double ind = static_cast<double>(k + 1);
+    idx += rd(rd(1 / ind) + rd(u[static_cast<std::size_t>(k)] - rd(acc / ind))) > 0;
+  }
+  const double fi = static_cast<double>(idx), tau = cs[static_cast<std::size_t>(idx == 0 ? C - 1 : idx - 1)];
+  Values p(x.size()), sp(x.size());
+  double d1 = 0, d2 = 0;
+  for (std::int64_t c = 0; c < C; ++c) {
+    const auto k = static_cast<std::size_t>(c);
+    p[k] = std::max(rd(rd(1 / fi) + rd(x[k] - rd(tau / fi))), 0.0);
+    sp[k] = c == l ? 0.0 : rd(x[k] - x[static_cast<std::size_t>(g)]);
+    d1 = rd(d1 + rd(p[k] * (p[k] != 0 ? sp[k] : 0.0)));
+    d2 = rd(d2 + rd(p[k] * p[k]));
+  }
+  const bool in_range = l >= 0 && l < C;
+  st.push_back({"label y", !in_range ? "out of range: s[y] clamps to the nearest class, the set to 0 is dropped"
+                           : lab < 0 ? "negative: wraps as a Python index" : "",
+                num(args[1][0])});
+  st.push_back({"sorted s", "descending", vec(u)});
+  st.push_back({"support size k", "the count of 1/j + (u_j - cumsum_j / j) > 0", num(fi)});
+  st.push_back({"p = sparsemax(s)", "max(0, 1/k + s - cumsum_k / k)", vec(p)});
+  st.push_back({"s - s[y]", "0 at y", vec(sp)});
+  st.push_back({"loss", in_range ? "dot(p, s - s[y]) + 0.5 (1 - dot(p, p)); its gradient p - one_hot(y)" : "dot(p, s - s[y]) + 0.5 (1 - dot(p, p))",
+                num(rd(d1 + rd(0.5 * rd(1 - d2))))});
+}
+void optax_ranking_softmax_steps(const Args& args, const Settings&, std::vector<Step>& st) {
+  const Values& x = args[0];
+  Values p;
+  const Values lp = softmax_steps(st, x, p);
+  if (args[1].size() != x.size()) return;
+  const Values& y = args[1];
+  Values prod(x.size());
+  double total = 0;
+  for (std::size_t k = 0; k < x.size(); ++k) {
+    prod[k] = rd(y[k] * lp[k]);
+    total = rd(total + prod[k]);
+  }
+  st.push_back({"labels y", "relevance as given; --weights are not shown here, the loss above counts them", vec(y)});
+  st.push_back({"y log_softmax", "", vec(prod)});
+  st.push_back({"loss", "-sum(y log_softmax) over the list", num(rd(-total))});
+}
 namespace {
 void optax_cos_steps(const Args& args, const Settings& s, std::vector<Step>& st, bool distance) {
   const Values &x = args[0], &y = args[1];

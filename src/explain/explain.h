@@ -93,6 +93,8 @@ void optax_cosine_similarity_steps(const Args& args, const Settings& settings, s
 void optax_cosine_distance_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 void optax_triplet_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 void optax_ntxent_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void optax_ranking_softmax_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void optax_multiclass_sparsemax_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 
 // torch's margin and embedding losses: elementwise (x, y), a class axis
 // (one sample's row, its labels or label), or rows of the table's

@@ -135,6 +135,10 @@ Result optax_perceptron_loss(const Data& data, const Settings& s);
 template <class T>
 Result optax_sparsemax_loss(const Data& data, const Settings& s);
 template <class T>
+Result optax_ranking_softmax_loss(const Data& data, const Settings& s);
+template <class T>
+Result optax_multiclass_sparsemax_loss(const Data& data, const Settings& s);
+template <class T>
 Result optax_multiclass_hinge_loss(const Data& data, const Settings& s);
 template <class T>
 Result optax_multiclass_perceptron_loss(const Data& data, const Settings& s);

@@ -8,6 +8,7 @@
 // the kinks as JAX gives them: lax.max's ties share the cotangent 1/2 : 1/2
 // (jnp.maximum, jnp.clip), jnp.max's ties share it equally among the tied
 // elements, jnp.where sends 0 to the branch not taken.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -558,6 +559,172 @@ Result ntxent(const Data& data, const Settings& s) {
   return r;
 }
 
+// ---- ranking_softmax_loss ----------------------------------------------------
+
+// optax/losses/_ranking.py without `where`: labels = labels.astype(dtype)
+// (times weights: labels *= weights broadcasts), lsm = jax.nn.log_softmax
+// (logits, -1) (shifted = x - stop_gradient(max(x)), shifted - log(sum(exp))),
+// loss = -sum(labels * lsm, -1); _safe_reduce: a NaN mean with no NaN loss
+// (inf - inf, no lists) is 0. JAX's gradient: the product's cotangent summed
+// back to the logits' shape, then g = ct - sum(ct) / S * exp(shifted).
+template <class T>
+Result ranking_softmax(const Data& data, const Settings& s) {
+  check_input(data.input, false);
+  const Tensor& labels = require_target(data.target);
+  const Tensor* weights = data.get("weights");
+  const Shape& ss = data.input.shape;
+  jax_axis(-1, static_cast<std::int64_t>(ss.size()));  // log_softmax's jnp.max(x, -1) of a 0-d array
+  Shape lshape = labels.shape;
+  if (weights) lshape = jnp_broadcast(labels.shape, weights->shape, "weights");  // labels *= weights
+  const Shape shape = jnp_broadcast(lshape, ss);                                  // labels * log_softmax
+  const Shape positions(shape.begin(), shape.end() - 1);
+  // log_softmax over the logits' own rows
+  const auto x = to_vec<T>(data.input);
+  const core::Layout LX = core::make_layout(ss, static_cast<std::int64_t>(ss.size()) - 1);
+  const std::int64_t C = ss.back(), nx = LX.positions();
+  core::Vec<T> sh(x.size()), e(x.size()), lsm(x.size()), S(nx);
+  for (std::int64_t q = 0; q < nx; ++q) {
+    T m = -std::numeric_limits<T>::infinity();  // initial=-inf
+    for (std::int64_t c = 0; c < C; ++c) m = nan_max(m, x[LX.base(q) + c]);
+    T sum = 0;
+    for (std::int64_t c = 0; c < C; ++c) {
+      sh[LX.base(q) + c] = x[LX.base(q) + c] - m;
+      e[LX.base(q) + c] = std::exp(sh[LX.base(q) + c]);
+      sum += e[LX.base(q) + c];
+    }
+    S[q] = sum;
+    const T lse = std::log(sum);
+    for (std::int64_t c = 0; c < C; ++c) lsm[LX.base(q) + c] = sh[LX.base(q) + c] - lse;
+  }
+  core::Vec<T> lab = values_as<T>(labels, lshape, "target");
+  if (weights) lab = core::Vec<T>(lab * values_as<T>(*weights, lshape, "weights"));
+  const auto labb = values_as<T>(to_tensor(lshape, lab), shape, "target");
+  const auto lsmb = values_as<T>(to_tensor(ss, lsm), shape, "input");
+  const core::Layout L = core::make_layout(shape, static_cast<std::int64_t>(shape.size()) - 1);
+  const std::int64_t n = L.positions();
+  core::Vec<T> loss(n);
+  bool any_nan = false;
+  for (std::int64_t q = 0; q < n; ++q) {
+    T sum = 0;
+    for (std::int64_t c = 0; c < C; ++c) sum += labb[L.base(q) + c] * lsmb[L.base(q) + c];
+    loss[q] = -sum;
+    any_nan = any_nan || std::isnan(loss[q]);
+  }
+  Result r = start(s, true);
+  r.summary = describe(data.input, &labels, "relevance labels", static_cast<std::int64_t>(ss.size()) - 1) +
+              (weights ? ", weights " + shape_str(weights->shape) : std::string()) + compared_as(shape, data.input);
+  auto up = reduce_samples(r, positions, loss, s);
+  if (*s.reduction == Reduction::Mean && !any_nan) {  // _safe_reduce: jnp.where(isnan(mean) & valid, 0, mean)
+    for (auto& en : r.entries)
+      if (en.key == "loss" && !en.value.data.empty() && std::isnan(en.value.data[0])) {
+        en.value.data[0] = 0;
+        up.setZero();
+      }
+  }
+  r.entries.push_back({"log_softmax", to_tensor(ss, lsm)});
+  if (s.loss_only) return r;
+  core::Vec<T> ctb(labb.size());
+  for (std::int64_t q = 0; q < n; ++q)
+    for (std::int64_t c = 0; c < C; ++c) ctb[L.base(q) + c] = (-up[q]) * labb[L.base(q) + c];
+  const auto ct = to_vec<T>(unbroadcast(shape, ctb, ss));
+  core::Vec<T> g(x.size());
+  for (std::int64_t q = 0; q < nx; ++q) {
+    T sct = 0;
+    for (std::int64_t c = 0; c < C; ++c) sct += ct[LX.base(q) + c];
+    const T ct_s = (-sct) / S[q];
+    for (std::int64_t c = 0; c < C; ++c) g[LX.base(q) + c] = ct[LX.base(q) + c] + ct_s * e[LX.base(q) + c];
+  }
+  r.entries.push_back({"grad", to_tensor(ss, g)});
+  return r;
+}
+
+// ---- multiclass_sparsemax_loss -------------------------------------------------
+
+// jax.vmap(_multiclass_sparsemax_loss)(scores, labels) of (N, C) scores and
+// (N) integer labels: p = projection_simplex(s) (sort, cumsum, the support's
+// count idx, relu(1 / idx + (s - cumsum[idx - 1] / idx))), s' = (s - s[y])
+// .at[y].set(0) (y wraps as Python; the gather clamps, the scatter drops),
+// loss = dot(p, where(p, s', 0)) + 0.5 (1 - dot(p, p)). The gradient is JAX's:
+// projection_simplex's custom_jvp (supp v - dot(supp, v) / card supp)
+// transposed, plus the s' path.
+template <class T>
+Result multiclass_sparsemax(const Data& data, const Settings& s) {
+  check_input(data.input, false);
+  const Tensor& labels = require_target(data.target);
+  if (!all_whole(labels))
+    throw data_error("target", "", "Indexer must have integer or boolean type (scores[label]): labels must be whole numbers");
+  const Shape& ss = data.input.shape;
+  if (ss.size() == 2 && labels.shape.size() == 1 && labels.shape[0] != ss[0])
+    throw data_error("target", "", "vmap got inconsistent sizes for array axes to be mapped: scores " + py_shape(ss) + ", labels " +
+                                       py_shape(labels.shape));
+  if (ss.size() != 2 || labels.shape.size() != 1)
+    throw data_error("target", "", "losscalc takes scores (N, C) and labels (N) (optax's jax.vmap over the rows); got scores " +
+                                       py_shape(ss) + ", labels " + py_shape(labels.shape));
+  const std::int64_t N = ss[0], C = ss[1];
+  const auto x = to_vec<T>(data.input);
+  core::Vec<T> loss(N), P(x.size()), W(x.size());
+  std::vector<std::int64_t> li(static_cast<std::size_t>(N)), gi(static_cast<std::size_t>(N));
+  std::vector<T> u(static_cast<std::size_t>(C)), cs(static_cast<std::size_t>(C));
+  for (std::int64_t i = 0; i < N; ++i) {
+    const T* v = &x[i * C];
+    for (std::int64_t c = 0; c < C; ++c) u[static_cast<std::size_t>(c)] = v[c];
+    // jnp.sort (NaN last), reversed
+    std::sort(u.begin(), u.end(), [](T a, T b) { return std::isnan(b) ? !std::isnan(a) : (!std::isnan(a) && a < b); });
+    std::reverse(u.begin(), u.end());
+    T acc = 0;
+    std::int64_t idx = 0;
+    for (std::int64_t k = 0; k < C; ++k) {
+      acc += u[static_cast<std::size_t>(k)];
+      cs[static_cast<std::size_t>(k)] = acc;
+      const T ind = static_cast<T>(k + 1);
+      idx += (T(1) / ind + (u[static_cast<std::size_t>(k)] - acc / ind)) > T(0);
+    }
+    const T fi = static_cast<T>(idx), c_last = cs[static_cast<std::size_t>(idx == 0 ? C - 1 : idx - 1)];  // cumsum_u[-1] wraps
+    for (std::int64_t c = 0; c < C; ++c) P[i * C + c] = std::max(T(1) / fi + (v[c] - c_last / fi), T(0));
+    const auto lab = static_cast<std::int64_t>(labels.data[static_cast<std::size_t>(i)]);
+    const std::int64_t l = lab < 0 ? lab + C : lab, g = std::clamp<std::int64_t>(l, 0, C - 1);
+    li[static_cast<std::size_t>(i)] = l;
+    gi[static_cast<std::size_t>(i)] = g;
+    T d1 = 0, d2 = 0;
+    for (std::int64_t c = 0; c < C; ++c) {
+      const T sp = c == l ? T(0) : v[c] - v[g];
+      W[i * C + c] = P[i * C + c] != 0 ? sp : T(0);
+      d1 += P[i * C + c] * W[i * C + c];
+      d2 += P[i * C + c] * P[i * C + c];
+    }
+    loss[i] = d1 + T(0.5) * (T(1) - d2);
+  }
+  Result r = start(s, true);
+  r.summary = describe(data.input, &labels, "integer labels", 1);
+  const Shape positions{N};
+  const auto up = reduce_samples(r, positions, loss, s);
+  r.entries.push_back({"sparsemax", to_tensor(ss, P)});
+  if (s.loss_only) return r;
+  core::Vec<T> g(x.size());
+  for (std::int64_t i = 0; i < N; ++i) {
+    const T ct = up[i], ct_d2 = -(T(0.5) * ct);
+    const std::int64_t l = li[static_cast<std::size_t>(i)], gg = gi[static_cast<std::size_t>(i)];
+    T dot_supp = 0, sum_sp = 0, card = 0;
+    core::Vec<T> ct_p(C), ct_sp(C);
+    for (std::int64_t c = 0; c < C; ++c) {
+      const T p = P[i * C + c];
+      ct_p[c] = ct * W[i * C + c] + (ct_d2 * p + ct_d2 * p);
+      ct_sp[c] = (p != 0 && c != l) ? ct * p : T(0);
+      sum_sp += ct_sp[c];
+      dot_supp += (p > 0 ? T(1) : T(0)) * ct_p[c];  // dot(supp, ct): 0 * NaN off the support stays NaN
+      card += p > 0 ? T(1) : T(0);
+    }
+    const T share = dot_supp / card;
+    for (std::int64_t c = 0; c < C; ++c) {
+      const T supp = P[i * C + c] > 0 ? T(1) : T(0);
+      const T ct_v = supp * ct_p[c] - supp * share;
+      g[i * C + c] = ct_v + (ct_sp[c] + (c == gg ? -sum_sp : T(0)));
+    }
+  }
+  r.entries.push_back({"grad", to_tensor(ss, g)});
+  return r;
+}
+
 }  // namespace
 
 template <class T>
@@ -596,6 +763,14 @@ template <class T>
 Result optax_ntxent(const Data& data, const Settings& s) {
   return ntxent<T>(data, s);
 }
+template <class T>
+Result optax_multiclass_sparsemax_loss(const Data& data, const Settings& s) {
+  return multiclass_sparsemax<T>(data, s);
+}
+template <class T>
+Result optax_ranking_softmax_loss(const Data& data, const Settings& s) {
+  return ranking_softmax<T>(data, s);
+}
 
 #define LOSSCALC_INSTANTIATE(fn)                            \
   template Result fn<float>(const Data&, const Settings&); \
@@ -609,6 +784,8 @@ LOSSCALC_INSTANTIATE(optax_cosine_similarity)
 LOSSCALC_INSTANTIATE(optax_cosine_distance)
 LOSSCALC_INSTANTIATE(optax_triplet_margin_loss)
 LOSSCALC_INSTANTIATE(optax_ntxent)
+LOSSCALC_INSTANTIATE(optax_ranking_softmax_loss)
+LOSSCALC_INSTANTIATE(optax_multiclass_sparsemax_loss)
 #undef LOSSCALC_INSTANTIATE
 
 }  // namespace losscalc::ops

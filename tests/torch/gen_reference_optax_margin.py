@@ -3,8 +3,9 @@
 order, with the gradient as JAX's reverse mode computes it (the JVP rules
 transposed; tests/torch/OPTAX_NOTES.md, "Margin, embedding and ranking
 losses"): hinge_loss, perceptron_loss, multiclass_hinge_loss,
-multiclass_perceptron_loss, cosine_similarity, cosine_distance,
-triplet_margin_loss, ntxent.
+multiclass_perceptron_loss, sparsemax_loss, cosine_similarity,
+cosine_distance, triplet_margin_loss, ntxent, multiclass_sparsemax_loss
+((N, C) scores), ranking_softmax_loss (without `where`).
 
 JAX cannot be installed here, so nothing below was run under JAX: every op is
 a numpy transcription of the source read (optax HEAD 2edbcbe, jax HEAD
@@ -31,7 +32,7 @@ from gen_reference_optax import (FAILS, OptaxError, allclose, argjson, bshape, c
                                  unb)
 
 OPTAX = ("optax 0.2.9.dev = google-deepmind/optax HEAD 2edbcbe2390da13983b92cbef94ac0460ecde1c5 "
-         "(optax/losses/_classification.py, _regression.py, _self_supervised.py and their tests); "
+         "(optax/losses/_classification.py, _regression.py, _self_supervised.py, _ranking.py, projections/_projections.py and their tests); "
          "JAX rules from jax-ml/jax HEAD cec06d116c05f0d52adfceee3d3b730fdbcb0ce5 (lax.py: max_p, "
          "reduce_max_p, sqrt_p, square_p, integer_pow, pow; lax_numpy.clip; nn.one_hot); emulated in numpy, not run")
 
@@ -311,11 +312,105 @@ def ntxent(e, labels, temperature=0.07):
     return loss, vjp, {"cos": cos, "positive_pairs": T(M)}
 
 
+def _proj_simplex(v):
+    """optax projections._projection_unit_simplex of a 1-D row (values / 1)."""
+    T = v.dtype.type
+    n = v.shape[0]
+    u = np.sort(v)[::-1]
+    cs = np.cumsum(u)
+    ind = np.arange(n).astype(v.dtype) + T(1)
+    cond = T(1) / ind + (u - cs / ind) > 0
+    idx = int(np.count_nonzero(cond))
+    fi = T(idx)
+    return np.maximum(T(1) / fi + (v - cs[idx - 1] / fi), T(0))  # jax.nn.relu
+
+
+def multiclass_sparsemax_loss(scores, labels):
+    """jax.vmap(_multiclass_sparsemax_loss)(scores, labels); losscalc takes
+    (N, C) scores and (N) integer labels only."""
+    T = scores.dtype.type
+    labels = np.asarray(labels)
+    if not np.all(labels == np.round(labels)):
+        raise OptaxError("Indexer must have integer or boolean type", "Indexer must have integer or boolean type")
+    if scores.ndim == 2 and labels.ndim == 1 and labels.shape[0] != scores.shape[0]:
+        raise OptaxError("vmap got inconsistent sizes for array axes to be mapped", "inconsistent sizes")
+    if scores.ndim != 2 or labels.ndim != 1:  # optax takes more (vmap over axis 0 of anything); losscalc refuses them
+        raise OptaxError("scores (N, C) and labels (N)", "scores (N, C) and labels (N)")
+    N, C = scores.shape
+    P, W, LAB, G_IN = [], [], [], []
+    loss = np.zeros(N, T)
+    for i in range(N):
+        s = scores[i]
+        lab = int(labels[i])
+        li = lab + C if lab < 0 else lab  # Python-style wrap
+        gi = min(max(li, 0), C - 1)  # gather clamps
+        p = _proj_simplex(s)
+        sp = s - s[gi]
+        if 0 <= li < C:
+            sp = sp.copy()
+            sp[li] = T(0)  # .at[label].set(0.0): out of range dropped
+        w = np.where(p != 0, sp, T(0))
+        loss[i] = np.dot(p, w) + T(0.5) * (T(1) - np.dot(p, p))
+        P.append(p); W.append(w); LAB.append((li, gi))
+
+    def vjp(ct):
+        g = np.zeros_like(scores)
+        for i in range(N):
+            p, w, (li, gi) = P[i], W[i], LAB[i]
+            c = ct[i]
+            ct_d2 = -(T(0.5) * c)
+            ct_p = c * w + (ct_d2 * p + ct_d2 * p)
+            ct_w = c * p
+            ct_sp = np.where(p != 0, ct_w, T(0))
+            if 0 <= li < C:
+                ct_sp = ct_sp.copy()
+                ct_sp[li] = T(0)
+            supp = (p > 0).astype(scores.dtype)
+            card = T(np.count_nonzero(supp))
+            ct_v = supp * ct_p - supp * (np.dot(supp, ct_p) / card)
+            gi_ct = np.zeros(C, scores.dtype)
+            gi_ct[gi] = -np.sum(ct_sp)
+            g[i] = ct_v + (ct_sp + gi_ct)
+        return [g]
+    return loss, vjp, {"sparsemax": np.array(P, T).reshape(scores.shape)}
+
+
+def ranking_softmax_loss(logits, labels, weights=None):
+    """optax/losses/_ranking.py ranking_softmax_loss without `where`:
+    -sum(labels (* weights) * log_softmax(logits), -1); the reduction (and
+    _safe_reduce's NaN mean -> 0) in run()."""
+    T = logits.dtype.type
+    if logits.ndim == 0:  # log_softmax's jnp.max(x, axis=-1)
+        canon_axis(-1, 0)
+    labels = labels.astype(logits.dtype)
+    if weights is not None:
+        weights = np.asarray(weights, logits.dtype)
+        bshape(labels.shape, weights.shape)
+        labels = labels * weights  # labels *= weights (a new array, broadcast)
+    shape = bshape(labels.shape, logits.shape)
+    x_max = np.max(logits, axis=-1, keepdims=True, initial=-np.inf)  # NaN propagates
+    shifted = logits - x_max
+    e = np.exp(shifted)
+    S = np.sum(e, axis=-1, keepdims=True)
+    lsm = shifted - np.log(S)
+    prod = labels * lsm
+    loss = -np.sum(prod, axis=-1)
+
+    def vjp(ct):
+        ct_prod = np.broadcast_to(-ct[..., None], shape) * labels  # neg, then the sum's broadcast, mul by labels
+        ct_lsm = unb(ct_prod, logits.shape)
+        ct_S = (-np.sum(ct_lsm, axis=-1, keepdims=True)) / S
+        return [ct_lsm + ct_S * e]
+    return loss, vjp, {"log_softmax": lsm}
+
+
 FNS = {"hinge_loss": hinge_loss, "perceptron_loss": perceptron_loss, "sparsemax_loss": sparsemax_loss, "multiclass_hinge_loss": multiclass_hinge_loss,
        "multiclass_perceptron_loss": multiclass_perceptron_loss, "cosine_similarity": cosine_similarity,
-       "cosine_distance": cosine_distance, "triplet_margin_loss": triplet_margin_loss, "ntxent": ntxent}
-INT_LABELS = ("sparsemax_loss", "multiclass_hinge_loss", "multiclass_perceptron_loss", "ntxent")  # not differentiable, not cast
-GRAD_KEYS = {"triplet_margin_loss": ["grad", "grad_positives", "grad_negatives"]}
+       "cosine_distance": cosine_distance, "triplet_margin_loss": triplet_margin_loss, "ntxent": ntxent,
+       "ranking_softmax_loss": ranking_softmax_loss, "multiclass_sparsemax_loss": multiclass_sparsemax_loss}
+INT_LABELS = ("sparsemax_loss", "multiclass_hinge_loss", "multiclass_perceptron_loss", "ntxent", "multiclass_sparsemax_loss")  # not differentiable, not cast
+GRAD_KEYS = {"triplet_margin_loss": ["grad", "grad_positives", "grad_negatives"], "ranking_softmax_loss": ["grad"]}
+LOGITS_ONLY = ("ranking_softmax_loss",)  # the gradient of the first argument only
 
 
 def grad_keys(fn):
@@ -338,6 +433,8 @@ def run(fn, arrays, dtype="float64", reduction=None, **params):
         else:
             nn = T(loss.size)
             ct, out = np.full(loss.shape, T(1) / nn, T), np.asarray(np.sum(loss) / nn, T)
+            if fn == "ranking_softmax_loss" and np.isnan(out) and not np.isnan(loss).any():
+                ct, out = np.zeros(loss.shape, T), np.asarray(0, T)  # _safe_reduce's jnp.where(isnan & valid, 0, mean)
         grads = [np.asarray(g, T) for g in vjp(ct)]
     for g, a in zip(grads, arrs):
         assert g.shape == a.shape, (fn, g.shape, a.shape)
@@ -353,7 +450,7 @@ def fd_check(fn, arrays, params, tag):
     """Central differences of sum(loss) in float64, for each differentiable argument."""
     arrays = [np.asarray(a, np.float64) if not (fn in INT_LABELS and k == 1) else a for k, a in enumerate(arrays)]
     _, grads, _ = run(fn, arrays, **params)
-    wrt = [0] if fn in INT_LABELS else list(range(len(arrays)))
+    wrt = [0] if fn in INT_LABELS or fn in LOGITS_ONLY else list(range(len(arrays)))
     for k in wrt:
         arr = arrays[k]
         num = np.zeros_like(arr)
@@ -401,6 +498,40 @@ def self_check():
     r = run("sparsemax_loss", [[0.5, -1.0, 1.0, INF, -INF], [1, 0, 0, 0, 0]])
     check(allclose(r[0], [0.0625, 0.0, 1.0, INF, 0.0]) and allclose(r[1][0][:3], [-0.25, 0.0, 1.0]) and np.isnan(r[1][0][3:]).all(),
           "sparsemax: the kinks at u = -1 (0) and u = 1 (1); NaN at +-inf (the where trap)")
+    # _classification_test.py SparsemaxTest test_multi_class_zero_loss / test_multi_class_gradient
+    sc = np.array([[0.0, 1e5, 0.0], [1e5, 0.0, 0.0], [0.0, 0.0, 1e5]])
+    r = run("multiclass_sparsemax_loss", [sc, np.array([1, 0, 2])], reduction="mean", **f32)
+    check(allclose(run("multiclass_sparsemax_loss", [sc, np.array([1, 0, 2])], **f32)[0], [0.0, 0.0, 0.0], atol=1e-4) and
+          allclose(r[1][0], np.zeros((3, 3)), atol=1e-4), "SparsemaxTest test_multi_class_zero_loss / gradient")
+    # hand: p = sparsemax(s), loss = 0.5 (1 - |p|^2) + p.(s - s_y) (Fenchel-Young); grad = p - one_hot
+    r = run("multiclass_sparsemax_loss", [np.array([[0.5, 0.2, -1.0]]), np.array([0])])
+    check(allclose(r[2]["sparsemax"], [[0.65, 0.35, 0.0]]) and allclose(r[0], [0.5 * (1 - 0.65 ** 2 - 0.35 ** 2) + 0.35 * -0.3]) and
+          allclose(r[1][0], [[-0.35, 0.35, 0.0]]), "multiclass sparsemax hand values")
+    # _ranking_test.py RankingLossesTest (reduce_fn=jnp.sum unless said)
+    e, l = np.exp, np.log
+    den = e(0.0) + e(3.0) + e(1.0) + e(2.0)
+    check(allclose(run("ranking_softmax_loss", [[0.0, 3.0, 1.0, 2.0], [0.0, 0.0, 1.0, 1.0]], reduction="sum", **f32)[0],
+                   -(l(e(2.0) / den) + l(e(1.0) / den)), rtol=1e-3), "RankingLossesTest test_computes_loss_value")
+    check(allclose(run("ranking_softmax_loss", [[0.0, -2.1e26, 3.4e37, 42.0], [0.0, 1.0, 1.0, 0.0]], reduction="sum", **f32)[0],
+                   -((-2.1e26 - (0.0 + -2.1e26 + 3.4e37 + 42.0)) + (3.4e37 - (0.0 + -2.1e26 + 3.4e37 + 42.0))), rtol=1e-3),
+          "RankingLossesTest test_computes_loss_with_extreme_inputs")
+    check(allclose(run("ranking_softmax_loss", [[0.0, 3.0, 1.0, 2.0], [0.0] * 4], reduction="sum", **f32)[0], 0.0, atol=1e-6),
+          "RankingLossesTest test_computes_loss_for_zero_labels")
+    check(allclose(run("ranking_softmax_loss", [[0.0, 3.0, 2.0, 1.0], [0.0, 0.0, 1.0, 1.0]], reduction="sum",
+                       weights=np.array([1.0, 1.0, 2.0, 1.0], np.float32), **f32)[0],
+                   -(2.0 * l(e(2.0) / den) + l(e(1.0) / den)), rtol=1e-3), "RankingLossesTest test_computes_weighted_loss_value")
+    den2 = e(3.0) + e(1.0) + e(4.0) + e(2.0)
+    check(allclose(run("ranking_softmax_loss", [[[0.0, 3.0, 1.0, 2.0], [3.0, 1.0, 4.0, 2.0]], [[0.0, 0.0, 1.0, 1.0], [2.0, 0.0, 1.0, 0.0]]],
+                       **f32)[0], [-(l(e(2.0) / den) + l(e(1.0) / den)), -(2.0 * l(e(3.0) / den2) + l(e(4.0) / den2))], rtol=1e-3),
+          "RankingLossesTest test_computes_loss_value_with_vmap")
+    ev = np.array([-l(e(2.0) / (e(2.0) + e(1.0) + e(3.0))), -l(e(1.5) / (e(1.0) + e(0.5) + e(1.5)))])
+    sc, lb = [[2.0, 1.0, 3.0], [1.0, 0.5, 1.5]], [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
+    check(allclose(run("ranking_softmax_loss", [sc, lb], reduction="mean", **f32)[0], np.sum(ev) / 2.0, rtol=1e-3) and
+          allclose(run("ranking_softmax_loss", [sc, lb], reduction="sum", **f32)[0], np.sum(ev), rtol=1e-3),
+          "RankingLossesTest test_computes_reduced_loss")
+    check(run("ranking_softmax_loss", [sc, lb], **f32)[0].shape == (2,), "RankingLossesTest test_computes_unreduced_loss")
+    r = run("ranking_softmax_loss", [[[-INF, 1.0], [-INF, 1.0]], [[1.0, 0.0], [-1.0, 0.0]]], reduction="mean")
+    check(allclose(r[0], 0.0) and allclose(r[1][0], np.zeros((2, 2))), "ranking: _safe_reduce's NaN mean of inf and -inf is 0")
     # _regression_test.py CosineDistanceTest (expected from scipy)
     ys = np.array([[10.0, 1.0, -2.0], [1.0, 4.0, 0.2]])
     ts = np.array([[0.0, 1.2, 0.2], [1.0, -0.3, 0.0]])
@@ -478,6 +609,14 @@ def self_check():
     fd_check("cosine_distance", [rng.normal(size=(2, 3)), rng.normal(size=(3,))], {}, "broadcast")
     fd_check("triplet_margin_loss", [rng.normal(size=(2, 3)), rng.normal(size=(3,)), rng.normal(size=(1, 3))], {"margin": 3.0},
              "broadcast")
+    for shape in ((4,), (3, 4), (2, 3, 2)):
+        fd_check("ranking_softmax_loss", [rng.normal(size=shape) * 2, rng.uniform(-0.5, 2.0, size=shape)], {}, str(shape))
+        fd_check("ranking_softmax_loss", [rng.normal(size=shape), rng.uniform(size=shape)], {"weights": rng.uniform(size=shape[-1:])},
+                 str(shape) + " weights")
+    fd_check("ranking_softmax_loss", [rng.normal(size=(1, 3)), rng.uniform(size=(2, 3))], {}, "logits broadcast")
+    for shape in ((1, 4), (3, 4), (5, 3)):
+        sc = rng.normal(size=shape) * 2
+        fd_check("multiclass_sparsemax_loss", [sc, rng.integers(0, shape[1], size=shape[0])], {}, str(shape))
     for labs in ([0, 0, 1, 1], [0, 1, 0, 2, 1], [3, 3, 3]):
         fd_check("ntxent", [rng.normal(size=(len(labs), 3)), np.array(labs)], {"temperature": [0.07, 0.5, 1.0][len(labs) % 3]},
                  str(labs))
@@ -502,14 +641,20 @@ def add(fn, arrays, dtype="float64", reduction=None, tag="", **params):
     args = ["optax." + fn, "--json", "--no-warnings"]
     if reduction:
         args += ["-r", reduction]
+    elif fn == "ranking_softmax_loss":
+        args += ["-r", "none"]  # reduce_fn=None (losscalc's default for it is -r mean, optax's jnp.mean)
     if dtype == "float32":
         args += ["--dtype", "float32"]
     for k, v in params.items():
+        if k == "weights":
+            params[k] = v = np.asarray(v, np.float64).astype(T)
+            args += ["--weights", argjson(v)]
+            continue
         args += [OPTION[k], fmt(v)]
     for k, a in enumerate(arrays):
         label = fn in INT_LABELS and k == 1
         args.append(argjson(a if label else a.astype(T), integer=label and bool(np.all(a == np.round(a)))))
-    pstr = " ".join("%s=%s" % (k, fmt(v)) for k, v in params.items())
+    pstr = " ".join("%s=%s" % (k, str(list(v.shape)) if k == "weights" else fmt(v)) for k, v in params.items())
     name = "optax.%s %s %s %s%s%s" % (fn, dtype, tag, " ".join(str(list(a.shape)) for a in arrays), (" " + pstr) if pstr else "",
                                        (" -r " + reduction) if reduction else "")
     f32 = dtype == "float32"
@@ -703,6 +848,67 @@ def gen_ntxent(rng):
     add(fn, [[1.0, 2.0, 3.0], [0, 0, 1]], tag="1-D embeddings")
 
 
+def gen_multiclass_sparsemax(rng):
+    fn = "multiclass_sparsemax_loss"
+    for k in range(40):
+        dtype = "float32" if k % 3 == 2 else "float64"
+        N, C = int(rng.integers(1, 5)), int(rng.integers(1, 6))
+        x = rng.normal(size=(N, C)) * [0.3, 1.0, 3.0][k % 3]
+        if k % 5 == 1:
+            x = np.round(x * 2) / 2  # ties, supports on the edge
+        lab = rng.integers(0, C, size=N)
+        add(fn, [x, lab], dtype, red_of(k), "random")
+    sc = [[0.0, 1e5, 0.0], [1e5, 0.0, 0.0], [0.0, 0.0, 1e5]]
+    add(fn, [sc, [1, 0, 2]], "float32", tag="optax test values")
+    add(fn, [sc, [1, 0, 2]], "float32", "mean", tag="optax test gradient")
+    add(fn, [[[0.5, 0.2, -1.0], [1.0, 1.0, 1.0], [2.0, 0.0, 0.0]], [0, 1, 1]], tag="hand values, ties, a one-hot p")
+    add(fn, [[[0.5, 0.2, -1.0], [1.0, 1.0, 1.0]], [0, 1]], "float32", tag="hand values, ties")
+    add(fn, [[[0.5, 0.2, -1.0], [0.5, 0.2, -1.0]], [-1, -3]], tag="negative labels wrap")
+    add(fn, [[[0.5, 0.2, -1.0], [0.5, 0.2, -1.0]], [3, -4]], tag="out-of-range labels: the gather clamps, the set is dropped")
+    add(fn, [[[INF, 0.0, 1.0], [-INF, 0.0, 1.0]], [0, 1]], tag="inf")
+    add(fn, [[[0.5, 0.2, -1.0]], [0.5]], tag="float labels")
+    add(fn, [rng.normal(size=(2, 3)), [0, 1, 2]], tag="inconsistent sizes")
+    add(fn, [rng.normal(size=(3,)), [0, 1, 2]], tag="1-D scores")
+    add(fn, [rng.normal(size=(2, 3)), 1], tag="a 0-d label")
+    add(fn, [rng.normal(size=(2, 2, 3)), [0, 1]], tag="3-D scores")
+
+
+def gen_ranking(rng):
+    fn = "ranking_softmax_loss"
+    for k in range(40):
+        dtype = "float32" if k % 3 == 2 else "float64"
+        s = rshape(rng, 1, 3, min_last=1)
+        x = rng.normal(size=s) * 2
+        if k % 5 == 1:
+            x = np.round(x)  # ties
+        y = rng.integers(0, 3, size=s).astype(float) if k % 4 else rng.uniform(-0.5, 2.0, size=s)
+        params = {}
+        if k % 6 == 2:
+            params["weights"] = rng.uniform(0.0, 2.0, size=s if k % 12 == 2 else s[-1:])
+        red = ["mean", None, "sum", "mean"][k % 4] if k % 7 != 3 else None
+        add(fn, [x, y], dtype, red, "random", **params)
+    t = [[0.0, 3.0, 1.0, 2.0], [0.0, 0.0, 1.0, 1.0]]
+    add(fn, t, "float32", "sum", tag="optax test values")
+    add(fn, t, tag="optax test values")
+    add(fn, [[0.0, -2.1e26, 3.4e37, 42.0], [0.0, 1.0, 1.0, 0.0]], "float32", "sum", tag="optax extreme inputs")
+    add(fn, [[0.0, 3.0, 1.0, 2.0], [0.0, 0.0, 0.0, 0.0]], "float32", "sum", tag="optax zero labels")
+    add(fn, [[0.0, 3.0, 2.0, 1.0], [0.0, 0.0, 1.0, 1.0]], "float32", "sum", tag="optax weighted", weights=[1.0, 1.0, 2.0, 1.0])
+    add(fn, [[[0.0, 3.0, 1.0, 2.0], [3.0, 1.0, 4.0, 2.0]], [[0.0, 0.0, 1.0, 1.0], [2.0, 0.0, 1.0, 0.0]]], "float32", tag="optax vmap")
+    add(fn, [[[2.0, 1.0, 3.0], [1.0, 0.5, 1.5]], [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]], "float32", "mean", tag="optax reduced")
+    add(fn, [[[2.0, 1.0, 3.0], [1.0, 0.5, 1.5]], [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]], "float32", "sum", tag="optax reduced")
+    add(fn, [[[-INF, 1.0, 2.0], [NAN, 0.0, 1.0], [INF, 0.0, 1.0]], [[1.0, 0.0, 1.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]], tag="inf nan")
+    add(fn, [[[-INF, 1.0], [-INF, 1.0]], [[1.0, 0.0], [-1.0, 0.0]]], "float64", "mean", tag="inf - inf: the mean is 0")
+    add(fn, [[[-INF, 1.0], [-INF, 1.0]], [[1.0, 0.0], [-1.0, 0.0]]], "float64", "sum", tag="inf - inf: the sum is NaN")
+    add(fn, [[[-INF, 1.0, 0.0]], [[0.0, 1.0, 0.0]]], tag="-inf logit with label 0: NaN")
+    add(fn, [rng.normal(size=(2, 3)), np.array([1.0, 0.0, 2.0])], "float64", "mean", tag="labels broadcast")
+    add(fn, [rng.normal(size=(1, 3)), np.array([[1.0, 0.0, 2.0], [0.0, 1.0, 0.0]])], "float64", "sum", tag="logits broadcast")
+    add(fn, [rng.normal(size=(2, 3)), 1.0], tag="a 0-d label")
+    add(fn, [rng.normal(size=(2, 3)), rng.uniform(size=(2, 3))], "float32", tag="weights (2, 1)", weights=rng.uniform(size=(2, 1)))
+    add(fn, [rng.normal(size=(2, 3)), np.array([1.0, 0.0])], tag="shapes")
+    add(fn, [rng.normal(size=(2, 3)), rng.uniform(size=(2, 3))], tag="weights shapes", weights=[1.0, 2.0])
+    add(fn, [2.0, 1.0], tag="0-d logits")
+
+
 def cases():
     rng = np.random.default_rng(20261206)
     for fn in ("hinge_loss", "perceptron_loss"):
@@ -714,6 +920,8 @@ def cases():
         gen_cosine(rng, fn)
     gen_triplet(rng)
     gen_ntxent(rng)
+    gen_ranking(rng)
+    gen_multiclass_sparsemax(rng)
     return CASES
 
 
