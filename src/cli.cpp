@@ -443,12 +443,9 @@ void read_output_options(const Given& g, const std::vector<OptionDef>& defs, Out
 
 // Column specs, comma-separated: each item a name, an index or a range.
 void add_specs(const std::string& option, const std::string& value, std::vector<std::string>& out) {
-  for (std::size_t at = 0; at <= value.size();) {
-    const std::size_t comma = std::min(value.find(',', at), value.size());
-    const std::string item = value.substr(at, comma - at);
+  for (std::string& item : comma_items(value)) {
     if (item.empty()) throw usage_error(option, "invalid value " + in_quotes(value) + ": an empty column name");
-    out.push_back(item);
-    at = comma + 1;
+    out.push_back(std::move(item));
   }
 }
 
@@ -696,15 +693,12 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
   if (auto e = given_own(g, defs, "explain-samples")) {
     const std::string& list = *e;
     if (!rq.output.explain) throw usage_error("--explain-samples", "goes with --explain");
-    for (std::size_t at = 0; at <= list.size();) {
-      const std::size_t comma = std::min(list.find(',', at), list.size());
-      const std::string item = list.substr(at, comma - at);
+    for (const std::string& item : comma_items(list)) {
       std::int64_t v = -1;
       auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
       if (item.empty() || ec != std::errc() || end != item.data() + item.size() || v < 0)
         throw usage_error("--explain-samples", "invalid value " + in_quotes(list) + ": expected sample indices such as 0,5,7");
       rq.output.explain_samples.push_back(v);
-      at = comma + 1;
     }
   }
   const auto each_source = [&rq](auto&& f) {

@@ -1,5 +1,7 @@
 #include "error.h"
 
+#include <algorithm>
+
 namespace losscalc {
 
 namespace {
@@ -69,6 +71,16 @@ void append_hex(std::string& out, unsigned char byte) {
   static const char* hex = "0123456789abcdef";
   out += hex[byte >> 4];
   out += hex[byte & 15];
+}
+
+std::vector<std::string> comma_items(std::string_view value) {
+  std::vector<std::string> items;
+  for (std::size_t at = 0; at <= value.size();) {
+    const std::size_t comma = std::min(value.find(',', at), value.size());
+    items.emplace_back(value.substr(at, comma - at));
+    at = comma + 1;
+  }
+  return items;
 }
 
 std::string in_quotes(std::string_view text, std::size_t max) {

@@ -53,6 +53,9 @@ Error usage_error(std::string subject, std::string message);
 // Control characters are escaped when the message is composed, so an error
 // is always one line.
 std::string in_quotes(std::string_view text, std::size_t max = 200);
+// The items of a comma-separated option value ("a,b,,c": "a", "b", "", "c";
+// "": one empty item), for the option to check.
+std::vector<std::string> comma_items(std::string_view value);
 
 // Two lowercase hex digits of a byte, appended (for \xHH and \u00HH escapes).
 void append_hex(std::string& out, unsigned char byte);

@@ -94,6 +94,23 @@ bool other_reduction(const Row& row) {
   return row.call.find("reduction='sum'") != std::string::npos || row.call.find("# reduction='mean'") != std::string::npos;
 }
 
+// INPUT and TARGET as a function's data, nothing else.
+Data pair_of(const Tensor& x, const Tensor& t) {
+  Data d;
+  d.input = x;
+  d.target = t;
+  return d;
+}
+
+// How many of the n vectors (length d, along the last axis) of `v` meet `p`
+// (called with the vector's first value and its index).
+template <class P>
+std::int64_t count_vectors(const Tensor& v, std::int64_t n, std::int64_t d, P p) {
+  std::int64_t count = 0;
+  for (std::int64_t i = 0; i < n; ++i) count += p(v.data.begin() + i * d, i) ? 1 : 0;
+  return count;
+}
+
 // compare's groups: the name --group takes, the title the output prints.
 struct GroupName {
   std::string_view option, title;
@@ -142,9 +159,7 @@ void regression_rows(std::vector<Row>& rows, std::map<std::string, std::vector<s
                      const Settings& s, const Selection& selection, bool probs, bool regression) {
   const Tensor& x = data.input;
   const Tensor& t = *data.target;
-  Data plain;
-  plain.input = x;
-  plain.target = t;
+  const Data plain = pair_of(x, t);
   const std::int64_t nd = x.dims();
   const std::int64_t classes = nd == 0 ? 1 : x.shape.back();
   const auto torch_settings = [&](Reduction r, const std::map<std::string, double, std::less<>>& numbers) {
@@ -263,9 +278,7 @@ void margin_rows(std::vector<Row>& rows, std::map<std::string, std::vector<std::
   const Tensor& x = data.input;
   const Tensor& t = *data.target;
   const std::int64_t nd = x.dims();
-  Data plain;
-  plain.input = x;
-  plain.target = t;
+  const Data plain = pair_of(x, t);
 
   const bool pm1 = !index && all_of_values(t, {-1, 1}) && std::find(t.data.begin(), t.data.end(), -1.0) != t.data.end();
   const bool zero_one = !index && all_of_values(t, {0, 1});
@@ -365,13 +378,8 @@ void margin_rows(std::vector<Row>& rows, std::map<std::string, std::vector<std::
         break;
       }
     const std::int64_t d = x.shape.back(), n = nd == 2 ? x.shape[0] : 1;
-    std::int64_t zeros = 0;
-    for (const Tensor* v : {&x, &t})
-      for (std::int64_t i = 0; i < n; ++i) {
-        bool zero = true;
-        for (std::int64_t j = 0; j < d; ++j) zero = zero && v->data[static_cast<std::size_t>(i * d + j)] == 0;
-        zeros += zero;
-      }
+    const auto zero = [d](auto first, std::int64_t) { return std::all_of(first, first + d, [](double v) { return v == 0; }); };
+    const std::int64_t zeros = count_vectors(x, n, d, zero) + count_vectors(t, n, d, zero);
     auto& why = reasons["cosine"];
     why.push_back("torch's cosine_embedding_loss with target 1 is 1 - cos per sample; Keras's CosineSimilarity is -cos (a loss in [-1, 1]), "
                   "so 1 + Keras's number (here " + print::shortest(1 + keras) + ") is the distance the others give; optax's cosine_similarity "
@@ -404,10 +412,10 @@ void margin_rows(std::vector<Row>& rows, std::map<std::string, std::vector<std::
     rows.push_back(run_row("optax", "jnp.mean(optax.triplet_margin_loss(a, p, n))", &optax_triplet_margin_loss<T>, optax_triple, os));
     // Pairs whose vectors are equal: where the eps placement decides the distance.
     const std::int64_t d = x.shape.back(), n = nd == 2 ? x.shape[0] : 1;
-    std::int64_t equal = 0;
-    for (const Tensor* v : {&t, negative})
-      for (std::int64_t i = 0; i < n; ++i)
-        equal += std::equal(x.data.begin() + i * d, x.data.begin() + (i + 1) * d, v->data.begin() + i * d);
+    const auto equal_to = [&](const Tensor& v) {
+      return [&v, d](auto first, std::int64_t i) { return std::equal(first, first + d, v.data.begin() + i * d); };
+    };
+    const std::int64_t equal = count_vectors(x, n, d, equal_to(t)) + count_vectors(x, n, d, equal_to(*negative));
     auto& why = reasons["triplet"];
     why.push_back("torch adds eps = 1e-6 to each difference before the norm, ||a - p + eps||_2, so equal vectors are sqrt(D) 1e-6 = " +
                   print::shortest(std::sqrt(static_cast<double>(d)) * 1e-6) + " apart; optax adds it inside the root, "
@@ -422,10 +430,7 @@ void margin_rows(std::vector<Row>& rows, std::map<std::string, std::vector<std::
 
 std::vector<std::string> compare_group_titles(const std::string& value) {
   std::vector<std::string> titles;
-  std::size_t at = 0;
-  while (at <= value.size()) {
-    const std::size_t comma = std::min(value.find(',', at), value.size());
-    const std::string item = value.substr(at, comma - at);
+  for (const std::string& item : comma_items(value)) {
     const GroupName* found = nullptr;
     for (auto& g : kGroups)
       if (g.option == item || g.title == item) found = &g;
@@ -435,7 +440,6 @@ std::vector<std::string> compare_group_titles(const std::string& value) {
       throw usage_error("--group", "unknown group '" + item + "': expected one or more of " + known + ", comma-separated");
     }
     if (std::find(titles.begin(), titles.end(), found->title) == titles.end()) titles.emplace_back(found->title);
-    at = comma + 1;
   }
   return titles;
 }

@@ -29,7 +29,7 @@ struct NpyHeader {
 
 NpyHeader npy_header(std::string_view b, const Origin& o) {
   auto bad = [&](const std::string& m) { return data_error(o.subject, o.label, ".npy: " + m); };
-  if (b.substr(0, 6) != "\x93NUMPY") throw bad("not a .npy file (no \\x93NUMPY magic)");
+  if (!is_npy(b)) throw bad("not a .npy file (no \\x93NUMPY magic)");
   if (b.size() < 10) throw bad("truncated header");
   const int major = static_cast<unsigned char>(b[6]);
   std::size_t len = 0, off = 0;
@@ -157,7 +157,7 @@ class NpyReader : public RowReader {
     while (got < head.size() && (n = in_->read(head.data() + got, head.size() - got)) > 0) got += n;
     head.resize(got);
     // A header longer than 4 KiB: read on until it is whole.
-    if (got >= 12 && head.substr(0, 6) == "\x93NUMPY") {
+    if (got >= 12 && is_npy(head)) {
       const std::size_t need = (static_cast<unsigned char>(head[6]) == 1
                                     ? 10 + (static_cast<unsigned char>(head[8]) | static_cast<std::size_t>(static_cast<unsigned char>(head[9])) << 8)
                                     : 12 + (static_cast<std::size_t>(static_cast<unsigned char>(head[8])) |

@@ -36,7 +36,7 @@ Shape row_shape(std::int64_t rows, std::int64_t width) {
 
 RowFormat sniff(std::string_view head) {
   head = without_bom(head);
-  if (head.substr(0, 6) == "\x93NUMPY") return npy_streams(head) ? RowFormat::Npy : RowFormat::Json;  // Json: read whole
+  if (is_npy(head)) return npy_streams(head) ? RowFormat::Npy : RowFormat::Json;  // Json: read whole
   const auto first = head.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos) return RowFormat::Csv;
   if (head[first] == '[' || python_call_start(head.substr(first))) return RowFormat::Json;  // JSON, or pasted from Python

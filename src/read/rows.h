@@ -132,6 +132,8 @@ Shape row_shape(std::int64_t rows, std::int64_t width);
 Tensor npy_tensor(std::string_view bytes, const Origin& origin);
 // The shape in a .npy's header (`head`: its first bytes, the header whole).
 Shape npy_shape(std::string_view head, const Origin& origin);
+// Whether bytes start with the .npy magic.
+inline bool is_npy(std::string_view bytes) { return bytes.substr(0, 6) == "\x93NUMPY"; }
 // Whether a .npy streams as rows: C order and at most 2 dims (else, or with
 // a header that does not parse, it is read whole: npy_tensor).
 bool npy_streams(std::string_view head);

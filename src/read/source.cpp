@@ -29,7 +29,7 @@ void check_columns(RowFormat format, const Origin& origin) {
 
 // Text, JSON Lines or .npy, by what the bytes hold.
 Parsed parse_any(std::string_view text, const Origin& origin) {
-  if (text.substr(0, 6) == "\x93NUMPY") {  // any .npy: also those sniff() reads whole (Fortran order, 3 or more dims)
+  if (is_npy(text)) {  // any .npy: also those sniff() reads whole (Fortran order, 3 or more dims)
     check_columns(RowFormat::Npy, origin);
     Parsed p;
     p.array = npy_tensor(text, origin);

@@ -28,17 +28,13 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gen_reference_optax import (FAILS, OptaxError, allclose, argjson, bshape, canon_axis, check, jsonable,  # noqa: E402
-                                 unb)
+from gen_reference_optax import (FAILS, INF, NAN, OptaxError, allclose, argjson, bshape, canon_axis, check,  # noqa: E402
+                                 jsonable, unb)
 
 OPTAX = ("optax 0.2.9.dev = google-deepmind/optax HEAD 2edbcbe2390da13983b92cbef94ac0460ecde1c5 "
          "(optax/losses/_classification.py, _regression.py, _self_supervised.py, _ranking.py, projections/_projections.py and their tests); "
          "JAX rules from jax-ml/jax HEAD cec06d116c05f0d52adfceee3d3b730fdbcb0ce5 (lax.py: max_p, "
          "reduce_max_p, sqrt_p, square_p, integer_pow, pow; lax_numpy.clip; nn.one_hot); emulated in numpy, not run")
-
-INF = float("inf")
-NAN = float("nan")
-
 
 class UsageError(OptaxError):
     """A parameter optax rejects on its own (exit 2 in losscalc)."""
