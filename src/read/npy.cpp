@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "error.h"
+#include "read/elements.h"
 #include "read/rows.h"
 
 namespace losscalc::read {
@@ -107,46 +108,16 @@ NpyHeader npy_header(std::string_view b, const Origin& o) {
   return out;
 }
 
-// n values of the header's dtype at p (little-endian, any alignment) as doubles.
-template <class V>
-void npy_convert(const char* p, std::size_t n, double* out) {
-  for (std::size_t k = 0; k < n; ++k) {
-    V v;
-    std::memcpy(&v, p + k * sizeof(V), sizeof(V));
-    out[k] = static_cast<double>(v);
-  }
-}
-// IEEE binary16 to double, exactly (subnormals, inf and NaN included).
-double half_to_double(std::uint16_t h) {
-  const int sign = h >> 15, exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
-  double v;
-  if (exponent == 0) v = std::ldexp(mantissa, -24);
-  else if (exponent == 31) v = mantissa ? std::numeric_limits<double>::quiet_NaN() : std::numeric_limits<double>::infinity();
-  else v = std::ldexp(mantissa + 1024, exponent - 25);
-  return sign ? -v : v;
-}
+// n values of the header's dtype at p as doubles.
 void npy_values(const char* p, std::size_t n, const NpyHeader& h, double* out) {
-  switch (h.kind == 'b' ? 'u' : h.kind) {
-    case 'f':
-      if (h.bytes == 8) return npy_convert<double>(p, n, out);
-      if (h.bytes == 4) return npy_convert<float>(p, n, out);
-      for (std::size_t k = 0; k < n; ++k) {
-        std::uint16_t v;
-        std::memcpy(&v, p + 2 * k, 2);
-        out[k] = half_to_double(v);
-      }
-      return;
-    case 'i':
-      if (h.bytes == 8) return npy_convert<std::int64_t>(p, n, out);
-      if (h.bytes == 4) return npy_convert<std::int32_t>(p, n, out);
-      if (h.bytes == 2) return npy_convert<std::int16_t>(p, n, out);
-      return npy_convert<std::int8_t>(p, n, out);
-    default:  // unsigned, and bool (one byte, 0 or 1)
-      if (h.bytes == 8) return npy_convert<std::uint64_t>(p, n, out);
-      if (h.bytes == 4) return npy_convert<std::uint32_t>(p, n, out);
-      if (h.bytes == 2) return npy_convert<std::uint16_t>(p, n, out);
-      return npy_convert<std::uint8_t>(p, n, out);
+  Elem e;
+  switch (h.kind) {
+    case 'f': e = h.bytes == 8 ? Elem::F64 : h.bytes == 4 ? Elem::F32 : Elem::F16; break;
+    case 'i': e = h.bytes == 8 ? Elem::I64 : h.bytes == 4 ? Elem::I32 : h.bytes == 2 ? Elem::I16 : Elem::I8; break;
+    case 'b': e = Elem::Bool; break;
+    default: e = h.bytes == 8 ? Elem::U64 : h.bytes == 4 ? Elem::U32 : h.bytes == 2 ? Elem::U16 : Elem::U8; break;
   }
+  decode_elements(p, n, e, out);
 }
 
 class NpyReader : public RowReader {
