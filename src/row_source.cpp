@@ -31,6 +31,7 @@ std::optional<Opened> open_source(const Source& src, std::istream& in) {
   } else {
     std::error_code ec;
     if (std::filesystem::is_directory(src.spec, ec)) return std::nullopt;
+    if (read::split_key(src.spec)) return std::nullopt;  // PATH:KEY: an array out of a container, read whole
     if (!std::filesystem::exists(src.spec, ec)) {
       // Not a file: inline compact text ("0.1 0.2 2; 0.3 0.4 0").
       raw = read::string_bytes(src.spec);

@@ -41,8 +41,8 @@ Data read_data(const Request& rq, std::istream& in) {
   if (!rq.rows.target_columns.empty() || !rq.rows.more_columns.empty()) return read_rows_whole(rq, in);
   int stdin_uses = 0;
   for (auto* s : {&rq.input, &rq.target, &rq.weight, &rq.pos_weight})
-    if (*s && (*s)->spec == "-") ++stdin_uses;
-  for (auto& m : rq.more) stdin_uses += m.spec == "-";
+    if (*s && ((*s)->spec == "-" || (*s)->spec.starts_with("-:"))) ++stdin_uses;
+  for (auto& m : rq.more) stdin_uses += m.spec == "-" || m.spec.starts_with("-:");
   if (stdin_uses > 1) throw usage_error("", "at most one argument may be '-' (standard input)");
 
   Data d;

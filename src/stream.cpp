@@ -1,5 +1,7 @@
 #include "stream.h"
 
+#include "read/container.h"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -28,6 +30,7 @@
 #include "print/number.h"
 #include "print/printers.h"
 #include "read/chunks.h"
+#include "read/container.h"
 #include "read/rows.h"
 #include "read/source.h"
 #include "reduced.h"
@@ -250,7 +253,8 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
       replay = std::make_unique<std::istringstream>(read_all(*input));
     }
     if (!rq.rows.column_option().empty())
-      throw usage_error(rq.rows.column_option(), "needs row data (CSV or TSV), not a JSON array");
+      throw usage_error(rq.rows.column_option(), read::is_container(input->head) ? "needs row data (CSV or TSV), not a file of named arrays (.npz, safetensors, .pt)"
+                                                                                : "needs row data (CSV or TSV), not a JSON array");
     return std::nullopt;
   }
 

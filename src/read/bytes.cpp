@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "error.h"
+#include "read/container.h"
 #include "read/rows.h"
 
 namespace losscalc::read {
@@ -94,7 +95,7 @@ std::string read_text(ByteReader& in, const std::string& subject, const std::str
     // Capacity doubles but never past the cap (so at most 2 GiB is held).
     if (old + got > text.capacity()) text.reserve(std::min(std::max(text.capacity() * 2, old + got), kMaxTextBytes));
     text.append(buf, got);
-    if (old < 64) npy = sniff(text) == RowFormat::Npy;
+    if (old < 64) npy = is_npy(text) || is_container(text);  // binary: read whole, NUL bytes and all
     if (!npy && std::memchr(text.data() + old, '\0', got)) break;
   }
   if (in.failed()) throw data_error(subject, label, "read error");

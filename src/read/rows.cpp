@@ -1,3 +1,4 @@
+#include "read/container.h"
 #include "read/rows.h"
 
 #include <algorithm>
@@ -37,6 +38,7 @@ Shape row_shape(std::int64_t rows, std::int64_t width) {
 RowFormat sniff(std::string_view head) {
   head = without_bom(head);
   if (is_npy(head)) return npy_streams(head) ? RowFormat::Npy : RowFormat::Json;  // Json: read whole
+  if (is_container(head)) return RowFormat::Json;                                  // .npz, safetensors, .pt: read whole
   const auto first = head.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos) return RowFormat::Csv;
   if (head[first] == '[' || python_call_start(head.substr(first))) return RowFormat::Json;  // JSON, or pasted from Python

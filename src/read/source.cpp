@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <filesystem>
 
+#include <nlohmann/json.hpp>
+
 #include "error.h"
+#include "read/container.h"
 #include "read/rows.h"
 
 namespace losscalc::read {
@@ -20,15 +23,107 @@ bool looks_inline(const std::string& spec) {
 namespace {
 
 // --column input= and --ignore-column read CSV text only.
-void check_columns(RowFormat format, const Origin& origin) {
+void check_columns(RowFormat format, const Origin& origin, const char* container = nullptr) {
   if (format == RowFormat::Csv || (origin.input_columns.empty() && origin.ignore_columns.empty())) return;
-  const std::string what = format == RowFormat::Npy ? "a .npy file" : format == RowFormat::JsonLines ? "JSON Lines" : "JSON";
+  const std::string what = container ? container : format == RowFormat::Npy ? "a .npy file" : format == RowFormat::JsonLines ? "JSON Lines" : "JSON";
   throw usage_error(origin.input_columns.empty() ? "--ignore-column" : "--column",
                     "needs row data (CSV or TSV); " + origin.subject + " is " + what);
 }
 
-// Text, JSON Lines or .npy, by what the bytes hold.
-Parsed parse_any(std::string_view text, const Origin& origin) {
+bool is_input(const Origin& o) { return o.subject == "input" || !o.input_name.empty(); }
+
+std::string key_list(const std::vector<std::string>& keys) {
+  std::string list;
+  for (std::size_t i = 0; i < keys.size() && list.size() < 300; ++i) list += (i ? ", " : "") + in_quotes(keys[i], 60);
+  return list + (list.size() >= 300 ? ", ..." : "");
+}
+
+// One array of a container: KEY's, or the only one. INPUT may take several
+// whose names are the function's arguments (logits and labels), as from a
+// JSON object.
+Parsed pick(const Container& c, const std::optional<std::string>& key, const Origin& origin) {
+  Parsed p;
+  if (key) {
+    for (std::size_t i = 0; i < c.keys.size(); ++i)
+      if (c.keys[i] == *key) {
+        p.array = c.load(i);
+        return p;
+      }
+    throw data_error(origin.subject, origin.label, c.kind + " with no array " + in_quotes(*key, 80) +
+                                                        (c.keys.empty() ? "; it holds none" : "; its arrays: " + key_list(c.keys)));
+  }
+  if (c.keys.empty()) throw data_error(origin.subject, origin.label, c.kind + " that holds no arrays");
+  if (c.keys.size() == 1) {
+    p.array = c.load(0);
+    return p;
+  }
+  bool named = is_input(origin);
+  for (auto& k : c.keys) named = named && !canonical_key(k, origin).empty();
+  if (!named)
+    throw data_error(origin.subject, origin.label, c.kind + " of " + std::to_string(c.keys.size()) + " arrays (" + key_list(c.keys) +
+                                                        "): pick one as PATH:KEY");
+  p.is_object = true;
+  for (std::size_t i = 0; i < c.keys.size(); ++i) {
+    const std::string canon = canonical_key(c.keys[i], origin);
+    for (auto& f : p.fields)
+      if (f.first == canon) throw data_error(origin.subject, origin.label, c.kind + " whose arrays give \"" + canon + "\" twice: pick one as PATH:KEY");
+    p.fields.emplace_back(canon, c.load(i));
+  }
+  return p;
+}
+
+// Whether JSON text is losscalc's own --format json output.
+bool is_own_output(const nlohmann::ordered_json& j) {
+  return j.is_object() && j.contains("function") && j["function"].is_string() && j.contains("dtype");
+}
+
+// One array of a JSON object: KEY's, or in losscalc's own output the array
+// named after its function (log_softmax's "log_softmax").
+Parsed pick_json(std::string_view text, const std::optional<std::string>& key, const Origin& origin) {
+  nlohmann::ordered_json j;
+  try {
+    j = nlohmann::ordered_json::parse(text);
+  } catch (const nlohmann::json::exception&) {
+    return parse_text(text, origin);  // its own message, with the line and column
+  }
+  if (!key && !is_own_output(j)) return parse_text(text, origin);
+  if (!j.is_object()) throw data_error(origin.subject, origin.label, "a KEY picks an array out of a JSON object, and this is not one");
+  std::vector<std::string> arrays;
+  for (auto& [k, v] : j.items())
+    if (v.is_array() || v.is_number()) arrays.push_back(k);
+  std::string want;
+  if (key) {
+    want = *key;
+  } else {
+    want = j["function"].get<std::string>();
+    if (!j.contains(want) || !j[want].is_array())
+      throw data_error(origin.subject, origin.label, "losscalc's --format json output of " + in_quotes(j["function"].get<std::string>(), 60) +
+                                                          ": pick one of its arrays as PATH:KEY (" + key_list(arrays) + ")");
+  }
+  if (j.contains(want) && !j[want].is_array() && !j[want].is_number())
+    throw data_error(origin.subject, origin.label, "the JSON object's " + in_quotes(want, 80) + " holds " +
+                                                        (j[want].is_null() ? std::string("null") : j[want].is_object() ? std::string("an object") : std::string("a ") + j[want].type_name()) +
+                                                        ", not an array; its arrays: " + key_list(arrays));
+  if (!j.contains(want))
+    throw data_error(origin.subject, origin.label, "a JSON object with no array " + in_quotes(want, 80) + "; its arrays: " + key_list(arrays));
+  Origin o = origin;
+  o.label = (o.label.empty() ? "" : o.label + ", ") + "key " + in_quotes(want, 80);
+  return parse_text(j[want].dump(), o);
+}
+
+// Text, JSON Lines, .npy or a container, by what the bytes hold; `key`
+// picks an array out of a container or a JSON object.
+Parsed parse_any(std::string_view text, const Origin& origin, const std::optional<std::string>& key = std::nullopt) {
+  if (is_container(text)) {
+    check_columns(RowFormat::Npy, origin, "a file of named arrays (.npz, safetensors, .pt)");
+    return pick(open_container(text, origin), key, origin);
+  }
+  const std::string_view body = without_bom(text);
+  const auto first = body.find_first_not_of(" \t\r\n");
+  if (first != std::string_view::npos && body[first] == '{' && sniff(text) == RowFormat::Json &&
+      (key || body.substr(first).starts_with("{\"function\":")))
+    return pick_json(body, key, origin);
+  if (key) throw data_error(origin.subject, origin.label, "holds one array, not named: a KEY picks an array out of .npz, safetensors, .pt or a JSON object");
   if (is_npy(text)) {  // any .npy: also those sniff() reads whole (Fortran order, 3 or more dims)
     check_columns(RowFormat::Npy, origin);
     Parsed p;
@@ -82,12 +177,27 @@ Origin origin_of(const Source& source, std::string label) {
 
 }  // namespace
 
+std::optional<std::pair<std::string, std::string>> split_key(const std::string& spec) {
+  const auto colon = spec.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == spec.size()) return std::nullopt;
+  std::error_code ec;
+  if (std::filesystem::exists(spec, ec)) return std::nullopt;
+  std::string path = spec.substr(0, colon);
+  if (path != "-" && !std::filesystem::is_regular_file(path, ec)) return std::nullopt;
+  return std::pair{std::move(path), spec.substr(colon + 1)};
+}
+
 Parsed load(const Source& source, std::istream& stdin_stream) {
   const std::string& subject = source.name;
-  const std::string& spec = source.spec;
+  std::string spec = source.spec;
+  std::optional<std::string> key;
+  if (auto pk = split_key(spec)) {
+    spec = std::move(pk->first);
+    key = std::move(pk->second);
+  }
   if (spec == "-") {
     std::string text = read_text(*stream_bytes(stdin_stream), subject, "stdin");
-    return parse_any(text, origin_of(source, "stdin"));
+    return parse_any(text, origin_of(source, "stdin"), key);
   }
   if (looks_inline(spec)) {
     check_columns(sniff(spec), origin_of(source, ""));
@@ -98,7 +208,7 @@ Parsed load(const Source& source, std::istream& stdin_stream) {
   if (std::filesystem::exists(spec, ec)) {
     std::string label = "file " + in_quotes(spec);
     std::string text = read_text(*file_bytes(spec, subject), subject, label);
-    return parse_any(text, origin_of(source, label));
+    return parse_any(text, origin_of(source, label), key);
   }
   // Not a file: text pasted from Python (its own message), inline compact
   // text ("0.1 0.2; 0.3 0.4"), or else both reasons.

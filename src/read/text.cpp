@@ -21,7 +21,8 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
-// The canonical key of a JSON object field, or "" if unknown.
+}  // namespace
+
 std::string canonical_key(std::string_view key, const Origin& origin) {
   if (!origin.input_name.empty() && key == origin.input_name) return "input";
   for (auto& k : origin.keys)
@@ -32,6 +33,8 @@ std::string canonical_key(std::string_view key, const Origin& origin) {
   if (key == "pos_weight") return "pos_weight";
   return "";
 }
+
+namespace {
 
 class Parser {
  public:

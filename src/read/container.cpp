@@ -1,0 +1,150 @@
+#include "read/container.h"
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+
+#include "error.h"
+#include "read/elements.h"
+#include "read/rows.h"
+#include "read/zip.h"
+
+namespace losscalc::read {
+
+namespace {
+
+std::uint64_t le64(std::string_view b) {
+  std::uint64_t v = 0;
+  for (int k = 7; k >= 0; --k) v = v << 8 | static_cast<unsigned char>(b[static_cast<std::size_t>(k)]);
+  return v;
+}
+
+// safetensors' own limit on its header.
+constexpr std::uint64_t kMaxSafetensorsHeader = 100'000'000;
+
+bool is_safetensors(std::string_view head) {
+  if (head.size() < 10) return false;
+  const std::uint64_t n = le64(head);
+  return n >= 2 && n <= kMaxSafetensorsHeader && head[8] == '{';
+}
+
+// A pickle (protocol 2 or later): a legacy torch.save file, or pickle.dump's.
+bool is_pickle(std::string_view head) { return head.size() >= 2 && head[0] == '\x80' && head[1] >= 2 && head[1] <= 5; }
+
+// ---- safetensors ------------------------------------------------------------
+
+Container safetensors(std::string_view bytes, const Origin& o) {
+  auto bad = [&](const std::string& m) { return data_error(o.subject, o.label, "safetensors: " + m); };
+  const std::uint64_t n = le64(bytes);
+  if (n > bytes.size() - 8) throw bad("the header claims " + std::to_string(n) + " bytes, past the end of the file (truncated?)");
+  nlohmann::ordered_json header;
+  try {
+    header = nlohmann::ordered_json::parse(bytes.substr(8, n));
+  } catch (const nlohmann::json::exception& e) {
+    const std::string what = e.what();  // "[json.exception.parse_error.101] parse error at line 1, column 17: ..."
+    const auto at = what.find("line ");
+    throw bad("the header is not JSON: " + (at == std::string::npos ? what : what.substr(at)));
+  }
+  if (!header.is_object()) throw bad("the header is not a JSON object");
+  const std::string_view data = bytes.substr(8 + n);
+  struct Entry {
+    Elem elem;
+    Shape shape;
+    std::uint64_t begin, end;
+  };
+  auto entries = std::make_shared<std::vector<Entry>>();
+  Container c{"a safetensors file", {}, {}};
+  static const std::pair<const char*, Elem> kDtypes[] = {
+      {"F64", Elem::F64}, {"F32", Elem::F32}, {"F16", Elem::F16}, {"BF16", Elem::BF16}, {"I64", Elem::I64}, {"I32", Elem::I32},
+      {"I16", Elem::I16}, {"I8", Elem::I8},   {"U64", Elem::U64}, {"U32", Elem::U32},   {"U16", Elem::U16}, {"U8", Elem::U8},
+      {"BOOL", Elem::Bool}};
+  for (auto& [key, v] : header.items()) {
+    if (key == "__metadata__") continue;
+    const std::string name = in_quotes(key, 80);
+    if (!v.is_object() || !v.contains("dtype") || !v["dtype"].is_string() || !v.contains("shape") || !v["shape"].is_array() ||
+        !v.contains("data_offsets") || !v["data_offsets"].is_array() || v["data_offsets"].size() != 2)
+      throw bad(name + " lacks its dtype, shape or data_offsets");
+    const std::string dtype = v["dtype"].get<std::string>();
+    Entry e{Elem::F64, {}, 0, 0};
+    bool known = false;
+    for (auto& [dn, de] : kDtypes)
+      if (dtype == dn) e.elem = de, known = true;
+    if (!known)
+      throw bad(name + " has dtype " + in_quotes(dtype, 20) + ", which losscalc does not read (F64, F32, F16, BF16, I64..I8, U64..U8, BOOL)");
+    std::uint64_t count = 1;
+    for (auto& d : v["shape"]) {
+      if (!d.is_number_unsigned()) throw bad(name + " has a shape that is not a list of sizes");
+      const std::uint64_t extent = d.get<std::uint64_t>();
+      if (extent != 0 && count > (std::uint64_t{1} << 58) / extent) throw bad(name + " has a shape too large to hold");
+      count *= extent;
+      e.shape.push_back(static_cast<std::int64_t>(extent));
+    }
+    for (auto& off : v["data_offsets"])
+      if (!off.is_number_unsigned()) throw bad(name + " has data_offsets that are not byte offsets");
+    e.begin = v["data_offsets"][0].get<std::uint64_t>();
+    e.end = v["data_offsets"][1].get<std::uint64_t>();
+    if (e.begin > e.end || e.end > data.size())
+      throw bad(name + " lies at bytes " + std::to_string(e.begin) + ".." + std::to_string(e.end) + ", past the " +
+                std::to_string(data.size()) + " bytes of data (truncated?)");
+    if (e.end - e.begin != count * static_cast<std::uint64_t>(elem_bytes(e.elem)))
+      throw bad(name + " of shape " + shape_str(e.shape) + " and dtype " + dtype + " needs " +
+                std::to_string(count * static_cast<std::uint64_t>(elem_bytes(e.elem))) + " bytes, but its data_offsets hold " +
+                std::to_string(e.end - e.begin));
+    c.keys.push_back(key);
+    entries->push_back(std::move(e));
+  }
+  c.load = [entries, data](std::size_t i) {
+    const Entry& e = (*entries)[i];
+    Tensor t{e.shape, std::vector<double>(static_cast<std::size_t>((e.end - e.begin) / static_cast<std::uint64_t>(elem_bytes(e.elem))))};
+    decode_elements(data.data() + e.begin, t.data.size(), e.elem, t.data.data());
+    return t;
+  };
+  return c;
+}
+
+// ---- zip: .npz, torch.save -----------------------------------------------------
+
+Container npz(std::shared_ptr<Zip> zip, const Origin& o) {
+  Container c{"a .npz archive", {}, {}};
+  for (auto& m : zip->members()) {
+    if (!m.name.ends_with(".npy"))
+      throw data_error(o.subject, o.label, ".npz: member " + in_quotes(m.name, 80) + " is not a .npy array (numpy.savez writes only those)");
+    c.keys.push_back(m.name.substr(0, m.name.size() - 4));
+  }
+  c.load = [zip, o](std::size_t i) {
+    const ZipMember& m = zip->members()[i];
+    std::string scratch;
+    const std::string_view npy = zip->data(m, scratch);
+    Origin member = o;
+    member.label = (o.label.empty() ? "" : o.label + ", ") + "member " + in_quotes(m.name, 80);
+    return npy_tensor(npy, member);
+  };
+  return c;
+}
+
+}  // namespace
+
+bool is_container(std::string_view head) { return is_zip(head) || is_safetensors(head) || is_pickle(head); }
+
+Container open_container(std::string_view bytes, const Origin& o) {
+  if (is_safetensors(bytes)) return safetensors(bytes, o);
+  if (is_pickle(bytes))
+    throw data_error(o.subject, o.label,
+                     "a Python pickle (a legacy torch.save file, or pickle.dump's): losscalc reads torch.save's zip format "
+                     "(the default since torch 1.6: load it and save it again with torch.save) and never runs a pickle");
+  auto zip = std::make_shared<Zip>(bytes, o);
+  bool torch = false, script = false;
+  for (auto& m : zip->members()) {
+    const std::string_view name = m.name;
+    const std::string_view leaf = name.substr(name.find('/') == std::string_view::npos ? 0 : name.find('/') + 1);
+    torch = torch || leaf == "data.pkl";
+    script = script || leaf == "constants.pkl" || leaf.starts_with("code/");
+  }
+  if (script)
+    throw data_error(o.subject, o.label, "a TorchScript archive (torch.jit.save): losscalc reads tensors saved with torch.save");
+  if (torch) throw data_error(o.subject, o.label, "a torch.save file: not read yet");
+  if (zip->members().empty()) throw data_error(o.subject, o.label, "an empty zip archive: it holds no arrays");
+  return npz(std::move(zip), o);
+}
+
+}  // namespace losscalc::read

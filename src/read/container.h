@@ -1,0 +1,33 @@
+// Files of named arrays: NumPy .npz, safetensors and torch.save (.pt/.pth),
+// read from memory without running anything from them. Sizes and offsets
+// are checked against the file's length before anything is allocated.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "read/text.h"
+
+namespace losscalc::read {
+
+// Whether bytes start as a zip archive (.npz, .pt) or a safetensors file
+// (a little-endian header length, then '{'), or as a pickle (a legacy
+// torch.save file, which open_container refuses with a message).
+bool is_container(std::string_view head);
+
+struct Container {
+  std::string kind;               // "a .npz archive", "a safetensors file", "a torch.save file"
+  std::vector<std::string> keys;  // the arrays' names, in the file's order
+  // The array of keys[i], decoded (and, for .npz, inflated) on demand: the
+  // bytes given to open_container must outlive it.
+  std::function<Tensor(std::size_t)> load;
+};
+
+// The container in `bytes` (is_container()). Throws a data error naming
+// `origin` if it is corrupt or holds something that is not an array.
+Container open_container(std::string_view bytes, const Origin& origin);
+
+}  // namespace losscalc::read

@@ -1,0 +1,45 @@
+// Zip archives (.npz, torch.save files) read from memory: the central
+// directory, and members stored or deflated (zlib). Every offset and size
+// the archive gives is checked against the archive's length before use.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "read/text.h"
+
+namespace losscalc::read {
+
+// Whether bytes start as a zip archive does (a local header, or the end
+// record of an empty archive).
+inline bool is_zip(std::string_view bytes) { return bytes.starts_with("PK\x03\x04") || bytes.starts_with("PK\x05\x06"); }
+
+struct ZipMember {
+  std::string name;
+  int method = 0;                // 0 stored, 8 deflated
+  std::uint32_t crc = 0;
+  std::uint64_t compressed = 0;  // bytes in the archive
+  std::uint64_t size = 0;        // bytes once inflated
+  std::uint64_t header = 0;      // offset of its local header
+};
+
+class Zip {
+ public:
+  // Reads the central directory (zip64 too). Throws a data error naming
+  // `origin` if the archive is corrupt, encrypted, split or truncated.
+  Zip(std::string_view bytes, Origin origin);
+  const std::vector<ZipMember>& members() const { return members_; }
+  const ZipMember* find(std::string_view name) const;
+  // A member's bytes: a view into the archive when stored, else inflated
+  // into `scratch` (which the view then points into). The CRC is checked.
+  std::string_view data(const ZipMember& m, std::string& scratch) const;
+
+ private:
+  std::string_view bytes_;
+  Origin origin_;
+  std::vector<ZipMember> members_;
+};
+
+}  // namespace losscalc::read
