@@ -31,8 +31,18 @@ std::optional<Opened> open_source(const Source& src, std::istream& in) {
   } else {
     std::error_code ec;
     if (std::filesystem::is_directory(src.spec, ec)) return std::nullopt;
-    if (read::split_key(src.spec)) return std::nullopt;  // PATH:KEY: an array out of a container, read whole
-    if (!std::filesystem::exists(src.spec, ec)) {
+    // One array of a .npz or safetensors file (PATH:KEY, or by its role),
+    // streamed as a .npy when it is one; else read whole.
+    const bool is_input = src.name == "input" || !src.input_name.empty();
+    if (auto c = read::container_stream(src, is_input ? "input" : src.name)) {
+      if (!c->bytes) return std::nullopt;
+      o.origin = {src.name, c->label};
+      o.container = true;
+      o.container_object = c->object;
+      raw = std::move(c->bytes);
+    } else if (read::split_key(src.spec)) {
+      return std::nullopt;  // PATH:KEY of a JSON object: read whole
+    } else if (!std::filesystem::exists(src.spec, ec)) {
       // Not a file: inline compact text ("0.1 0.2 2; 0.3 0.4 0").
       raw = read::string_bytes(src.spec);
       o.origin = {src.name, ""};
@@ -46,7 +56,7 @@ std::optional<Opened> open_source(const Source& src, std::istream& in) {
   o.origin.input_name = src.input_name;
   o.head = read_head(*raw, 1 << 16);
   o.format = read::sniff(o.head);
-  o.bytes = std::make_unique<ChainBytes>(o.head, std::move(raw));
+  o.bytes = read::chain_bytes(o.head, std::move(raw));
   return o;
 }
 

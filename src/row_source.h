@@ -14,32 +14,6 @@
 
 namespace losscalc::stream {
 
-// Bytes already read (to sniff the format), then the rest of the source.
-class ChainBytes : public read::ByteReader {
- public:
-  ChainBytes(std::string head, std::unique_ptr<read::ByteReader> rest) : head_(std::move(head)), rest_(std::move(rest)) {}
-  std::size_t read(char* buf, std::size_t n) override {
-    if (pos_ < head_.size()) {
-      const std::size_t k = std::min(n, head_.size() - pos_);
-      std::memcpy(buf, head_.data() + pos_, k);
-      pos_ += k;
-      if (pos_ == head_.size()) {
-        std::string().swap(head_);  // read: its memory goes
-        pos_ = 0;
-      }
-      return k;
-    }
-    return rest_->read(buf, n);
-  }
-  std::int64_t size() const override { return rest_->size(); }
-  bool failed() const override { return rest_->failed(); }
-
- private:
-  std::string head_;
-  std::size_t pos_ = 0;
-  std::unique_ptr<read::ByteReader> rest_;
-};
-
 std::string read_head(read::ByteReader& r, std::size_t n);
 
 // A data argument opened for rows, with its sniffed format.
@@ -48,6 +22,9 @@ struct Opened {
   std::unique_ptr<read::ByteReader> bytes;  // head + rest
   std::string head;                         // what was read to sniff (stdin replay)
   read::Origin origin;
+  // An array of a .npz or safetensors file (as a .npy); INPUT's input
+  // array out of one that holds its target too.
+  bool container = false, container_object = false;
 };
 
 // Opens "-", an existing file, or inline text that is not JSON; nothing for

@@ -83,7 +83,7 @@ std::optional<Totals> reduce_in_chunks(const Request& rq, const FunctionSpec& fn
   } else {
     std::string start = read_head(*input.bytes, kTwoThreadsFrom);
     const bool small = start.size() < kTwoThreadsFrom;
-    input.bytes = std::make_unique<ChainBytes>(std::move(start), std::move(input.bytes));
+    input.bytes = read::chain_bytes(std::move(start), std::move(input.bytes));
     if (small) return std::nullopt;
   }
   read::LineChunks chunks(std::move(input.bytes), input.origin, kChunkBytes);
@@ -176,36 +176,49 @@ Data weights(const Request& rq, const FunctionSpec& fn, std::istream& in) {
   return d;
 }
 
-// A .npy file of 4 MB or more with its TARGET in a .npy file of as many
-// rows: two threads, each reading and reducing half the rows of both (no
+// A .npy file (or a .npz / safetensors array that streams as one) of 4 MB or
+// more with its TARGET in another of as many rows: two threads, each reading and reducing half the rows of both (no
 // lock between them); the exact sums merge, and the first half's error is
 // the one reported. Nothing when that does not hold (the one-stream path
 // then reads or reports it).
 std::optional<Totals> reduce_npy_in_two(const Request& rq, const FunctionSpec& fn, const Settings& s, const Data& fixed,
                                         const Opened& input, std::int64_t& rows_seen, std::int64_t& width, Progress& progress) {
-  if (!rq.target || rq.input->spec == "-" || rq.target->spec == "-") return std::nullopt;
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(rq.input->spec, ec) || !std::filesystem::is_regular_file(rq.target->spec, ec) ||
-      std::filesystem::file_size(rq.input->spec, ec) < kTwoThreadsFrom || ec)
-    return std::nullopt;
-  const read::Origin target_origin{"target", "file " + in_quotes(rq.target->spec)};
+  if (rq.input->spec == "-" || (rq.target && rq.target->spec == "-") || (!rq.target && !input.container_object)) return std::nullopt;
+  // Each thread opens both anew: a .npy file, or an array of a container
+  // (the target by its role when INPUT's container holds both).
+  const Source& target_source = rq.target ? *rq.target : *rq.input;
+  read::Origin target_origin{"target", "file " + in_quotes(target_source.spec)};
+  // (`label`: set by the probe, before the threads start; it checks the
+  // target's CRC, open_source() checked the input's.)
+  const auto open = [](const Source& src, const std::string& role, std::string* label = nullptr) -> std::unique_ptr<read::ByteReader> {
+    if (auto c = read::container_stream(src, role, label != nullptr)) {
+      if (label) *label = c->label;
+      // An inflated member: the second thread would inflate the first half
+      // only to skip it; one thread is faster.
+      return c->inflates ? nullptr : std::move(c->bytes);
+    }
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(src.spec, ec)) return nullptr;
+    return read::file_bytes(src.spec, src.name);
+  };
   Shape x, y;
   try {
+    auto in = open(*rq.input, "input");
+    auto t = open(target_source, "target", &target_origin.label);
+    if (!in || !t || in->size() < static_cast<std::int64_t>(kTwoThreadsFrom)) return std::nullopt;
     x = read::npy_shape(input.head, input.origin);
-    auto t = read::file_bytes(rq.target->spec, "target");
     y = read::npy_shape(read_head(*t, 1 << 16), target_origin);
   } catch (const Error&) {
     return std::nullopt;
   }
-  if (x.empty() || x.size() > 2 || y.empty() || y.size() > 2 || x[0] != y[0] || x[0] < 2) return std::nullopt;
   Totals part[2];
   std::exception_ptr error[2];
   Progress second_progress;
   second_progress.into = &progress;
   const auto work = [&](int k) {
     try {
-      auto rows = read::npy_rows(read::file_bytes(rq.input->spec, "input"), input.origin, k, 2);
-      auto target = read::npy_rows(read::file_bytes(rq.target->spec, "target"), target_origin, k, 2);
+      auto rows = read::npy_rows(open(*rq.input, "input"), input.origin, k, 2);
+      auto target = read::npy_rows(open(target_source, "target"), target_origin, k, 2);
       const std::int64_t first = read::part_start(x[0], k, 2);
       Blocks blocks(std::move(rows), {}, block_rows(x.size() == 2 ? x[1] : 1), std::move(target), std::nullopt, false, fixed, fn, rq.rows,
                     first);
@@ -260,7 +273,8 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
 
   if (!rq.rows.column_option().empty() && input->format != read::RowFormat::Csv)
     throw usage_error(rq.rows.column_option(), std::string("needs CSV or TSV rows; INPUT is ") +
-                                             (input->format == read::RowFormat::Npy ? "a .npy file (give TARGET as a second .npy)"
+                                             (input->container ? "an array of a .npz or safetensors file"
+                                              : input->format == read::RowFormat::Npy ? "a .npy file (give TARGET as a second .npy)"
                                                                                     : "JSON Lines (put the target in each line)"));
   // Resolved settings, as compute() resolves them; rows put classes last.
   Settings s = rq.settings;
@@ -313,6 +327,10 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
     } else {
       target_whole = read::load(*rq.target, in).array;
     }
+  } else if (input->container_object) {  // INPUT's container holds the target too
+    auto t = read::container_stream(*rq.input, "target");
+    if (!t || !t->bytes) return std::nullopt;
+    target_rows = read::npy_rows(std::move(t->bytes), read::Origin{"target", t->label});
   }
 
   // Data that fits in one block is not streamed: it gets the in-memory

@@ -10,6 +10,8 @@
 #include <random>
 #include <sstream>
 
+#include <zlib.h>
+
 #include "helpers.h"
 #include "print/number.h"
 
@@ -804,4 +806,125 @@ TEST_CASE("a per-row loss without a target streams: triplet_margin_loss of ancho
     REQUIRE(whole.status == 0);
     CHECK(streamed.out == whole.out);
   }
+}
+
+namespace {
+
+// A zip of `members` as numpy.savez writes it (stored) or savez_compressed
+// (deflated), for the tests.
+std::string zip_of(const std::vector<std::pair<std::string, std::string>>& members, bool deflated) {
+  const auto le = [](std::string& out, std::uint64_t v, int bytes) {
+    for (int k = 0; k < bytes; ++k) out += static_cast<char>((v >> (8 * k)) & 0xff);
+  };
+  std::string body, dir;
+  for (auto& [name, data] : members) {
+    std::string packed = data;
+    if (deflated) {
+      z_stream z{};
+      REQUIRE(deflateInit2(&z, 6, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+      packed.resize(deflateBound(&z, static_cast<uLong>(data.size())));
+      z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+      z.avail_in = static_cast<uInt>(data.size());
+      z.next_out = reinterpret_cast<Bytef*>(packed.data());
+      z.avail_out = static_cast<uInt>(packed.size());
+      REQUIRE(::deflate(&z, Z_FINISH) == Z_STREAM_END);
+      packed.resize(z.total_out);
+      deflateEnd(&z);
+    }
+    const auto crc = crc32(0, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size()));
+    const std::size_t at = body.size();
+    std::string common;
+    le(common, deflated ? 8 : 0, 2);  // method
+    le(common, 0, 4);                // time, date
+    le(common, crc, 4);
+    le(common, packed.size(), 4);
+    le(common, data.size(), 4);
+    le(common, name.size(), 2);
+    le(common, 0, 2);  // extra
+    body += "PK\x03\x04";
+    le(body, 20, 2);  // version needed
+    le(body, 0, 2);   // flags
+    body += common + name + packed;
+    dir += "PK\x01\x02";
+    le(dir, 20, 2);
+    le(dir, 20, 2);
+    le(dir, 0, 2);
+    dir += common;
+    le(dir, 0, 2);  // comment
+    le(dir, 0, 2);  // disk
+    le(dir, 0, 2);  // internal attributes
+    le(dir, 0, 4);  // external attributes
+    le(dir, at, 4);
+    dir += name;
+  }
+  std::string end = "PK\x05\x06";
+  le(end, 0, 4);
+  le(end, members.size(), 2);
+  le(end, members.size(), 2);
+  le(end, dir.size(), 4);
+  le(end, body.size(), 4);
+  le(end, 0, 2);
+  return body + dir + end;
+}
+
+// A safetensors file of (name, dtype, shape, raw bytes).
+std::string safetensors_of(const std::vector<std::tuple<std::string, std::string, std::string, std::string>>& tensors) {
+  std::string header = "{", data;
+  for (auto& [name, dtype, shape, raw] : tensors) {
+    if (header.size() > 1) header += ",";
+    header += "\"" + name + "\":{\"dtype\":\"" + dtype + "\",\"shape\":" + shape + ",\"data_offsets\":[" + std::to_string(data.size()) + "," +
+              std::to_string(data.size() + raw.size()) + "]}";
+    data += raw;
+  }
+  header += "}";
+  while (header.size() % 8) header += ' ';
+  std::string out;
+  for (int k = 0; k < 8; ++k) out += static_cast<char>((header.size() >> (8 * k)) & 0xff);
+  return out + header + data;
+}
+
+}  // namespace
+
+TEST_CASE(".npz (stored, deflated) and safetensors arrays of 4 MB or more stream as the .npy pair does: the same bits; damage deep in them is an error") {
+  const std::int64_t n = 90000, c = 8;  // 5.76 MB of float64
+  std::string f8, labels;
+  std::mt19937 gen(19);
+  std::normal_distribution<double> normal;
+  for (std::int64_t i = 0; i < n; ++i) {
+    for (std::int64_t k = 0; k < c; ++k) {
+      const double d = normal(gen);
+      f8.append(reinterpret_cast<const char*>(&d), 8);
+    }
+    const std::int64_t y = (i * 5) % c;
+    labels.append(reinterpret_cast<const char*>(&y), 8);
+  }
+  const std::string shape = "(" + std::to_string(n) + ", " + std::to_string(c) + ")", rows = "(" + std::to_string(n) + ",)";
+  const std::string xn = npy("<f8", shape, f8), yn = npy("<i8", rows, labels);
+  const auto ref = run_cli({"ce", "-q", write("c_x.npy", xn), write("c_y.npy", yn)});
+  REQUIRE(ref.status == 0);
+  const auto ref_sum = run_cli({"ce", "-q", "-r", "sum", temp_path("c_x.npy"), temp_path("c_y.npy")});
+  for (bool deflate : {false, true}) {
+    CAPTURE(deflate);
+    const std::string z = write(deflate ? "c_deflated.npz" : "c_stored.npz", zip_of({{"logits.npy", xn}, {"labels.npy", yn}}, deflate));
+    auto b = two_and_one({"ce", "-q", z}, "");  // INPUT's logits and labels, by their names
+    CHECK(b.two.out == ref.out);
+    b = two_and_one({"ce", "-q", "-r", "sum", z + ":logits", z + ":labels"}, "");
+    CHECK(b.two.out == ref_sum.out);
+    // Whole (not -q): the same loss as the streamed one.
+    const auto whole = run_cli({"ce", "--json", z});
+    CHECK(whole.out.find("\"loss\":" + ref.out.substr(0, ref.out.size() - 1) + ",") != std::string::npos);
+    // A checksum that does not match: an error, never a number.
+    std::string bad = zip_of({{"logits.npy", xn}, {"labels.npy", yn}}, deflate);
+    const auto dir = bad.find("PK\x01\x02");
+    bad[dir + 16] = static_cast<char>(bad[dir + 16] ^ 1);
+    b = two_and_one({"ce", "-q", write("c_bad.npz", bad)}, "");
+    CHECK(b.two.status == 1);
+    CHECK(b.two.err == "losscalc: input: file '" + temp_path("c_bad.npz") + "': zip member 'logits.npy': checksum mismatch (a corrupt archive)\n");
+  }
+  const std::string st = write("c.safetensors", safetensors_of({{"logits", "F64", "[" + std::to_string(n) + "," + std::to_string(c) + "]", f8},
+                                                                {"labels", "I64", "[" + std::to_string(n) + "]", labels}}));
+  auto b = two_and_one({"ce", "-q", st}, "");
+  CHECK(b.two.out == ref.out);
+  b = two_and_one({"ce", "-q", "-r", "sum", st + ":logits", st + ":labels"}, "");
+  CHECK(b.two.out == ref_sum.out);
 }

@@ -4,6 +4,11 @@
 #include <cstring>
 #include <filesystem>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "error.h"
 #include "read/container.h"
 #include "read/rows.h"
@@ -15,18 +20,59 @@ namespace {
 
 class StringBytes : public ByteReader {
  public:
-  explicit StringBytes(std::string_view s) : s_(s) {}
+  explicit StringBytes(std::string_view s, std::shared_ptr<const void> keep = {}) : s_(s), keep_(std::move(keep)) {}
   std::size_t read(char* buf, std::size_t n) override {
     const std::size_t k = std::min(n, s_.size() - pos_);
     std::memcpy(buf, s_.data() + pos_, k);
     pos_ += k;
     return k;
   }
+  bool skip(std::int64_t n) override {
+    if (n < 0 || static_cast<std::uint64_t>(n) > s_.size() - pos_) return false;
+    pos_ += static_cast<std::size_t>(n);
+    return true;
+  }
   std::int64_t size() const override { return static_cast<std::int64_t>(s_.size()); }
 
  private:
   std::string_view s_;
+  std::shared_ptr<const void> keep_;
   std::size_t pos_ = 0;
+};
+
+class ChainedBytes : public ByteReader {
+ public:
+  ChainedBytes(std::string head, std::unique_ptr<ByteReader> rest, bool of_rest)
+      : head_(std::move(head)), rest_(std::move(rest)), extra_(of_rest ? 0 : static_cast<std::int64_t>(head_.size())) {}
+  std::size_t read(char* buf, std::size_t n) override {
+    if (pos_ < head_.size()) {
+      const std::size_t k = std::min(n, head_.size() - pos_);
+      std::memcpy(buf, head_.data() + pos_, k);
+      pos_ += k;
+      if (pos_ == head_.size()) {
+        std::string().swap(head_);  // read: its memory goes
+        pos_ = 0;
+      }
+      return k;
+    }
+    return rest_->read(buf, n);
+  }
+  bool skip(std::int64_t n) override {
+    const auto early = static_cast<std::int64_t>(std::min<std::size_t>(static_cast<std::size_t>(std::max<std::int64_t>(n, 0)), head_.size() - pos_));
+    pos_ += static_cast<std::size_t>(early);
+    return rest_->skip(n - early);
+  }
+  std::int64_t size() const override {
+    const std::int64_t rest = rest_->size();
+    return rest < 0 ? -1 : rest + extra_;
+  }
+  bool failed() const override { return rest_->failed(); }
+
+ private:
+  std::string head_;
+  std::size_t pos_ = 0;
+  std::unique_ptr<ByteReader> rest_;
+  std::int64_t extra_;  // bytes the head adds to rest's size
 };
 
 class StreamBytes : public ByteReader {
@@ -73,6 +119,33 @@ bool ByteReader::skip(std::int64_t n) {
 }
 
 std::unique_ptr<ByteReader> string_bytes(std::string_view text) { return std::make_unique<StringBytes>(text); }
+std::unique_ptr<ByteReader> view_bytes(std::string_view bytes, std::shared_ptr<const void> keep) {
+  return std::make_unique<StringBytes>(bytes, std::move(keep));
+}
+std::unique_ptr<ByteReader> chain_bytes(std::string head, std::unique_ptr<ByteReader> rest, bool head_read_from_rest) {
+  return std::make_unique<ChainedBytes>(std::move(head), std::move(rest), head_read_from_rest);
+}
+
+std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path, const std::string& subject) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw data_error(subject, "", "cannot read " + in_quotes(path) + ": " + std::strerror(errno));
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw data_error(subject, "", "cannot map " + in_quotes(path) + ": not a regular file");
+  }
+  const auto size = static_cast<std::size_t>(st.st_size);
+  void* p = size == 0 ? nullptr : mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  const int err = errno;
+  ::close(fd);
+  if (p == MAP_FAILED) throw data_error(subject, "", "cannot map " + in_quotes(path) + ": " + std::strerror(err));
+  if (p) madvise(p, size, MADV_SEQUENTIAL);
+  return std::shared_ptr<const MappedFile>(new MappedFile(p, size));
+}
+
+MappedFile::~MappedFile() {
+  if (data_) munmap(const_cast<void*>(data_), size_);
+}
 std::unique_ptr<ByteReader> stream_bytes(std::istream& in) { return std::make_unique<StreamBytes>(in); }
 
 std::unique_ptr<ByteReader> file_bytes(const std::string& path, const std::string& subject) {

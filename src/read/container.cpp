@@ -33,7 +33,14 @@ bool is_pickle(std::string_view head) { return head.size() >= 2 && head[0] == '\
 
 // ---- safetensors ------------------------------------------------------------
 
-Container safetensors(std::string_view bytes, const Origin& o) {
+struct Entry {
+  Elem elem;
+  Shape shape;
+  std::uint64_t begin, end;
+};
+
+// The tensors of a safetensors header, each checked against the data's length.
+std::vector<std::pair<std::string, Entry>> safetensors_entries(std::string_view bytes, const Origin& o) {
   auto bad = [&](const std::string& m) { return data_error(o.subject, o.label, "safetensors: " + m); };
   const std::uint64_t n = le64(bytes);
   if (n > bytes.size() - 8) throw bad("the header claims " + std::to_string(n) + " bytes, past the end of the file (truncated?)");
@@ -47,13 +54,7 @@ Container safetensors(std::string_view bytes, const Origin& o) {
   }
   if (!header.is_object()) throw bad("the header is not a JSON object");
   const std::string_view data = bytes.substr(8 + n);
-  struct Entry {
-    Elem elem;
-    Shape shape;
-    std::uint64_t begin, end;
-  };
-  auto entries = std::make_shared<std::vector<Entry>>();
-  Container c{"a safetensors file", {}, {}};
+  std::vector<std::pair<std::string, Entry>> entries;
   static const std::pair<const char*, Elem> kDtypes[] = {
       {"F64", Elem::F64}, {"F32", Elem::F32}, {"F16", Elem::F16}, {"BF16", Elem::BF16}, {"I64", Elem::I64}, {"I32", Elem::I32},
       {"I16", Elem::I16}, {"I8", Elem::I8},   {"U64", Elem::U64}, {"U32", Elem::U32},   {"U16", Elem::U16}, {"U8", Elem::U8},
@@ -90,11 +91,19 @@ Container safetensors(std::string_view bytes, const Origin& o) {
       throw bad(name + " of shape " + shape_str(e.shape) + " and dtype " + dtype + " needs " +
                 std::to_string(count * static_cast<std::uint64_t>(elem_bytes(e.elem))) + " bytes, but its data_offsets hold " +
                 std::to_string(e.end - e.begin));
-    c.keys.push_back(key);
-    entries->push_back(std::move(e));
+    entries.emplace_back(key, std::move(e));
   }
-  c.load = [entries, data](std::size_t i) {
-    const Entry& e = (*entries)[i];
+  return entries;
+}
+
+std::string_view safetensors_data(std::string_view bytes) { return bytes.substr(8 + le64(bytes)); }
+
+Container safetensors(std::string_view bytes, const Origin& o) {
+  auto entries = std::make_shared<std::vector<std::pair<std::string, Entry>>>(safetensors_entries(bytes, o));
+  Container c{"a safetensors file", {}, {}};
+  for (auto& [key, e] : *entries) c.keys.push_back(key);
+  c.load = [entries, data = safetensors_data(bytes)](std::size_t i) {
+    const Entry& e = (*entries)[i].second;
     Tensor t{e.shape, std::vector<double>(static_cast<std::size_t>((e.end - e.begin) / static_cast<std::uint64_t>(elem_bytes(e.elem))))};
     decode_elements(data.data() + e.begin, t.data.size(), e.elem, t.data.data());
     return t;
@@ -123,6 +132,47 @@ Container npz(std::shared_ptr<Zip> zip, const Origin& o) {
 }
 
 }  // namespace
+
+std::unique_ptr<ByteReader> container_npy(std::string_view bytes, std::size_t index, const Origin& o, std::shared_ptr<const void> keep,
+                                          bool* inflates, bool verify) {
+  if (inflates) *inflates = false;
+  if (is_safetensors(bytes)) {
+    const auto entries = safetensors_entries(bytes, o);
+    const Entry& e = entries.at(index).second;
+    // The .npy header of the same dtype and shape (numpy has no bfloat16).
+    static const std::pair<Elem, const char*> kDescr[] = {{Elem::F64, "<f8"}, {Elem::F32, "<f4"}, {Elem::F16, "<f2"}, {Elem::I64, "<i8"},
+                                                          {Elem::I32, "<i4"}, {Elem::I16, "<i2"}, {Elem::I8, "|i1"},  {Elem::U64, "<u8"},
+                                                          {Elem::U32, "<u4"}, {Elem::U16, "<u2"}, {Elem::U8, "|u1"},  {Elem::Bool, "|b1"}};
+    const char* descr = nullptr;
+    for (auto& [de, dn] : kDescr)
+      if (de == e.elem) descr = dn;
+    if (!descr || e.shape.size() > 2) return nullptr;
+    std::string dims;
+    for (auto d : e.shape) dims += std::to_string(d) + ", ";
+    std::string h = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': (" + dims + "), }";
+    h.resize((10 + h.size() + 1 + 63) / 64 * 64 - 10 - 1, ' ');
+    h += '\n';
+    std::string head = "\x93NUMPY\x01";
+    head += '\0';
+    head += static_cast<char>(h.size() & 0xff);
+    head += static_cast<char>(h.size() >> 8);
+    return chain_bytes(head + h, view_bytes(safetensors_data(bytes).substr(e.begin, e.end - e.begin), std::move(keep)), false);
+  }
+  const Zip zip(bytes, o);
+  for (auto& member : zip.members())
+    if (!member.name.ends_with(".npy")) return nullptr;  // not a .npz (a torch.save file)
+  const ZipMember& m = zip.members().at(index);
+  if (verify) zip.verify(m);
+  auto in = zip.reader(m, std::move(keep));
+  if (inflates) *inflates = m.method != 0;
+  // The member's header decides: read it, then hand it back before the rest.
+  std::string head(std::min<std::uint64_t>(m.size, 1 << 16), '\0');
+  std::size_t got = 0, k;
+  while (got < head.size() && (k = in->read(head.data() + got, head.size() - got)) > 0) got += k;
+  head.resize(got);
+  if (!is_npy(head) || !npy_streams(head)) return nullptr;
+  return chain_bytes(std::move(head), std::move(in));
+}
 
 bool is_container(std::string_view head) { return is_zip(head) || is_safetensors(head) || is_pickle(head); }
 

@@ -4,11 +4,13 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "read/rows.h"
 #include "read/text.h"
 
 namespace losscalc::read {
@@ -25,6 +27,17 @@ struct Container {
   // bytes given to open_container must outlive it.
   std::function<Tensor(std::size_t)> load;
 };
+
+// One array of a container as the bytes of a C-order .npy of at most 2
+// dims, for the row readers: a stored .npz member as it lies in the file, a
+// deflated one inflated as it is read, a safetensors tensor behind a .npy
+// header. nullptr when that array is not such a .npy (3 or more dims,
+// Fortran order, bfloat16): the in-memory reader then takes it. `keep`
+// keeps `bytes` alive for the reader; `*inflates` says whether it inflates
+// (then skipping bytes costs as much as reading them). A stored member's
+// CRC is checked first when `verify` (a deflated one's at its end, always).
+std::unique_ptr<ByteReader> container_npy(std::string_view bytes, std::size_t index, const Origin& origin, std::shared_ptr<const void> keep,
+                                          bool* inflates = nullptr, bool verify = true);
 
 // The container in `bytes` (is_container()). Throws a data error naming
 // `origin` if it is corrupt or holds something that is not an array.

@@ -33,6 +33,29 @@ std::unique_ptr<ByteReader> stream_bytes(std::istream& in);
 // Opens a file; throws a data error naming `subject` if it cannot.
 std::unique_ptr<ByteReader> file_bytes(const std::string& path, const std::string& subject);
 
+// A file's bytes mapped into memory (read-only), for the readers of files
+// of named arrays, which need the central directory or the header at one
+// end and the data anywhere. Throws a data error naming `subject`.
+class MappedFile {
+ public:
+  static std::shared_ptr<const MappedFile> open(const std::string& path, const std::string& subject);
+  ~MappedFile();
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  std::string_view bytes() const { return {static_cast<const char*>(data_), size_}; }
+
+ private:
+  MappedFile(const void* data, std::size_t size) : data_(data), size_(size) {}
+  const void* data_;
+  std::size_t size_;
+};
+
+// Bytes of a view (that `keep` keeps alive), with a skip that seeks.
+std::unique_ptr<ByteReader> view_bytes(std::string_view bytes, std::shared_ptr<const void> keep = {});
+// `head`, then the rest of `rest`: bytes already read from it (to sniff a
+// format: its size() is then rest's), or bytes put before it (a header).
+std::unique_ptr<ByteReader> chain_bytes(std::string head, std::unique_ptr<ByteReader> rest, bool head_read_from_rest = true);
+
 // Largest text read whole (a JSON document, a file or stdin on the in-memory
 // path, a single line when streaming); past it the read stops with an error
 // instead of exhausting memory.

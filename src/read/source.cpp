@@ -187,6 +187,44 @@ std::optional<std::pair<std::string, std::string>> split_key(const std::string& 
   return std::pair{std::move(path), spec.substr(colon + 1)};
 }
 
+std::optional<ContainerStream> container_stream(const Source& source, std::string_view role, bool verify) {
+  std::string path = source.spec;
+  std::optional<std::string> key;
+  if (auto pk = split_key(path)) {
+    path = std::move(pk->first);
+    key = std::move(pk->second);
+  }
+  std::error_code ec;
+  if (path == "-" || !std::filesystem::is_regular_file(path, ec)) return std::nullopt;
+  try {
+    auto file = MappedFile::open(path, source.name);
+    const std::string_view bytes = file->bytes();
+    if (!is_container(bytes)) return std::nullopt;
+    const Origin origin = origin_of(source, "file " + in_quotes(path));
+    const Container c = open_container(bytes, origin);
+    std::optional<std::size_t> index;
+    bool object = false;
+    if (key) {
+      for (std::size_t i = 0; i < c.keys.size(); ++i)
+        if (c.keys[i] == *key) index = i;
+    } else if (c.keys.size() == 1) {
+      index = 0;
+    } else if (c.keys.size() == 2 && is_input(origin)) {  // INPUT's input and target, nothing else
+      for (std::size_t i = 0; i < 2; ++i)
+        if (canonical_key(c.keys[i], origin) == role && canonical_key(c.keys[1 - i], origin) == (role == "input" ? "target" : "input"))
+          index = i, object = true;
+    }
+    ContainerStream out;
+    if (!index) return out;
+    out.bytes = container_npy(bytes, *index, origin, file, &out.inflates, verify);
+    out.label = origin.label + ", array " + in_quotes(c.keys[*index], 80);
+    out.object = object;
+    return out;
+  } catch (const Error&) {
+    return ContainerStream{};  // the in-memory path reads it again and says what is wrong
+  }
+}
+
 Parsed load(const Source& source, std::istream& stdin_stream) {
   const std::string& subject = source.name;
   std::string spec = source.spec;

@@ -95,75 +95,126 @@ const ZipMember* Zip::find(std::string_view name) const {
   return nullptr;
 }
 
-std::string_view Zip::data(const ZipMember& m, std::string& scratch) const {
-  auto bad = [&](const std::string& msg) {
-    return data_error(origin_.subject, origin_.label, "zip member " + in_quotes(m.name, 80) + ": " + msg);
-  };
+namespace {
+
+Error member_error(const Origin& o, const ZipMember& m, const std::string& msg) {
+  return data_error(o.subject, o.label, "zip member " + in_quotes(m.name, 80) + ": " + msg);
+}
+
+std::uint32_t crc_of(std::string_view bytes, uLong crc = crc32(0, nullptr, 0)) {
+  // In pieces: zlib counts in 32-bit lengths.
+  for (std::size_t at = 0; at < bytes.size(); at += 1u << 30)
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(bytes.data() + at), static_cast<uInt>(std::min<std::size_t>(bytes.size() - at, 1u << 30)));
+  return static_cast<std::uint32_t>(crc);
+}
+
+// A deflated member inflated as it is read: never more than the size it
+// claims, and at its end the size and the CRC are checked.
+class InflateBytes : public ByteReader {
+ public:
+  InflateBytes(std::string_view raw, ZipMember m, Origin o, std::shared_ptr<const void> keep)
+      : raw_(raw), m_(std::move(m)), o_(std::move(o)), keep_(std::move(keep)) {
+    if (inflateInit2(&z_, -MAX_WBITS) != Z_OK) throw member_error(o_, m_, "zlib cannot start");
+    crc_ = crc32(0, nullptr, 0);
+  }
+  ~InflateBytes() override { inflateEnd(&z_); }
+  InflateBytes(const InflateBytes&) = delete;
+  InflateBytes& operator=(const InflateBytes&) = delete;
+
+  std::size_t read(char* buf, std::size_t n) override {
+    if (done_ || n == 0) return 0;
+    // Room for one byte past the claimed size, to see a stream that goes on.
+    const std::uint64_t room = std::min<std::uint64_t>({n, m_.size - produced_ + 1, 1u << 30});
+    std::size_t got = 0;
+    while (got == 0) {
+      if (z_.avail_in == 0 && fed_ < raw_.size()) {
+        const std::size_t chunk = std::min<std::size_t>(raw_.size() - fed_, 1u << 30);
+        z_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(raw_.data() + fed_));
+        z_.avail_in = static_cast<uInt>(chunk);
+        fed_ += chunk;
+      }
+      z_.next_out = reinterpret_cast<Bytef*>(buf);
+      z_.avail_out = static_cast<uInt>(room);
+      const int rc = inflate(&z_, Z_NO_FLUSH);
+      got = static_cast<std::size_t>(room - z_.avail_out);
+      produced_ += got;
+      if (produced_ > m_.size)
+        throw member_error(o_, m_, "inflates past the " + std::to_string(m_.size) + " bytes it claims: a corrupt archive or a zip bomb");
+      crc_ = crc32(crc_, reinterpret_cast<const Bytef*>(buf), static_cast<uInt>(got));
+      if (rc == Z_STREAM_END) {
+        done_ = true;
+        if (produced_ != m_.size)
+          throw member_error(o_, m_, "inflates to " + std::to_string(produced_) + " bytes, not the " + std::to_string(m_.size) + " it claims");
+        if (crc_ != m_.crc) throw member_error(o_, m_, "checksum mismatch (a corrupt archive)");
+        return got;
+      }
+      if (rc != Z_OK) throw member_error(o_, m_, rc == Z_BUF_ERROR ? "its deflated data ends early (truncated?)" : "corrupt deflated data");
+    }
+    return got;
+  }
+  std::int64_t size() const override { return static_cast<std::int64_t>(m_.size); }
+
+ private:
+  std::string_view raw_;
+  ZipMember m_;
+  Origin o_;
+  std::shared_ptr<const void> keep_;
+  z_stream z_{};
+  uLong crc_;
+  std::size_t fed_ = 0;
+  std::uint64_t produced_ = 0;
+  bool done_ = false;
+};
+
+}  // namespace
+
+std::string_view Zip::raw(const ZipMember& m) const {
   const std::size_t n = bytes_.size();
-  if (m.header > n || n - m.header < 30 || bytes_.compare(m.header, 4, "PK\x03\x04") != 0) throw bad("corrupt local header (truncated archive?)");
+  if (m.header > n || n - m.header < 30 || bytes_.compare(m.header, 4, "PK\x03\x04") != 0)
+    throw member_error(origin_, m, "corrupt local header (truncated archive?)");
   const std::uint64_t start = m.header + 30 + le(bytes_, m.header + 26, 2) + le(bytes_, m.header + 28, 2);
   if (start > n || m.compressed > n - start)
-    throw bad("its " + std::to_string(m.compressed) + " bytes lie past the end of the file (truncated?)");
-  const std::string_view raw = bytes_.substr(start, m.compressed);
-  std::string_view out;
+    throw member_error(origin_, m, "its " + std::to_string(m.compressed) + " bytes lie past the end of the file (truncated?)");
+  if (m.method == 0 && m.size != m.compressed)
+    throw member_error(origin_, m, "stored, but its sizes differ (" + std::to_string(m.size) + " and " + std::to_string(m.compressed) + ")");
+  if (m.method == 8 && m.size > m.compressed * kDeflateRatio + 64)
+    throw member_error(origin_, m, "claims " + std::to_string(m.size) + " bytes from " + std::to_string(m.compressed) +
+                                       " compressed ones, more than deflate can give: a corrupt archive or a zip bomb");
+  if (m.method != 0 && m.method != 8)
+    throw member_error(origin_, m, "compressed with method " + std::to_string(m.method) +
+                                       ", which losscalc does not read (numpy and torch write stored or deflated members)");
+  return bytes_.substr(start, m.compressed);
+}
+
+std::unique_ptr<ByteReader> Zip::reader(const ZipMember& m, std::shared_ptr<const void> keep) const {
+  const std::string_view r = raw(m);
+  if (m.method == 0) return view_bytes(r, std::move(keep));
+  return std::make_unique<InflateBytes>(r, m, origin_, std::move(keep));
+}
+
+void Zip::verify(const ZipMember& m) const {
+  if (m.method == 0 && crc_of(raw(m)) != m.crc) throw member_error(origin_, m, "checksum mismatch (a corrupt archive)");
+}
+
+std::string_view Zip::data(const ZipMember& m, std::string& scratch) const {
   if (m.method == 0) {
-    if (m.size != m.compressed) throw bad("stored, but its sizes differ (" + std::to_string(m.size) + " and " + std::to_string(m.compressed) + ")");
-    out = raw;
-  } else if (m.method == 8) {
-    if (m.size > m.compressed * kDeflateRatio + 64)
-      throw bad("claims " + std::to_string(m.size) + " bytes from " + std::to_string(m.compressed) +
-                " compressed ones, more than deflate can give: a corrupt archive or a zip bomb");
-    if (m.size > kMaxInflated) throw bad("inflates to " + std::to_string(m.size) + " bytes, more than losscalc reads (8 GiB)");
-    z_stream z{};
-    if (inflateInit2(&z, -MAX_WBITS) != Z_OK) throw bad("zlib cannot start");
-    // Memory grows as output arrives, never past the size the member claims.
-    scratch.clear();
-    std::size_t have = 0, fed = 0;
-    int rc = Z_OK;
-    while (rc != Z_STREAM_END) {
-      if (z.avail_in == 0 && fed < raw.size()) {
-        const std::size_t chunk = std::min<std::size_t>(raw.size() - fed, 1u << 30);
-        z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(raw.data() + fed));
-        z.avail_in = static_cast<uInt>(chunk);
-        fed += chunk;
-      }
-      if (have == scratch.size()) {
-        if (scratch.size() >= m.size) {
-          // Full: the stream must end here, without another byte.
-          unsigned char probe;
-          z.next_out = &probe;
-          z.avail_out = 1;
-          rc = inflate(&z, Z_NO_FLUSH);
-          if (rc == Z_STREAM_END && z.avail_out == 1) break;
-          inflateEnd(&z);
-          throw bad(z.avail_out == 0 ? "inflates past the " + std::to_string(m.size) + " bytes it claims: a corrupt archive or a zip bomb"
-                                     : std::string(rc == Z_BUF_ERROR ? "its deflated data ends early (truncated?)" : "corrupt deflated data"));
-        }
-        scratch.resize(static_cast<std::size_t>(std::min<std::uint64_t>(m.size, std::max<std::size_t>(scratch.size() * 2, 1 << 20))));
-      }
-      const std::size_t room = std::min<std::size_t>(scratch.size() - have, 1u << 30);
-      z.next_out = reinterpret_cast<Bytef*>(scratch.data() + have);
-      z.avail_out = static_cast<uInt>(room);
-      rc = inflate(&z, Z_NO_FLUSH);
-      have += room - z.avail_out;
-      if (rc != Z_OK && rc != Z_STREAM_END) {
-        inflateEnd(&z);
-        throw bad(rc == Z_BUF_ERROR ? "its deflated data ends early (truncated?)" : "corrupt deflated data");
-      }
-    }
-    inflateEnd(&z);
-    if (have != m.size) throw bad("inflates to " + std::to_string(have) + " bytes, not the " + std::to_string(m.size) + " it claims");
-    scratch.resize(have);
-    out = scratch;
-  } else {
-    throw bad("compressed with method " + std::to_string(m.method) + ", which losscalc does not read (numpy and torch write stored or deflated members)");
+    verify(m);
+    return raw(m);
   }
-  // The checksum, in pieces (zlib counts in 32-bit lengths).
-  uLong crc = crc32(0, nullptr, 0);
-  for (std::size_t at = 0; at < out.size(); at += 1u << 30)
-    crc = crc32(crc, reinterpret_cast<const Bytef*>(out.data() + at), static_cast<uInt>(std::min<std::size_t>(out.size() - at, 1u << 30)));
-  if (crc != m.crc) throw bad("checksum mismatch (a corrupt archive)");
-  return out;
+  if (m.size > kMaxInflated) throw member_error(origin_, m, "inflates to " + std::to_string(m.size) + " bytes, more than losscalc reads (8 GiB)");
+  // Memory grows as output arrives (doubling), never past the claimed size.
+  auto in = reader(m);
+  scratch.clear();
+  std::size_t have = 0;
+  for (;;) {
+    if (have == scratch.size())
+      scratch.resize(static_cast<std::size_t>(std::min<std::uint64_t>(m.size + 1, std::max<std::size_t>(scratch.size() * 2, 1 << 20))));
+    const std::size_t got = in->read(scratch.data() + have, scratch.size() - have);
+    if (got == 0) break;
+    have += got;
+  }
+  scratch.resize(have);
+  return scratch;
 }
 
 }  // namespace losscalc::read

@@ -4,10 +4,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "read/rows.h"
 #include "read/text.h"
 
 namespace losscalc::read {
@@ -35,8 +37,16 @@ class Zip {
   // A member's bytes: a view into the archive when stored, else inflated
   // into `scratch` (which the view then points into). The CRC is checked.
   std::string_view data(const ZipMember& m, std::string& scratch) const;
+  // A member's bytes as they are read: a view when stored, else inflated a
+  // chunk at a time; `keep` keeps the archive's bytes alive. The end of a
+  // deflated member checks its size and CRC (a data error if wrong).
+  std::unique_ptr<ByteReader> reader(const ZipMember& m, std::shared_ptr<const void> keep = {}) const;
+  // Checks a stored member's CRC (a deflated one's is checked as it inflates).
+  void verify(const ZipMember& m) const;
 
  private:
+  // The member's compressed bytes, after its local header (checked).
+  std::string_view raw(const ZipMember& m) const;
   std::string_view bytes_;
   Origin origin_;
   std::vector<ZipMember> members_;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets and runs each for a given time.
 #
-#   tests/fuzz/run.sh SECONDS [TARGET...]     TARGET: text, number, cli, rows (default: all)
+#   tests/fuzz/run.sh SECONDS [TARGET...]     TARGET: text, number, cli, rows, container (default: all)
 #   tests/fuzz/run.sh 0                       build and seed only
 #
 # Targets (tests/fuzz/fuzz_*.cpp):
@@ -40,6 +40,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 all=(text number cli)
 [ -f "$root/src/read/rows.h" ] && all+=(rows)
+[ -f "$root/src/read/container.h" ] && all+=(container)
 [ "${#targets[@]}" -gt 0 ] || targets=("${all[@]}")
 for t in "${targets[@]}"; do
   case " ${all[*]} " in *" $t "*) ;; *) echo "run.sh: unknown target '$t' (${all[*]})" >&2; exit 2 ;; esac
@@ -77,7 +78,7 @@ for t in "${targets[@]}"; do
   for f in "$here/fuzz_$t.cpp" "${objects[@]}"; do [ "$f" -nt "$bin" ] && need=1; done
   if [ "$need" = 1 ]; then
     echo "link fuzz_$t"
-    nice -n 19 "$CXX" "${flags[@]}" -fsanitize=fuzzer,address,undefined "$here/fuzz_$t.cpp" "${objects[@]}" -o "$bin"
+    nice -n 19 "$CXX" "${flags[@]}" -fsanitize=fuzzer,address,undefined "$here/fuzz_$t.cpp" "${objects[@]}" -lz -o "$bin"
   fi
 done
 
@@ -177,6 +178,11 @@ if [[ " ${targets[*]} " == *" rows "* ]]; then
   printf '\x04\x00{"input": [1]}\n{"input": [2]}\n' | seed rows
 fi
 
+# fuzz_container: the files of tests/cli/containers/ (sound and damaged).
+if [[ " ${targets[*]} " == *" container "* ]]; then
+  for f in "$root"/tests/cli/containers/*.npz "$root"/tests/cli/containers/*.safetensors; do [ -f "$f" ] && seed container <"$f"; done
+fi
+
 # The fuzz_cli working directory: small files its arguments may name.
 work=$out/cli-work
 mkdir -p "$work"
@@ -238,11 +244,11 @@ for t in "${targets[@]}"; do
   cov=$(sed -nE 's/.*cov: ([0-9]+) ft: ([0-9]+) corp: ([0-9]+).*/cov \1, ft \2, corpus \3/p' <<<"$last")
   echo "   ${elapsed}s, ${execs:-?} executions, ${rate:-?} exec/s, ${cov:-no coverage line}; log $log"
   after=$(ls "$arts" | wc -l)
-  if [ "$after" -gt "$before" ] || grep -qE '^==[0-9]+==ERROR|runtime error|deadly signal|fuzz_(cli|text|number|rows): ' "$log"; then
+  if [ "$after" -gt "$before" ] || grep -qE '^==[0-9]+==ERROR|runtime error|deadly signal|fuzz_[a-z]+: ' "$log"; then
     status=1
     echo "   FINDINGS:"
     ls -t "$arts" | head -$((after - before > 0 ? after - before : 1)) | sed "s|^|     $arts/|"
-    grep -E 'ERROR: |runtime error|SUMMARY|fuzz_(cli|text|number|rows): ' "$log" | sort | uniq -c | sort -rn | head -20 | sed 's/^/     /'
+    grep -E 'ERROR: |runtime error|SUMMARY|fuzz_[a-z]+: ' "$log" | sort | uniq -c | sort -rn | head -20 | sed 's/^/     /'
   fi
 done
 exit $status
