@@ -535,9 +535,12 @@ std::string general_help() {
   for (auto& t : tools()) entry(t.name, t.summary, "losscalc" + (t.aliases.empty() ? std::string() : "; also: " + joined(t.aliases)));
   s +=
       "\nData arguments (INPUT, TARGET, --weight): inline JSON such as '[[0.1,0.2],[0.3,0.4]]',\n"
-      "compact text '0.1 0.2; 0.3 0.4', a file (JSON, CSV, TSV, JSON Lines, .npy), or - for stdin.\n"
-      "INPUT may be a JSON object {\"input\": ..., \"target\": ..., \"weight\": ...}. Row data\n"
-      "(CSV with --target-column, JSON Lines, .npy) is streamed in bounded memory, and a large\n"
+      "compact text '0.1 0.2; 0.3 0.4', a tensor pasted as Python printed it, a file (JSON,\n"
+      "CSV, TSV, JSON Lines, .npy, .npz, safetensors, losscalc --json output), or - for stdin;\n"
+      "PATH:KEY picks one array out of a .npz, safetensors or JSON object file.\n"
+      "INPUT may be a JSON object {\"input\": ..., \"target\": ..., \"weight\": ...} (or a .npz\n"
+      "of such names). Row data (CSV with --target-column, JSON Lines, .npy, .npz and\n"
+      "safetensors arrays) is streamed in bounded memory, and a large\n"
       "stream uses two threads (LOSSCALC_THREADS=1: one).\n\n"
       "Output: text for people (default), --json, --format csv, -q for the number alone.\n"
       "Exit status: 0 success, 1 bad data, 2 bad usage.\n\n"
