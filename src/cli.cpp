@@ -9,6 +9,7 @@
 
 #include "discovery.h"
 #include "error.h"
+#include "expect.h"
 #include "ops/checks.h"
 #include "print/number.h"
 #include "read/text.h"
@@ -161,6 +162,7 @@ const std::set<std::string>& every_option_name() {
     };
     for (auto& f : functions()) add(options_of(f));
     add(options_of(compare_spec()));
+    add(options_of(expect_spec()));
     add(merge_options());
     return s;
   }();
@@ -566,7 +568,20 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
   const ToolSpec* tool = find_tool(first);
   if (tool && tool->kind == ToolKind::Merge) return parse_merge(args);
   if (tool && (tool->kind == ToolKind::Functions || tool->kind == ToolKind::Completion)) return parse_discovery(*tool, args);
-  const FunctionSpec* fn = tool ? &compare_spec() : find_function(first);
+  // expect VALUE [OPTIONS] DATA...: VALUE first (it may be negative).
+  std::vector<std::string> rest;
+  std::string expect_value;
+  if (tool && tool->kind == ToolKind::Expect && args.size() > 1 && args[1] != "--help" && args[1] != "-h") {
+    expect_value = args[1];
+    if (!value_text(expect_value))
+      throw usage_error("expect", "VALUE " + in_quotes(expect_value) + " is not a number (expected such as 1.2340 or tensor(1.2340))");
+    rest = args;
+    rest.erase(rest.begin() + 1);
+  } else if (tool && tool->kind == ToolKind::Expect && args.size() == 1) {
+    throw usage_error("expect", "missing VALUE: losscalc expect VALUE INPUT TARGET");
+  }
+  const std::vector<std::string>& words = rest.empty() ? args : rest;
+  const FunctionSpec* fn = !tool ? find_function(first) : tool->kind == ToolKind::Expect ? &expect_spec() : &compare_spec();
   if (!fn) {
     if (const auto both = ambiguous_name(first); !both.empty()) {
       std::vector<std::string> quoted;
@@ -587,7 +602,7 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
   }
   const std::string fname(fn->name);
   const std::vector<OptionDef> defs = options_of(*fn);
-  const Given g = read_tokens(args, fname, fn, defs);
+  const Given g = read_tokens(words, fname, fn, defs);
   if (g.help) {
     cl.done = true;
     cl.text = help_text(fn, fname, fn->summary, defs);
@@ -595,6 +610,7 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
   }
   Request& rq = cl.request;
   rq.function = fname;
+  rq.expect_value = expect_value;
 
   // Data arguments: options, then the positionals fill, in order, the
   // positional ones not given as options.
@@ -642,16 +658,8 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
     if (defs[k].feeds != Feeds::Param) continue;
     const Param& p = fn->params[defs[k].index];
     const std::string value = g.value[k] ? *g.value[k] : std::string(p.default_value);
-    s.param_text[p.key()] = value;
-    if (value.empty()) continue;
-    if (g.value[k]) check_range(p, value);
-    if (p.store) {
-      p.store(s, value);
-    } else {
-      double x = value == "true" ? 1 : 0;
-      if (p.type != ParamType::Flag) read::parse_number(value, x);
-      s.numbers[p.key()] = x;
-    }
+    if (!value.empty() && g.value[k]) check_range(p, value);
+    apply_param(s, p, value);
   }
   if (auto d = given_own(g, defs, "dtype")) s.dtype = *d == "float32" ? DType::Float32 : DType::Float64;
   read_output_options(g, defs, rq.output);

@@ -194,6 +194,61 @@ std::string DataArg::option() const {
   return o;
 }
 
+std::vector<std::string> grid_of(const Param& p) {
+  std::vector<std::string_view> g = p.grid;
+  if (g.empty()) {
+    const std::string_view n = p.name;
+    const double d = p.default_value.empty() ? 0 : number_of(std::string(p.default_value));
+    if (p.type == ParamType::Flag) g = {p.default_value == "true" ? "false" : "true"};
+    else if (n == "label-smoothing") g = {"0.05", "0.1", "0.2"};
+    else if ((n == "epsilon" || n == "eps") && p.type == ParamType::Number && d < 1e-3)
+      g = {"1e-7", "1e-8", "1e-12", "1e-15", "1.1920929e-07"};
+    else if ((n == "delta" || n == "margin" || n == "beta") && p.type == ParamType::Number) g = {"0.5", "1", "2"};
+  }
+  std::vector<std::string> out;
+  const double d = p.default_value.empty() || p.type == ParamType::Flag ? std::nan("") : number_of(std::string(p.default_value));
+  for (auto v : g) {
+    if (v == p.default_value) continue;
+    if (p.type != ParamType::Flag && number_of(std::string(v)) == d) continue;
+    // A value outside the parameter's range is no candidate.
+    if (p.type == ParamType::Number) {
+      const double x = number_of(std::string(v));
+      if (x < p.min || x > p.max || (p.min_open && x == p.min) || (p.max_open && x == p.max)) continue;
+    }
+    out.emplace_back(v);
+  }
+  return out;
+}
+
+void apply_param(Settings& s, const Param& p, const std::string& value) {
+  s.param_text[p.key()] = value;
+  if (value.empty()) return;
+  if (p.store) {
+    p.store(s, value);
+  } else {
+    double x = value == "true" ? 1 : 0;
+    if (p.type != ParamType::Flag) read::parse_number(value, x);
+    s.numbers[p.key()] = x;
+  }
+}
+
+Settings default_settings(const FunctionSpec& fn) {
+  Settings s;
+  for (auto& p : fn.params) apply_param(s, p, std::string(p.default_value));
+  return s;
+}
+
+Settings resolved_settings(const FunctionSpec& fn, const Data& data, Settings s) {
+  if (!s.reduction) s.reduction = fn.default_reduction;
+  if (!s.dim && fn.dim_default != DimDefault::Unset) {
+    if (fn.dim_default == DimDefault::Last)
+      s.dim = -1;
+    else
+      s.dim = data.input.dims() < 2 ? 0 : 1;
+  }
+  return s;
+}
+
 std::string Param::key() const {
   std::string k(name);
   for (char& c : k)
@@ -846,9 +901,32 @@ const FunctionSpec& compare_spec() {
   return spec;
 }
 
+const FunctionSpec& expect_spec() {
+  static const FunctionSpec spec{
+      .name = "expect", .aliases = {}, .family = Family::Torch,
+      .summary = "which function and convention give a number: a search of the table on the data",
+      .args = {{.name = "input", .holds = "the data's first argument (logits, probabilities, predictions)"},
+               {.name = "target", .holds = "the data's second argument (class indices, probabilities, targets)"},
+               class_weight(), pos_weight(false), sample_weight()},
+      .params = {{.name = "tolerance", .type = ParamType::Number, .default_value = "",
+                  .help = "how far a loss may be from VALUE (default: half a unit of VALUE's last typed digit)", .min = 0},
+                 {.name = "family", .type = ParamType::Choice, .default_value = "",
+                  .help = "search this framework's functions only", .choices = {"torch", "tf.nn", "keras", "optax", "sklearn"}},
+                 {.name = "function", .type = ParamType::Text, .default_value = "", .help = "search this function only (a name or alias)",
+                  .store = [](Settings&, const std::string& v) {
+                    if (!find_function(v)) throw usage_error("--function", "unknown function " + in_quotes(v));
+                  }},
+                 {.name = "explain-search", .type = ParamType::Flag, .default_value = "false",
+                  .help = "also list the candidates that were skipped, and why"}},
+      .reductions = {}, .default_reduction = Reduction::Mean, .dim_default = DimDefault::Unset, .layout = Layout::ClassAxis, .holds = Holds::Logits,
+      .run_float = &ops::compare<float>, .run_double = &ops::compare<double>};
+  return spec;
+}
+
 const std::vector<ToolSpec>& tools() {
   static const std::vector<ToolSpec> table = {
       {"compare", {"cmp"}, ToolKind::Compare, compare_spec().summary, "[OPTIONS] INPUT TARGET"},
+      {"expect", {}, ToolKind::Expect, expect_spec().summary, "VALUE [OPTIONS] INPUT TARGET"},
       {"merge", {}, ToolKind::Merge, "combine --partial results (shards, threads, machines) into one exact loss",
        "[--json | -f FORMAT | -q] [FILE...]   (files of --partial results, one JSON object a line; - or none: stdin)"},
       {"functions", {}, ToolKind::Functions, "the table of functions: names, data arguments, parameters, reductions",
@@ -898,6 +976,7 @@ const Tensor* get_arg(const Data& d, const FunctionSpec& fn, std::string_view na
 
 const FunctionSpec& spec_of(std::string_view canonical) {
   if (const FunctionSpec* f = find_function(canonical)) return *f;
+  if (canonical == "expect") return expect_spec();
   return compare_spec();
 }
 

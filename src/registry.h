@@ -67,8 +67,23 @@ struct Param {
   std::string_view unset = "null";           // --partial's record (JSON) when there is no value
   // Where a checked value goes; nullptr: Settings::numbers[name with underscores].
   void (*store)(Settings&, const std::string& value) = nullptr;
+  // The values `expect` tries besides the default; empty: the table's grid
+  // for parameters of this name (grid_of).
+  std::vector<std::string_view> grid = {};
   std::string key() const;                   // the framework's keyword: "label_smoothing"
 };
+
+// The values `expect` tries for a parameter besides its default: its own
+// grid, else the table's by name (label smoothing 0.05/0.1/0.2; epsilons
+// 1e-7/1e-8/1e-12/1e-15 and float32's; deltas, margins and betas 0.5/1/2;
+// a flag's other value). Values equal to the default are left out.
+std::vector<std::string> grid_of(const Param& p);
+
+// Sets a parameter's value (checked already) in `s`, as the CLI does: its
+// store, else Settings::numbers under its keyword; and its text.
+void apply_param(Settings& s, const Param& p, const std::string& value);
+// Every parameter of `fn` at its default.
+Settings default_settings(const struct FunctionSpec& fn);
 
 struct FunctionSpec {
   std::string_view name;                     // canonical
@@ -124,7 +139,7 @@ const FunctionSpec& spec_of(std::string_view canonical);
 std::string_view family_name(Family f);
 
 // Tools: subcommands that are not a framework's function.
-enum class ToolKind { Compare, Merge, Functions, Completion };
+enum class ToolKind { Compare, Expect, Merge, Functions, Completion };
 struct ToolSpec {
   std::string_view name;
   std::vector<std::string_view> aliases;
@@ -138,5 +153,11 @@ const ToolSpec* find_tool(std::string_view name);
 // compare reads data and parameters as a function does: its row is not in
 // functions() (it computes no framework's loss of its own).
 const FunctionSpec& compare_spec();
+// expect's data and options (VALUE comes before them): its row, not a function's.
+const FunctionSpec& expect_spec();
+
+// The settings a run uses: the reduction and the class dim resolved to the
+// function's defaults for this data, as compute() resolves them.
+Settings resolved_settings(const FunctionSpec& fn, const Data& data, Settings s);
 
 }  // namespace losscalc

@@ -100,6 +100,7 @@ struct Request {
   std::optional<Source> input, target, weight, pos_weight;
   std::vector<Source> more;
   std::vector<std::string> merge_files;  // merge: its files in order ("-": stdin); none: stdin
+  std::string expect_value;              // expect: VALUE as typed
   RowOptions rows;
   Settings settings;
   OutputOptions output;

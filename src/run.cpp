@@ -8,9 +8,11 @@
 
 #include "cli.h"
 #include "error.h"
+#include "expect.h"
 #include "explain/explain.h"
 #include "merge.h"
 #include "output.h"
+#include "print/matches.h"
 #include "print/number.h"
 #include "print/printers.h"
 #include "read/source.h"
@@ -78,14 +80,7 @@ Data read_data(const Request& rq, std::istream& in) {
 
 Result compute(const Request& rq, const Data& data, const std::string& swapped) {
   const FunctionSpec& fn = spec_of(rq.function);
-  Settings s = rq.settings;
-  if (!s.reduction) s.reduction = fn.default_reduction;
-  if (!s.dim && fn.dim_default != DimDefault::Unset) {
-    if (fn.dim_default == DimDefault::Last)
-      s.dim = -1;
-    else
-      s.dim = data.input.dims() < 2 ? 0 : 1;
-  }
+  Settings s = resolved_settings(fn, data, rq.settings);
   // float vs double is chosen here, once.
   Result r = s.dtype == DType::Float32 ? fn.run_float(data, s) : fn.run_double(data, s);
   r.function = fn.name;
@@ -116,6 +111,56 @@ Result compute(const Request& rq, const Data& data, const std::string& swapped) 
   return r;
 }
 
+namespace {
+
+// expect: the search, then its output; 0 when something matches, 1 when
+// nothing does.
+int run_expect(const Request& rq, std::istream& in, std::ostream& out) {
+  const Data data = read_data(rq, in);
+  const Settings& s = rq.settings;
+  ExpectQuery q;
+  q.value = 0;
+  read::parse_number(*value_text(rq.expect_value), q.value);
+  const auto given = [&](const char* key) -> std::string {
+    auto it = s.param_text.find(key);
+    return it == s.param_text.end() ? "" : it->second;
+  };
+  const bool tolerance_given = !given("tolerance").empty();
+  q.tolerance = tolerance_given ? s.number("tolerance") : *typed_tolerance(rq.expect_value);
+  if (const std::string f = given("family"); !f.empty())
+    for (Family fam : {Family::Torch, Family::TfNn, Family::Keras, Family::Optax, Family::Sklearn})
+      if (family_name(fam) == f) q.family = fam;
+  if (const std::string f = given("function"); !f.empty()) q.function = find_function(f);
+  const ExpectResult r = expect_search(data, q);
+  print::ExpectShown shown;
+  shown.typed = rq.expect_value;
+  shown.tolerance_given = tolerance_given;
+  shown.explain_search = given("explain_search") == "true";
+  // The data as the user gave it: their words, swapped, or the target
+  // shifted and written inline.
+  shown.argv = [&rq, &data](const Candidate& c) {
+    std::vector<std::string> w = {"losscalc", std::string(c.fn->name), "-q"};
+    for (auto& o : candidate_options(c)) w.push_back(o);
+    std::string x = rq.input->spec, y = rq.target ? rq.target->spec : "";
+    if (c.variant == Variant::Swapped) std::swap(x, y);
+    if (c.variant == Variant::Shifted) y = print::json_tensor(*candidate_data(data, c).target);
+    if (c.variant == Variant::Activated) x = print::json_tensor(candidate_data(data, c).input);
+    if (c.weight) w.insert(w.end(), {"--weight", rq.weight->spec});
+    if (c.pos_weight) w.insert(w.end(), {"--pos-weight", rq.pos_weight->spec});
+    if (c.sample_weight)
+      for (auto& m : rq.more)
+        if (m.name == "sample_weight") w.insert(w.end(), {"--sample-weight", m.spec});
+    if (x.starts_with("-") && x != "-") w.push_back("--");
+    w.push_back(x);
+    if (!y.empty()) w.push_back(y);
+    return w;
+  };
+  write_out(out, print::expect(r, q, shown, rq.output));
+  return r.matches.empty() ? 1 : 0;
+}
+
+}  // namespace
+
 int run_main(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err) {
   try {
     CommandLine cl = parse_command_line(args);
@@ -136,6 +181,7 @@ int run_main(const std::vector<std::string>& args, std::istream& in, std::ostrea
       run_merge(cl.request, in, out);
       return 0;
     }
+    if (cl.request.function == "expect") return run_expect(cl.request, in, out);
     std::unique_ptr<std::istream> replay;
     std::optional<Data> small;
     if (auto status = run_streamed(cl.request, in, out, err, replay, small)) return *status;

@@ -44,7 +44,8 @@ bool strictly_inside_unit(const Tensor& t) {
   return !t.data.empty();
 }
 
-// A word as a POSIX shell reads it back.
+}  // namespace
+
 std::string shell_word(const std::string& w) {
   if (!w.empty() && w.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=.,/:+@%") == std::string::npos)
     return w;
@@ -52,8 +53,6 @@ std::string shell_word(const std::string& w) {
   for (char c : w) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return out + "'";
 }
-
-}  // namespace
 
 std::string swapped_command(const std::vector<std::string>& args, const std::string& a, const std::string& b) {
   if (a == b || std::count(args.begin(), args.end(), a) != 1 || std::count(args.begin(), args.end(), b) != 1) return "";

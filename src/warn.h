@@ -19,6 +19,9 @@ std::vector<std::string> likely_mistakes(const FunctionSpec& function, const Dat
 
 // The command line `args` (after "losscalc") with the words `a` and `b`
 // exchanged, quoted for a POSIX shell; empty unless each occurs once.
+// A word as a POSIX shell reads it back: as it is, or single-quoted.
+std::string shell_word(const std::string& w);
+
 std::string swapped_command(const std::vector<std::string>& args, const std::string& a, const std::string& b);
 
 }  // namespace losscalc

@@ -237,7 +237,7 @@ TEST_CASE("losscalc functions --json is the table, and --help shows each paramet
   CHECK(mr["reductions"] == nlohmann::json::array({"mean", "sum", "none"}));
   std::vector<std::string> tool_names;
   for (auto& t : j["tools"]) tool_names.push_back(t["name"]);
-  CHECK(tool_names == std::vector<std::string>{"compare", "merge", "functions", "completion"});
+  CHECK(tool_names == std::vector<std::string>{"compare", "expect", "merge", "functions", "completion"});
   const auto help = run_cli({"margin_ranking_loss", "--help"});
   CHECK(help.out.find("--margin FLOAT") != std::string::npos);
   CHECK(help.out.find("(default 0)") != std::string::npos);

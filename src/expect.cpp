@@ -1,0 +1,337 @@
+#include "expect.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "error.h"
+#include "ops/checks.h"
+#include "read/text.h"
+
+namespace losscalc {
+
+namespace {
+
+bool all_integers_from_one(const Tensor& t) {
+  if (t.data.empty()) return false;
+  double lo = t.data[0];
+  for (double v : t.data) {
+    if (!(v == std::floor(v))) return false;
+    lo = std::min(lo, v);
+  }
+  return lo >= 1;
+}
+
+// The dtype a framework computes in when nothing is said: Keras in float32
+// (its floatx), scikit-learn in numpy's float64. torch, tf and JAX make
+// float32 tensors of Python numbers and keep numpy's float64: either is
+// their default (nullopt).
+std::optional<DType> default_dtype(const FunctionSpec& fn) {
+  if (fn.family == Family::Keras) return DType::Float32;
+  if (fn.family == Family::Sklearn) return DType::Float64;
+  return std::nullopt;
+}
+
+bool all_in_unit_interval(const Tensor& t) {
+  for (double v : t.data)
+    if (!(v >= 0 && v <= 1)) return false;
+  return true;
+}
+
+// The class axis a function's probabilities are taken over: the last for
+// tf.nn, keras and optax, torch's dim 1 (0 for a vector).
+std::int64_t class_axis(const FunctionSpec& fn, const Tensor& x) {
+  if (x.dims() < 2) return 0;
+  return fn.dim_default == DimDefault::TorchClass ? 1 : x.dims() - 1;
+}
+
+}  // namespace
+
+Data candidate_data(const Data& data, const Candidate& c) {
+  Data d;
+  const FunctionSpec& fn = *c.fn;
+  d.input = c.variant == Variant::Swapped ? *data.target : data.input;
+  if (data.target) d.target = c.variant == Variant::Swapped ? data.input : *data.target;
+  if (c.variant == Variant::Shifted)
+    for (double& v : d.target->data) v -= 1;
+  if (c.variant == Variant::Activated) {
+    Tensor& x = d.input;
+    if (fn.layout == Layout::Elementwise) {
+      for (double& v : x.data) v = 1 / (1 + std::exp(-v));
+    } else {  // a softmax over the class axis
+      const std::int64_t axis = class_axis(fn, x);
+      const std::int64_t n = x.dims() == 0 ? 1 : x.shape[static_cast<std::size_t>(axis)];
+      std::int64_t inner = 1;
+      for (std::int64_t k = axis + 1; k < x.dims(); ++k) inner *= x.shape[static_cast<std::size_t>(k)];
+      const std::int64_t outer = x.size() / std::max<std::int64_t>(1, n * inner);
+      for (std::int64_t o = 0; o < outer; ++o)
+        for (std::int64_t i = 0; i < inner; ++i) {
+          double m = -INFINITY, sum = 0;
+          for (std::int64_t k = 0; k < n; ++k) m = std::max(m, x.data[static_cast<std::size_t>((o * n + k) * inner + i)]);
+          for (std::int64_t k = 0; k < n; ++k) sum += std::exp(x.data[static_cast<std::size_t>((o * n + k) * inner + i)] - m);
+          for (std::int64_t k = 0; k < n; ++k) {
+            double& v = x.data[static_cast<std::size_t>((o * n + k) * inner + i)];
+            v = std::exp(v - m) / sum;
+          }
+        }
+    }
+  }
+  if (c.weight) d.weight = data.weight;
+  if (c.pos_weight) d.pos_weight = data.pos_weight;
+  if (c.sample_weight) d.more.emplace_back("sample_weight", *data.get("sample_weight"));
+  return d;
+}
+
+std::optional<std::string> value_text(const std::string& typed) {
+  std::string t = typed;
+  // torch's printed scalar: tensor(1.2340) or tensor(1.2340, grad_fn=<...>)
+  if (t.rfind("tensor(", 0) == 0) {
+    const auto end = t.find_first_of(",)", 7);
+    if (end == std::string::npos) return std::nullopt;
+    t = t.substr(7, end - 7);
+  }
+  while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.pop_back();
+  while (!t.empty() && std::isspace(static_cast<unsigned char>(t.front()))) t.erase(0, 1);
+  double x;
+  if (!read::parse_number(t, x) || !std::isfinite(x)) return std::nullopt;
+  return t;
+}
+
+std::optional<double> typed_tolerance(const std::string& typed) {
+  const auto t = value_text(typed);
+  if (!t) return std::nullopt;
+  const std::string& s = *t;
+  const auto e = s.find_first_of("eE");
+  const std::string mantissa = s.substr(0, e);
+  int exponent = 0;
+  if (e != std::string::npos) exponent = std::atoi(s.c_str() + e + 1);
+  const auto dot = mantissa.find('.');
+  const int decimals = dot == std::string::npos ? 0 : static_cast<int>(mantissa.size() - dot - 1);
+  return 0.5 * std::pow(10.0, exponent - decimals);
+}
+
+ExpectResult expect_search(const Data& data, const ExpectQuery& q) {
+  ExpectResult out;
+  std::vector<Candidate> all;
+  std::set<std::string> said;
+  const Tensor* user_sample_weight = data.get("sample_weight");
+  for (const FunctionSpec& fn : functions()) {
+    if (!fn.is_loss()) continue;
+    if (q.family && fn.family != *q.family) continue;
+    if (q.function && &fn != q.function) continue;
+    // The data arguments: INPUT as the first, TARGET as the target; a
+    // function that needs another (input2, var) cannot take this data.
+    std::string needs;
+    for (auto& a : fn.args)
+      if (&a != &fn.args[0] && a.required && a.name != "target") needs = a.name;
+    if (!needs.empty() || (data.target && !fn.takes_target())) {
+      const std::string why = std::string(fn.name) + ": " + (needs.empty() ? "takes INPUT alone" : "needs " + needs + " too");
+      if (said.insert(why).second) out.skipped.push_back(why);
+      continue;
+    }
+    if (fn.takes_target() && !data.target) continue;
+    std::vector<Variant> variants = {Variant::Plain};
+    if (data.target) variants.push_back(Variant::Swapped);
+    // (Class indices: a target of one dim fewer than INPUT.)
+    if (data.target && data.target->dims() + 1 == data.input.dims() && all_integers_from_one(*data.target))
+      variants.push_back(Variant::Shifted);
+    if (fn.holds == Holds::Probabilities && !all_in_unit_interval(data.input)) variants.push_back(Variant::Activated);
+    // One parameter off its default (or none).
+    std::vector<std::pair<const Param*, std::string>> choices = {{nullptr, ""}};
+    for (auto& p : fn.params)
+      for (auto& v : grid_of(p)) choices.emplace_back(&p, v);
+    const std::optional<DType> natural = default_dtype(fn);
+    const DType dtypes[] = {natural.value_or(DType::Float64), natural == DType::Float32 ? DType::Float64 : DType::Float32};
+    const auto dtype_departs = [&](DType dt) { return natural && dt != *natural; };
+    for (Variant variant : variants) {
+      Candidate base;
+      base.fn = &fn;
+      base.variant = variant;
+      base.weight = data.weight && fn.arg("weight");
+      base.pos_weight = data.pos_weight && fn.arg("pos_weight");
+      base.sample_weight = user_sample_weight && fn.arg("sample_weight");
+      const Data d = candidate_data(data, base);
+      const int variant_departures = variant == Variant::Plain ? 0 : 1;
+      for (Reduction r : fn.reductions) {
+        if (r == Reduction::None) continue;
+        // tf.nn and optax return per-sample losses that every user reduces:
+        // their mean or sum departs from nothing.
+        const bool departs = r != fn.default_reduction && fn.default_reduction != Reduction::None;
+        const int reduction_departures = variant_departures + departs;
+        if (reduction_departures > 2) continue;
+        for (DType dt : dtypes) {
+          const int dtype_departures = reduction_departures + dtype_departs(dt);
+          if (dtype_departures > 2) continue;
+          for (auto& [param, value] : choices) {
+            if (dtype_departures + (param != nullptr) > 2) continue;
+            Candidate c = base;
+            c.reduction = r;
+            c.dtype = dt;
+            c.param = param;
+            c.value = value;
+            try {
+              Settings s = default_settings(fn);
+              s.reduction = r;
+              s.dtype = dt;
+              if (param) apply_param(s, *param, value);
+              s = resolved_settings(fn, d, s);
+              s.loss_only = true;
+              ++out.tried;
+              const Result res = dt == DType::Float32 ? fn.run_float(d, s) : fn.run_double(d, s);
+              const Tensor* loss = res.find("loss");
+              if (!loss || loss->data.size() != 1 || !std::isfinite(loss->data[0])) continue;
+              c.loss = loss->data[0];
+            } catch (const Error& e) {
+              const std::string why = std::string(fn.name) + ": " + e.message();
+              if (said.insert(why).second) out.skipped.push_back(why);
+              continue;
+            }
+            if (variant == Variant::Swapped) c.departures.push_back("INPUT and TARGET swapped (the y_true, y_pred order)");
+            if (variant == Variant::Shifted) c.departures.push_back("labels 1..C: TARGET minus 1");
+            if (variant == Variant::Activated)
+              c.departures.push_back(fn.layout == Layout::Elementwise ? "INPUT holds logits: a sigmoid first" : "INPUT holds logits: a softmax first");
+            if (departs) c.departures.push_back(std::string("reduction ") + ops::reduction_name(r));
+            if (dtype_departs(dt)) c.departures.push_back(dt == DType::Float32 ? "float32 (scikit-learn computes in float64)" : "float64 (keras computes in float32)");
+            if (param) c.departures.push_back(param->key() + "=" + (param->type != ParamType::Flag ? value : value == "true" ? "True" : "False"));
+            all.push_back(std::move(c));
+          }
+        }
+      }
+    }
+  }
+  // Best first: the fewest departures, then the nearest, then the table's order.
+  std::map<const FunctionSpec*, std::size_t> order;
+  for (std::size_t i = 0; i < functions().size(); ++i) order[&functions()[i]] = i;
+  // (Within the tolerance, nearer is noise: the table's order decides.)
+  const auto diff = [&](const Candidate& c) { return std::fabs(c.loss - q.value); };
+  std::stable_sort(all.begin(), all.end(), [&](const Candidate& a, const Candidate& b) {
+    if (a.departures.size() != b.departures.size()) return a.departures.size() < b.departures.size();
+    const bool ia = diff(a) <= q.tolerance, ib = diff(b) <= q.tolerance;
+    if (ia != ib) return ia;
+    if (!ia && diff(a) != diff(b)) return diff(a) < diff(b);
+    return order[a.fn] < order[b.fn];
+  });
+  // A departure that leaves a function's number as it was (an epsilon that
+  // never acts, a symmetric loss swapped) explains nothing: the simplest
+  // candidate of each function and number stands for the rest.
+  std::set<std::pair<const FunctionSpec*, double>> seen;
+  for (auto& c : all) {
+    if (diff(c) > q.tolerance) continue;
+    if (!seen.insert({c.fn, c.loss}).second) continue;
+    // A float32 twin of a float64 match (dtype no departure): one entry.
+    if (c.dtype == DType::Float32 && !default_dtype(*c.fn)) {
+      const auto twin = std::find_if(out.matches.begin(), out.matches.end(), [&](const Candidate& m) {
+        return m.fn == c.fn && m.dtype == DType::Float64 && m.reduction == c.reduction && m.param == c.param && m.value == c.value &&
+               m.variant == c.variant;
+      });
+      if (twin != out.matches.end()) {
+        twin->float32_loss = c.loss;
+        continue;
+      }
+    }
+    out.matches.push_back(c);
+  }
+  if (out.matches.empty()) {
+    std::stable_sort(all.begin(), all.end(), [&](const Candidate& a, const Candidate& b) { return diff(a) < diff(b); });
+    for (std::size_t i = 0; i < all.size() && i < 5; ++i) out.nearest.push_back(all[i]);
+  }
+  return out;
+}
+
+namespace {
+
+// The name a user calls: F.cross_entropy, keras.losses.CategoricalCrossentropy, ...
+std::string call_name(const FunctionSpec& fn) {
+  const auto has = [&](std::string_view prefix) -> std::string {
+    for (auto a : fn.aliases)
+      if (a.starts_with(prefix)) return std::string(a);
+    return "";
+  };
+  switch (fn.family) {
+    case Family::Torch: {
+      const std::string f = has("F.");
+      return f.empty() ? "F." + std::string(fn.name) : f;
+    }
+    case Family::Keras: {
+      for (auto a : fn.aliases)
+        if (a.starts_with("keras.losses.") && std::isupper(static_cast<unsigned char>(a[13]))) return std::string(a);
+      return "keras.losses." + std::string(fn.name);
+    }
+    case Family::Optax: {
+      const std::string o = has("optax.losses.");
+      return o.empty() ? std::string(fn.name) : o;
+    }
+    case Family::Sklearn: {
+      const std::string m = has("sklearn.metrics.");
+      return m.empty() ? std::string(fn.name) : m;
+    }
+    default:
+      return has("tf.nn.").empty() ? std::string(fn.name) : has("tf.nn.");
+  }
+}
+
+}  // namespace
+
+std::string framework_call(const Candidate& c) {
+  const FunctionSpec& fn = *c.fn;
+  std::vector<std::string> kw;
+  if (c.weight) kw.push_back("weight=w");
+  if (c.pos_weight) kw.push_back("pos_weight=pw");
+  if (c.param) {
+    std::string v = c.value;
+    if (c.param->type == ParamType::Flag) v = v == "true" ? "True" : "False";
+    kw.push_back(c.param->key() + "=" + v);
+  }
+  const bool keras = fn.family == Family::Keras, optax = fn.family == Family::Optax;
+  const bool per_sample = fn.default_reduction == Reduction::None;  // tf.nn, optax: reduced by the user
+  if (c.reduction != fn.default_reduction && !per_sample) kw.push_back(std::string("reduction='") + ops::reduction_name(c.reduction) + "'");
+  std::string args;
+  for (auto& k : kw) args += ", " + k;
+  const std::string x = c.variant == Variant::Swapped ? "y" : "x", y = c.variant == Variant::Swapped ? "x" : "y";
+  const std::string yy = c.variant == Variant::Shifted ? y + " - 1" : y;
+  std::string xx = x;
+  if (c.variant == Variant::Activated) {
+    const bool sigmoid = fn.layout == Layout::Elementwise;
+    const std::string axis = fn.dim_default == DimDefault::TorchClass ? "dim=1" : "axis=-1";
+    switch (fn.family) {
+      case Family::Torch: xx = sigmoid ? "torch.sigmoid(x)" : "torch.softmax(x, " + axis + ")"; break;
+      case Family::Keras: xx = sigmoid ? "keras.ops.sigmoid(x)" : "keras.ops.softmax(x)"; break;
+      case Family::Optax: xx = sigmoid ? "jax.nn.sigmoid(x)" : "jax.nn.softmax(x)"; break;
+      default: xx = sigmoid ? "scipy.special.expit(x)" : "scipy.special.softmax(x, axis=-1)"; break;
+    }
+  }
+  std::string call;
+  if (keras) {
+    call = call_name(fn) + "(" + (args.empty() ? "" : args.substr(2)) + ")(" + yy + ", " + xx + (c.sample_weight ? ", sample_weight=sw" : "") + ")";
+  } else if (fn.family == Family::Sklearn) {
+    call = call_name(fn) + "(" + yy + ", " + xx + (c.sample_weight ? ", sample_weight=sw" : "") + args + ")";
+  } else if (fn.family == Family::TfNn) {
+    call = call_name(fn) + "(labels=" + yy + ", logits=" + x + args + ")";
+    if (per_sample) call = std::string(c.reduction == Reduction::Sum ? "tf.reduce_sum(" : "tf.reduce_mean(") + call + ")";
+  } else {
+    call = call_name(fn) + "(" + xx + ", " + yy + args + ")";
+  }
+  if (optax && per_sample) call += c.reduction == Reduction::Sum ? ".sum()" : ".mean()";
+  if (c.dtype == DType::Float32 && !keras) call += " in float32";
+  if (c.dtype == DType::Float64 && keras) call += " in float64";
+  return call;
+}
+
+std::vector<std::string> candidate_options(const Candidate& c) {
+  std::vector<std::string> o;
+  if (c.reduction != c.fn->default_reduction) o.insert(o.end(), {"-r", ops::reduction_name(c.reduction)});
+  if (c.dtype == DType::Float32) o.insert(o.end(), {"--dtype", "float32"});
+  if (c.param) {
+    const std::string opt = "--" + std::string(c.param->name);
+    if (c.param->type == ParamType::Flag) {
+      o.push_back(c.value == "true" ? opt : "--no-" + std::string(c.param->name));
+    } else {
+      o.insert(o.end(), {opt, c.value});
+    }
+  }
+  return o;
+}
+
+}  // namespace losscalc
