@@ -8,6 +8,7 @@
 
 #include "error.h"
 #include "ops/checks.h"
+#include "ops/common.h"
 #include "read/text.h"
 
 namespace losscalc {
@@ -112,6 +113,19 @@ std::optional<double> typed_tolerance(const std::string& typed) {
   return 0.5 * std::pow(10.0, exponent - decimals);
 }
 
+namespace {
+
+// A parameter's keyword in its framework's call: torch's dim is Keras's axis.
+std::string keyword(const FunctionSpec& fn, const Param& p) {
+  if (fn.family == Family::Torch || p.alias.empty()) return p.key();
+  std::string k(p.alias);
+  for (char& ch : k)
+    if (ch == '-') ch = '_';
+  return k;
+}
+
+}  // namespace
+
 ExpectResult expect_search(const Data& data, const ExpectQuery& q) {
   ExpectResult out;
   std::vector<Candidate> all;
@@ -171,30 +185,36 @@ ExpectResult expect_search(const Data& data, const ExpectQuery& q) {
             c.dtype = dt;
             c.param = param;
             c.value = value;
+            Settings s = default_settings(fn);
+            s.reduction = r;
+            s.dtype = dt;
+            std::string why;
             try {
-              Settings s = default_settings(fn);
-              s.reduction = r;
-              s.dtype = dt;
               if (param) apply_param(s, *param, value);
+            } catch (const Error& e) {
+              why = e.message();
+            }
+            ++out.tried;
+            if (why.empty()) {
               s = resolved_settings(fn, d, s);
               s.loss_only = true;
-              ++out.tried;
-              const Result res = dt == DType::Float32 ? fn.run_float(d, s) : fn.run_double(d, s);
-              const Tensor* loss = res.find("loss");
-              if (!loss || loss->data.size() != 1 || !std::isfinite(loss->data[0])) continue;
-              c.loss = loss->data[0];
-            } catch (const Error& e) {
-              const std::string why = std::string(fn.name) + ": " + e.message();
-              if (said.insert(why).second) out.skipped.push_back(why);
+              const ops::Attempt a = ops::attempt(dt == DType::Float32 ? fn.run_float : fn.run_double, d, s);
+              why = a.error;
+              c.loss = a.loss;
+            }
+            if (!why.empty()) {
+              const std::string skip = std::string(fn.name) + ": " + why;
+              if (said.insert(skip).second) out.skipped.push_back(skip);
               continue;
             }
+            if (!std::isfinite(c.loss)) continue;
             if (variant == Variant::Swapped) c.departures.push_back("INPUT and TARGET swapped (the y_true, y_pred order)");
             if (variant == Variant::Shifted) c.departures.push_back("labels 1..C: TARGET minus 1");
             if (variant == Variant::Activated)
               c.departures.push_back(fn.layout == Layout::Elementwise ? "INPUT holds logits: a sigmoid first" : "INPUT holds logits: a softmax first");
             if (departs) c.departures.push_back(std::string("reduction ") + ops::reduction_name(r));
             if (dtype_departs(dt)) c.departures.push_back(dt == DType::Float32 ? "float32 (scikit-learn computes in float64)" : "float64 (keras computes in float32)");
-            if (param) c.departures.push_back(param->key() + "=" + (param->type != ParamType::Flag ? value : value == "true" ? "True" : "False"));
+            if (param) c.departures.push_back(keyword(fn, *param) + "=" + (param->type != ParamType::Flag ? value : value == "true" ? "True" : "False"));
             all.push_back(std::move(c));
           }
         }
@@ -282,7 +302,7 @@ std::string framework_call(const Candidate& c) {
   if (c.param) {
     std::string v = c.value;
     if (c.param->type == ParamType::Flag) v = v == "true" ? "True" : "False";
-    kw.push_back(c.param->key() + "=" + v);
+    kw.push_back(keyword(fn, *c.param) + "=" + v);
   }
   const bool keras = fn.family == Family::Keras, optax = fn.family == Family::Optax;
   const bool per_sample = fn.default_reduction == Reduction::None;  // tf.nn, optax: reduced by the user

@@ -43,10 +43,10 @@ const Param kDimTorch{
     .name = "dim", .type = ParamType::Integer, .default_value = "",
     .help = "class dimension, negative counts from the end (default 1, or 0 for 1-D input)", .alias = "axis",
     .unset = "\"default\"",
-    .store = [](Settings& s, const std::string& v) { s.dim = integer_of(v); }};
+    .store = [](Settings& s, const std::string& v) { s.dim = integer_of(v); }, .grid = {"0", "1", "-1"}};
 const Param kAxisLast{.name = "dim", .type = ParamType::Integer, .default_value = "",
                       .help = "class axis, negative counts from the end (default -1, the last)", .alias = "axis",
-                      .unset = "\"default\"", .store = kDimTorch.store};
+                      .unset = "\"default\"", .store = kDimTorch.store, .grid = {"0", "1", "-1"}};
 const Param kTargetType{
     .name = "target-type", .type = ParamType::Choice, .default_value = "auto",
     .help = "how to read TARGET: auto (class probabilities when TARGET has INPUT's shape), index or prob",

@@ -1,5 +1,7 @@
 #include "ops/common.h"
 
+#include "error.h"
+
 namespace losscalc::ops {
 
 ClassLayout class_layout(const Data& data, const Settings& s, bool needs_class_dim) {
@@ -9,6 +11,21 @@ ClassLayout class_layout(const Data& data, const Settings& s, bool needs_class_d
   c.layout = core::make_layout(data.input.shape, c.dim);
   c.positions = core::positions_shape(data.input.shape, c.dim);
   return c;
+}
+
+Attempt attempt(Result (*op)(const Data&, const Settings&), const Data& d, const Settings& s) {
+  Attempt a;
+  try {
+    const Result r = op(d, s);
+    const Tensor* loss = r.find("loss");
+    if (!loss || loss->data.size() != 1) a.error = "no single loss (a per-sample result)";
+    else a.loss = loss->data[0];
+  } catch (const Error& e) {
+    a.error = e.message();
+  } catch (const std::exception& e) {  // a bug in one call must not end a comparison or a search
+    a.error = std::string("internal error: ") + e.what();
+  }
+  return a;
 }
 
 Result start(const Settings& s, bool loss, const char* output) {

@@ -23,6 +23,15 @@ ClassLayout class_layout(const Data& data, const Settings& s, bool needs_class_d
 // its row.)
 Result start(const Settings& s, bool loss, const char* output = "loss");
 
+// One call of an op for a single number, as compare's rows and expect's
+// candidates make it: its scalar loss, or why the call cannot take the data
+// (the op's message). Never throws for the data.
+struct Attempt {
+  double loss = 0;
+  std::string error;  // empty: `loss` holds the number
+};
+Attempt attempt(Result (*op)(const Data&, const Settings&), const Data& d, const Settings& s);
+
 // Adds "loss" (reduced or per position); when reduced also "losses" (per
 // position) and, for means, "denominator".
 template <class T>

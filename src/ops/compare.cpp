@@ -20,13 +20,8 @@ using OpFn = Result (*)(const Data&, const Settings&);
 thread_local const char* current_group = "";
 
 Row run_row(const char* framework, std::string call, OpFn op, const Data& d, Settings st) {
-  Row row{current_group, framework, std::move(call), 0, ""};
-  try {
-    row.loss = op(d, st).find("loss")->data[0];
-  } catch (const Error& e) {
-    row.error = e.message();
-  }
-  return row;
+  const Attempt a = attempt(op, d, st);
+  return Row{current_group, framework, std::move(call), a.loss, a.error};
 }
 
 // Marks the row of a Keras call computed in float32, Keras's default floatx.
