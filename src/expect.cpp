@@ -254,8 +254,13 @@ ExpectResult expect_search(const Data& data, const ExpectQuery& q) {
     out.matches.push_back(c);
   }
   if (out.matches.empty()) {
-    std::stable_sort(all.begin(), all.end(), [&](const Candidate& a, const Candidate& b) { return diff(a) < diff(b); });
-    for (std::size_t i = 0; i < all.size() && i < 5; ++i) out.nearest.push_back(all[i]);
+    std::stable_sort(all.begin(), all.end(), [&](const Candidate& a, const Candidate& b) {
+      if (diff(a) != diff(b)) return diff(a) < diff(b);
+      return a.departures.size() < b.departures.size();
+    });
+    seen.clear();
+    for (std::size_t i = 0; i < all.size() && out.nearest.size() < 5; ++i)
+      if (seen.insert({all[i].fn, all[i].loss}).second) out.nearest.push_back(all[i]);
   }
   return out;
 }
