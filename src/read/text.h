@@ -45,6 +45,10 @@ struct Parsed {
   std::vector<std::pair<std::string, Tensor>> fields;
 };
 
+// The canonical key of a JSON object field ("input" for "logits", one of
+// origin.keys, ...), or "" if it is none of the data arguments' keys.
+std::string canonical_key(std::string_view key, const Origin& origin);
+
 // Deepest nesting accepted in JSON arrays (torch tensors have at most 64 dims;
 // nobody means more than this, and it bounds the parser's recursion).
 inline constexpr int kMaxDepth = 32;
