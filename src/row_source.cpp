@@ -45,6 +45,8 @@ std::optional<Opened> open_source(const Source& src, std::istream& in) {
   o.origin.input_name = src.input_name;
   o.head = read_head(*raw, 1 << 16);
   o.format = read::sniff(o.head);
+  if (o.format == read::RowFormat::Json && o.head.size() < (1 << 16) && read::one_records_line(o.head, o.origin))
+    o.format = read::RowFormat::JsonLines;  // a DataFrame of one row
   o.bytes = std::make_unique<ChainBytes>(o.head, std::move(raw));
   return o;
 }

@@ -38,6 +38,13 @@ struct Records {
 
 bool space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
+// `text` without blank space (line breaks too) at its ends.
+std::string_view trim_lines(std::string_view text) {
+  const auto a = text.find_first_not_of(" \t\r\n");
+  if (a == std::string_view::npos) return {};
+  return text.substr(a, text.find_last_not_of(" \t\r\n") - a + 1);
+}
+
 // The closing quote of the JSON string whose opening quote is at p, or
 // nullptr when the line ends first.
 const char* string_end(const char* p, const char* end) {
@@ -185,6 +192,15 @@ bool fields_of(std::string_view line, std::vector<Field>& out) {
   }
 }
 
+// Whether some key of a line is none of the data arguments' (input,
+// logits, target, ..., the function's others): a records line's.
+bool records_keys(const std::vector<Field>& fields, const Origin& origin) {
+  std::string name;
+  for (const Field& f : fields)
+    if (!decode_key(f.raw, name) || canonical_key(name, origin).empty()) return true;
+  return false;
+}
+
 // The keys that, without --target-column, name the target.
 constexpr std::string_view kTargetKeys[] = {"label", "labels", "y", "y_true", "target"};
 
@@ -238,7 +254,7 @@ class JsonlReader : public RowReader {
           p = parse_text(line, o);
         } catch (const Error&) {
           std::vector<Field> fields;
-          if (form_.width >= 0 && fields_of(line, fields) && records_keys(fields))
+          if (form_.width >= 0 && fields_of(line, fields) && records_keys(fields, origin_))
             lines_.fail(line.data(), "a records line (one number a key) after {\"input\": ...} lines: every line of JSON Lines has "
                                      "the first line's form");
           throw;
@@ -377,15 +393,6 @@ class JsonlReader : public RowReader {
     return !columns_.target_columns.empty() || !columns_.input_columns.empty() || !columns_.ignore_columns.empty();
   }
 
-  // Whether some key of a line is none of the data arguments' (input,
-  // logits, target, ..., the function's others): a records line's.
-  bool records_keys(const std::vector<Field>& fields) const {
-    std::string name;
-    for (const Field& f : fields)
-      if (!decode_key(f.raw, name) || canonical_key(name, origin_).empty()) return true;
-    return false;
-  }
-
   // The first line: records when the column options are given or a key is
   // none of the data arguments' (then its keys settle the columns); false
   // for the {"input": [...]} form.
@@ -397,7 +404,7 @@ class JsonlReader : public RowReader {
       lines_.fail(line.data(), "--target-column, --column and --ignore-column read JSON Lines records, an object of one number "
                                "a key on each line, such as {\"logit_0\": 0.1, \"logit_1\": 0.2, \"label\": 1}");
     }
-    if (!columns && !records_keys(fields)) return false;
+    if (!columns && !records_keys(fields, origin_)) return false;
     auto r = std::make_shared<Records>();
     for (const Field& f : fields) {
       std::string name;
@@ -594,6 +601,15 @@ class JsonlReader : public RowReader {
 };
 
 }  // namespace
+
+bool one_records_line(std::string_view text, const Origin& origin) {
+  text = trim_lines(without_bom(text));
+  std::vector<Field> fields;
+  if (text.find('\n') != std::string_view::npos || !fields_of(text, fields)) return false;
+  for (const Field& f : fields)
+    if (!f.scalar) return false;
+  return records_keys(fields, origin);
+}
 
 std::unique_ptr<RowReader> jsonl_rows(std::unique_ptr<ByteReader> bytes, Origin origin, CsvOptions columns) {
   return std::make_unique<JsonlReader>(std::move(bytes), std::move(origin), std::move(columns));

@@ -37,8 +37,9 @@ Parsed parse_any(std::string_view text, const Origin& origin) {
     p.array = npy_tensor(text, origin);
     return p;
   }
-  check_columns(sniff(text), origin);
-  switch (sniff(text)) {
+  const RowFormat format = sniff(text) == RowFormat::Json && one_records_line(text, origin) ? RowFormat::JsonLines : sniff(text);
+  check_columns(format, origin);
+  switch (format) {
     case RowFormat::Npy: {
       Parsed p;
       p.array = npy_tensor(text, origin);
