@@ -62,7 +62,8 @@ const std::vector<OptionDef>& output_defs() {
 const std::vector<OptionDef>& row_defs() {
   static const std::vector<OptionDef> defs = {
       {.name = "target-column", .kind = Kind::Text,
-       .help = "row data: the target is this column of INPUT (a header name or an index, negative from the end); several, "
+       .help = "row data: the target is this column of INPUT (a header name, a JSON Lines records key, or an index, negative "
+               "from the end); several, "
                "comma-separated, for soft targets; a:b is a range, both ends included (same as --column target=SPEC)",
        .many = true},
       {.name = "column", .kind = Kind::Text,
@@ -536,7 +537,9 @@ std::string general_help() {
   s +=
       "\nData arguments (INPUT, TARGET, --weight): inline JSON such as '[[0.1,0.2],[0.3,0.4]]',\n"
       "compact text '0.1 0.2; 0.3 0.4', a file (JSON, CSV, TSV, JSON Lines, .npy), or - for stdin.\n"
-      "INPUT may be a JSON object {\"input\": ..., \"target\": ..., \"weight\": ...}. Row data\n"
+      "INPUT may be a JSON object {\"input\": ..., \"target\": ..., \"weight\": ...}. JSON Lines\n"
+      "hold {\"input\": [...], \"target\": ...} a line, or records as pandas writes them\n"
+      "(to_json(orient='records', lines=True)), whose keys are columns as CSV's are. Row data\n"
       "(CSV with --target-column, JSON Lines, .npy) is streamed in bounded memory, and a large\n"
       "stream uses two threads (LOSSCALC_THREADS=1: one).\n\n"
       "Output: text for people (default), --json, --format csv, -q for the number alone.\n"
