@@ -445,6 +445,8 @@ class JsonlReader : public RowReader {
     form_.widths = r->plan.group_widths;
     form_.records = std::move(r);
     records_from_ = line_no_;
+    for (const std::string& name : form_.records->names)
+      if (foreign_.empty() && canonical_key(name, origin_).empty()) foreign_ = name;
     return true;
   }
 
@@ -541,13 +543,21 @@ class JsonlReader : public RowReader {
   const char* records_value(const char* p, const char* end, std::size_t col, double* in, double* tg) {
     const Records& r = *form_.records;
     const int s = r.plan.slot[col];
-    if (p < end && (*p == '[' || *p == '{'))
-      lines_.fail(p, "key \"" + r.names[col] + "\" holds " + (*p == '[' ? "an array" : "an object") +
-                         (line_no_ > records_from_ || records_from_ == 0
-                              ? ", but the first line is a records line (one number a key): every line must be one"
-                              : ": a records line holds one number a key (as pandas' to_json(orient='records', lines=True) writes); "
-                                "arrays go in lines of {\"input\": [...], \"target\": ...}" +
-                                    (columns_given() ? std::string(", which take no --target-column, --column or --ignore-column") : "")));
+    if (p < end && (*p == '[' || *p == '{')) {
+      const std::string what = "key \"" + r.names[col] + "\" holds " + (*p == '[' ? "an array" : "an object");
+      if (line_no_ > records_from_ || records_from_ == 0)
+        lines_.fail(p, what + ", but the first line is a records line (one number a key): every line must be one");
+      const std::string records = "a records line, one number a key, as pandas' to_json(orient='records', lines=True) writes";
+      if (columns_given())
+        lines_.fail(p, what + ": --target-column, --column and --ignore-column read " + records +
+                           "; lines of {\"input\": [...], \"target\": ...} carry their target themselves");
+      // (A key misspelt in the {"input": [...]} form makes a records line too.)
+      std::string keys = (origin_.input_name.empty() ? "" : origin_.input_name + ", ") +
+                         "input/logits/preds/y_pred, target/labels/y_true, weight, pos_weight";
+      for (const std::string& k : origin_.keys) keys += ", " + k;
+      lines_.fail(p, what + (foreign_ == r.names[col] ? ", and is" : ", and key \"" + foreign_ + "\" is") +
+                         " none of the data arguments' (" + keys + "): so this is read as " + records);
+    }
     if (p < end && *p == '"') {
       const char* q = string_end(p, end);
       if (!q) lines_.fail(p, "unterminated string");
@@ -589,6 +599,7 @@ class JsonlReader : public RowReader {
   Form form_;
   std::int64_t line_no_ = 0, rows_done_ = 0;
   std::int64_t records_from_ = 0;          // the records line that settled the columns (0: a later part)
+  std::string foreign_;                    // the first line's first key that is no data argument's, for messages
   std::int64_t pandas_next_ = -1;          // a pandas index left out: the value the next line must hold (-1: none)
   std::vector<std::int64_t> seen_;         // each column's last line with its key (duplicates, missing keys)
 
