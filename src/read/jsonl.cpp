@@ -450,7 +450,8 @@ class JsonlReader : public RowReader {
     return true;
   }
 
-  // "key "file"" and how to leave it out, for messages.
+  // How to leave column `col` out, for text in it on the first line (a
+  // column of text such as a file name fails there; later text is a typo).
   std::string key_hint(std::size_t col) const {
     const std::string& name = form_.records->names[col];
     const std::string spec = name.find_first_of(" ,:\"'") == std::string::npos && !name.empty() ? name : std::to_string(col);
@@ -563,7 +564,7 @@ class JsonlReader : public RowReader {
       if (!q) lines_.fail(p, "unterminated string");
       if (s == ColumnPlan::kSkip) return q + 1;
       lines_.fail(p, "key \"" + r.names[col] + "\" holds text (" + quote_token(std::string_view(p + 1, static_cast<std::size_t>(q - p - 1))) +
-                         "), not a number" + key_hint(col));
+                         "), not a number" + (line_no_ == records_from_ ? key_hint(col) : ""));
     }
     if (s == ColumnPlan::kSkip) return token_end(p, end);
     double v;
