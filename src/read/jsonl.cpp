@@ -9,6 +9,7 @@
 #include <cstring>
 #include <exception>
 #include <filesystem>
+#include <unordered_map>
 #include <utility>
 
 #include "error.h"
@@ -33,6 +34,7 @@ using detail::trim;
 struct Records {
   std::vector<std::string> raw;    // each column's key as the first line writes it (escapes and all): the quick match
   std::vector<std::string> names;  // the keys decoded
+  std::unordered_map<std::string, std::size_t> column;  // of each name: a line of thousands of keys in another order stays linear
   ColumnPlan plan;
 };
 
@@ -409,8 +411,7 @@ class JsonlReader : public RowReader {
     for (const Field& f : fields) {
       std::string name;
       if (!decode_key(f.raw, name)) lines_.fail(f.at, "a bad escape sequence in the key \"" + std::string(f.raw) + "\"");
-      if (std::find(r->names.begin(), r->names.end(), name) != r->names.end())
-        lines_.fail(f.at, "key \"" + name + "\" appears twice in this line");
+      if (!r->column.emplace(name, r->names.size()).second) lines_.fail(f.at, "key \"" + name + "\" appears twice in this line");
       r->raw.emplace_back(f.raw);
       r->names.push_back(std::move(name));
     }
@@ -495,7 +496,8 @@ class JsonlReader : public RowReader {
           if (!q) lines_.fail(p, "unterminated string");
           if (!decode_key(std::string_view(p + 1, static_cast<std::size_t>(q - p - 1)), name))
             lines_.fail(p, "a bad escape sequence in the key " + quote_token(std::string_view(p, static_cast<std::size_t>(q + 1 - p))));
-          col = static_cast<std::size_t>(std::find(r.names.begin(), r.names.end(), name) - r.names.begin());
+          const auto it = r.column.find(name);
+          col = it == r.column.end() ? n : it->second;
           if (col == n) {
             std::string known;
             for (std::size_t c = 0; c < n && c < 8; ++c) known += (c ? ", \"" : "\"") + r.names[c] + "\"";
