@@ -63,7 +63,8 @@ const std::vector<OptionDef>& output_defs() {
 const std::vector<OptionDef>& row_defs() {
   static const std::vector<OptionDef> defs = {
       {.name = "target-column", .kind = Kind::Text,
-       .help = "row data: the target is this column of INPUT (a header name or an index, negative from the end); several, "
+       .help = "row data: the target is this column of INPUT (a header name, a JSON Lines records key, or an index, negative "
+               "from the end); several, "
                "comma-separated, for soft targets; a:b is a range, both ends included (same as --column target=SPEC)",
        .many = true},
       {.name = "column", .kind = Kind::Text,
@@ -541,8 +542,10 @@ std::string general_help() {
       "CSV, TSV, JSON Lines, .npy, .npz, safetensors, losscalc --json output), or - for stdin;\n"
       "PATH:KEY picks one array out of a .npz, safetensors or JSON object file.\n"
       "INPUT may be a JSON object {\"input\": ..., \"target\": ..., \"weight\": ...} (or a .npz\n"
-      "of such names). Row data (CSV with --target-column, JSON Lines, .npy, .npz and\n"
-      "safetensors arrays) is streamed in bounded memory, and a large\n"
+      "of such names). JSON Lines hold {\"input\": [...], \"target\": ...} a line, or records as\n"
+      "pandas writes them (to_json(orient='records', lines=True)), whose keys are columns as\n"
+      "CSV's are. Row data (CSV with --target-column, JSON Lines, .npy, .npz and safetensors\n"
+      "arrays) is streamed in bounded memory, and a large\n"
       "stream uses two threads (LOSSCALC_THREADS=1: one).\n\n"
       "Output: text for people (default), --json, --format csv, -q for the number alone.\n"
       "Exit status: 0 success, 1 bad data, 2 bad usage.\n\n"

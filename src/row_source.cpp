@@ -56,6 +56,8 @@ std::optional<Opened> open_source(const Source& src, std::istream& in) {
   o.origin.input_name = src.input_name;
   o.head = read_head(*raw, 1 << 16);
   o.format = read::sniff(o.head);
+  if (o.format == read::RowFormat::Json && o.head.size() < (1 << 16) && read::one_records_line(o.head, o.origin))
+    o.format = read::RowFormat::JsonLines;  // a DataFrame of one row
   o.bytes = read::chain_bytes(o.head, std::move(raw));
   return o;
 }
@@ -66,27 +68,27 @@ std::string read_all(Opened& o) { return read::read_text(*o.bytes, o.origin.subj
 // A reader of rows in `format` from `bytes`.
 std::unique_ptr<read::RowReader> rows_from(read::RowFormat format, std::unique_ptr<read::ByteReader> bytes, const read::Origin& origin,
                                            const RowOptions& ro) {
+  // The column options, for CSV and JSON Lines records alike. Columns of
+  // other data arguments (input2, ...) go with the target's, each a group:
+  // theirs in order, then the target's.
+  read::CsvOptions co;
+  co.header = read::CsvOptions::header_from(ro.header);
+  co.delimiter = ro.delimiter;
+  for (auto& [name, specs] : ro.more_columns) {
+    co.target_columns.insert(co.target_columns.end(), specs.begin(), specs.end());
+    co.target_groups.push_back(specs.size());
+  }
+  co.target_columns.insert(co.target_columns.end(), ro.target_columns.begin(), ro.target_columns.end());
+  if (!ro.more_columns.empty()) co.target_groups.push_back(ro.target_columns.size());
+  co.input_columns = ro.input_columns;
+  co.ignore_columns = ro.ignore_columns;
   switch (format) {
     case read::RowFormat::JsonLines:
-      return read::jsonl_rows(std::move(bytes), origin);
+      return read::jsonl_rows(std::move(bytes), origin, std::move(co));
     case read::RowFormat::Npy:
       return read::npy_rows(std::move(bytes), origin);
-    default: {
-      read::CsvOptions co;
-      co.header = read::CsvOptions::header_from(ro.header);
-      co.delimiter = ro.delimiter;
-      // Columns of other data arguments (input2, ...) go with the target's,
-      // each a group: theirs in order, then the target's.
-      for (auto& [name, specs] : ro.more_columns) {
-        co.target_columns.insert(co.target_columns.end(), specs.begin(), specs.end());
-        co.target_groups.push_back(specs.size());
-      }
-      co.target_columns.insert(co.target_columns.end(), ro.target_columns.begin(), ro.target_columns.end());
-      if (!ro.more_columns.empty()) co.target_groups.push_back(ro.target_columns.size());
-      co.input_columns = ro.input_columns;
-      co.ignore_columns = ro.ignore_columns;
-      return read::csv_rows(std::move(bytes), origin, co);
-    }
+    default:
+      return read::csv_rows(std::move(bytes), origin, std::move(co));
   }
 }
 

@@ -271,11 +271,12 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
     return std::nullopt;
   }
 
-  if (!rq.rows.column_option().empty() && input->format != read::RowFormat::Csv)
+  // (JSON Lines take them as records, one key a column: their reader says
+  // so of other lines.)
+  if (!rq.rows.column_option().empty() && input->format == read::RowFormat::Npy)
     throw usage_error(rq.rows.column_option(), std::string("needs CSV or TSV rows; INPUT is ") +
                                              (input->container ? "an array of a .npz or safetensors file"
-                                              : input->format == read::RowFormat::Npy ? "a .npy file (give TARGET as a second .npy)"
-                                                                                    : "JSON Lines (put the target in each line)"));
+                                                               : "a .npy file (give TARGET as a second .npy)"));
   // Resolved settings, as compute() resolves them; rows put classes last.
   Settings s = rq.settings;
   if (!s.reduction) s.reduction = fn.default_reduction;
@@ -311,7 +312,7 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
   std::unique_ptr<read::RowReader> target_rows;
   std::optional<Tensor> target_whole;
   const bool rows_have_target = !rq.rows.target_columns.empty() || input->format == read::RowFormat::JsonLines;
-  if (!rq.rows.more_columns.empty() && input->format != read::RowFormat::Csv)
+  if (!rq.rows.more_columns.empty() && input->format == read::RowFormat::Npy)
     throw usage_error("--column", "needs CSV or TSV rows for " + rq.rows.more_columns[0].first);
   if (rq.target) {
     if (rows_have_target && input->format == read::RowFormat::JsonLines)
@@ -386,8 +387,8 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
 
 Data read_rows_whole(const Request& rq, std::istream& in) {
   std::optional<Opened> input = open_source(*rq.input, in);
-  if (!input || input->format != read::RowFormat::Csv)
-    throw usage_error("--target-column", "needs CSV or TSV rows (a file, stdin or inline text), not a JSON array, JSON Lines or .npy");
+  if (!input || (input->format != read::RowFormat::Csv && input->format != read::RowFormat::JsonLines))
+    throw usage_error("--target-column", "needs CSV or TSV rows or JSON Lines records (a file, stdin or inline text), not a JSON array or .npy");
   if (rq.target && !rq.rows.target_columns.empty())
     throw usage_error("--target-column", "the target is given twice: as a column of INPUT and as TARGET");
   auto rows = rows_of(*input, rq.rows);

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "error.h"
+#include "read/columns.h"
 #include "read/lines.h"
 #include "read/rows.h"
 
@@ -19,7 +20,9 @@ namespace losscalc::read {
 
 namespace {
 
+using detail::ColumnPlan;
 using detail::fast_decimal;
+using detail::plan_columns;
 using detail::kChunk;
 using detail::LineBuffer;
 using detail::number;
@@ -226,144 +229,18 @@ class CsvReader : public RowReader {
       }
   }
 
-  // A note on what reading chose, "SUBJECT: LABEL: ...", when the caller
-  // takes notes.
-  void say(const std::string& what) const {
-    const Origin& o = lines_.origin();
-    if (o.note) o.note(o.subject + (o.label.empty() ? "" : ": " + o.label) + ": " + what);
-  }
-
-  // A range a:b (not a header name that holds a colon).
-  bool is_range(const std::string& spec) const {
-    return spec.find(':') != std::string::npos && std::find(names_.begin(), names_.end(), spec) == names_.end();
-  }
-
-  // The index of one column (a header name, or an index from 0, negative
-  // from the end); `option` names the option in messages.
-  std::int64_t column_of(const std::string& option, const std::string& spec) const {
-    auto it = std::find(names_.begin(), names_.end(), spec);
-    if (it != names_.end()) {
-      const std::int64_t col = it - names_.begin();
-      if (col >= width_)
-        throw data_error(lines_.origin().subject, lines_.origin().label,
-                         "the header names " + std::to_string(names_.size()) + " columns, the data rows have " +
-                             std::to_string(width_) + ": column " + in_quotes(spec) + " is past their end");
-      return col;
-    }
-    std::int64_t v = 0;
-    auto [p, ec] = std::from_chars(spec.data(), spec.data() + spec.size(), v);
-    if (ec != std::errc() || p != spec.data() + spec.size()) {
-      std::string known;
-      for (auto& n : names_) known += (known.empty() ? "" : ", ") + quote_token(n);
-      throw usage_error(option, "no column named " + in_quotes(spec) +
-                                    (names_.empty() ? " (the data has no header line)" : " (columns: " + known + ")"));
-    }
-    const std::int64_t col = v < 0 ? v + width_ : v;
-    if (col < 0 || col >= width_)
-      throw usage_error(option, "column " + spec + " is out of range: the rows have " + std::to_string(width_) + " columns (0 to " +
-                                    std::to_string(width_ - 1) + ")");
-    return col;
-  }
-
-  // The columns of a spec: one column, or a range a:b (both ends included).
-  std::vector<std::int64_t> columns_of(const std::string& option, const std::string& spec) const {
-    if (!is_range(spec)) return {column_of(option, spec)};
-    const auto colon = spec.find(':');
-    const std::string a = spec.substr(0, colon), b = spec.substr(colon + 1);
-    const std::int64_t first = a.empty() ? 0 : column_of(option, a);
-    const std::int64_t last = b.empty() ? width_ - 1 : column_of(option, b);
-    if (first > last)
-      throw usage_error(option, "the range " + in_quotes(spec) + " runs backwards (columns " + std::to_string(first) + " to " +
-                                    std::to_string(last) + ")");
-    std::vector<std::int64_t> out;
-    for (std::int64_t c = first; c <= last; ++c) out.push_back(c);
-    return out;
-  }
+  void say(const std::string& what) const { detail::say(lines_.origin(), what); }
 
   // Which column goes where, from the options (and, on the first data row
   // `cells`, a pandas index column left out).
   void resolve_columns(const std::vector<std::string_view>* cells = nullptr) {
-    struct Column {
-      int input = -1, target = -1;  // its position in the input or the target
-      bool skip = false;            // left out (not even parsed)
-    };
-    std::vector<Column> cols(static_cast<std::size_t>(width_));
-    target_slots_ = input_slots_ = 0;
-    group_widths_.assign(opt_.target_groups.size(), 0);
-    for (std::size_t item = 0; item < opt_.target_columns.size(); ++item) {
-      const std::string& spec = opt_.target_columns[item];
-      const std::size_t before = target_slots_;
-      for (std::int64_t col : columns_of("--target-column", spec)) {
-        Column& c = cols[static_cast<std::size_t>(col)];
-        if (c.target >= 0) throw usage_error("--target-column", "column " + spec + " is named twice");
-        c.target = static_cast<int>(target_slots_++);
-      }
-      // Which group the item is in: the first whose items reach past it.
-      std::size_t group = 0, end = opt_.target_groups.empty() ? 0 : opt_.target_groups[0];
-      while (group + 1 < opt_.target_groups.size() && item >= end) end += opt_.target_groups[++group];
-      if (!group_widths_.empty()) group_widths_[group] += static_cast<std::int64_t>(target_slots_ - before);
-    }
-    for (const std::string& spec : opt_.ignore_columns)
-      for (std::int64_t col : columns_of("--ignore-column", spec)) {
-        Column& c = cols[static_cast<std::size_t>(col)];
-        if (is_range(spec) && c.target >= 0) continue;  // a range passes over target columns, as --column input= does
-        if (c.target >= 0) throw usage_error("--ignore-column", "column " + spec + " is also a target column");
-        c.skip = true;
-      }
-    bool pandas = false;
-    if (cells && opt_.input_columns.empty() && opt_.ignore_columns.empty() && pandas_index(*cells, cols[0].target >= 0)) {
-      pandas = true;
-      cols[0].skip = true;
-      pandas_next_ = (*cells)[0] == "0" ? 0 : 1;  // each row's value is checked: 0, 1, 2, ... (or from 1)
-      say("column 0 (header " + quote_token(names_[0]) + ", values counting from " + std::to_string(pandas_next_) +
-          ") looks like a pandas index: left out (--column input=SPEC or --ignore-column SPEC choose the columns yourself)");
-    }
-    if (!opt_.input_columns.empty()) {
-      for (const std::string& spec : opt_.input_columns)
-        for (std::int64_t col : columns_of("--column", spec)) {
-          Column& c = cols[static_cast<std::size_t>(col)];
-          if (is_range(spec) && (c.target >= 0 || c.skip)) continue;  // a range (2:, 1:-1) passes over them
-          if (c.target >= 0) throw usage_error("--column", "column " + spec + " is both an input and a target column");
-          if (c.skip) throw usage_error("--column", "column " + spec + " is both an input column and ignored");
-          if (c.input >= 0) throw usage_error("--column", "input column " + spec + " is named twice");
-          c.input = static_cast<int>(input_slots_++);
-        }
-      // Columns named nowhere are left out, and (once, not again for a later
-      // part of the text) said so.
-      std::string unnamed;
-      for (std::size_t k = 0; k < cols.size(); ++k) {
-        Column& c = cols[k];
-        if (c.input >= 0 || c.target >= 0 || c.skip) continue;
-        c.skip = true;
-        unnamed += (unnamed.empty() ? "" : ", ") + (k < names_.size() && !names_[k].empty() ? quote_token(names_[k]) : std::to_string(k));
-      }
-      if (!unnamed.empty() && opt_.columns < 0)
-        say(std::string("column") + (unnamed.find(", ") == std::string::npos ? " " : "s ") + unnamed +
-            " in no --column, --target-column or --ignore-column: left out");
-    } else {
-      for (Column& c : cols)
-        if (c.target < 0 && !c.skip) c.input = static_cast<int>(input_slots_++);
-    }
-    if (input_slots_ == 0) {
-      if (pandas)
-        throw data_error(lines_.origin().subject, lines_.origin().label,
-                         "column 0 looks like a pandas index and the other columns are targets: no input left "
-                         "(--column input=0 keeps column 0 as the input)");
-      throw usage_error(!opt_.input_columns.empty()     ? "--column"
-                        : opt_.target_columns.empty() ? "--ignore-column"
-                                                      : "--target-column",
-                        "every column is a target or left out: no input values left");
-    }
-    slot_.resize(cols.size());
-    for (std::size_t k = 0; k < cols.size(); ++k)
-      slot_[k] = cols[k].skip ? (pandas && k == 0 ? kIndex : kSkip) : cols[k].input >= 0 ? cols[k].input : kTarget0 - cols[k].target;
-  }
-
-  // pandas' to_csv writes its index first: an empty (or, read and written
-  // again, "Unnamed: 0") header name over integers counting from 0 or 1.
-  bool pandas_index(const std::vector<std::string_view>& cells, bool first_is_target) const {
-    if (!header_row_ || names_.empty() || (!names_[0].empty() && names_[0] != "Unnamed: 0") || cells.empty()) return false;
-    return !first_is_target && (cells[0] == "0" || cells[0] == "1");
+    const std::string_view first = cells && !cells->empty() ? (*cells)[0] : std::string_view();
+    ColumnPlan plan = plan_columns(opt_, names_, width_, lines_.origin(), cells && !cells->empty() ? &first : nullptr);
+    slot_ = std::move(plan.slot);
+    input_slots_ = plan.input_slots;
+    target_slots_ = plan.target_slots;
+    group_widths_ = std::move(plan.group_widths);
+    pandas_next_ = plan.pandas_first;
   }
 
   // Common rows: plain numbers, each right up to the delimiter, as many as
@@ -566,10 +443,8 @@ class CsvReader : public RowReader {
   char delim_ = 0;
   std::int64_t width_ = -1, rows_done_ = 0;
   std::vector<std::string> names_;
-  // Where each column goes: its input slot (>= 0), kTarget0 - its target
-  // slot, kSkip (left out, not parsed) or kIndex (a pandas index left out,
-  // its count checked).
-  static constexpr int kSkip = -1, kIndex = -2, kTarget0 = -3;
+  // Where each column goes (see ColumnPlan).
+  static constexpr int kSkip = ColumnPlan::kSkip, kIndex = ColumnPlan::kIndex, kTarget0 = ColumnPlan::kTarget0;
   std::vector<int> slot_;
   bool left_out(std::int64_t n) const {
     const int at = slot_[static_cast<std::size_t>(n)];

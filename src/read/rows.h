@@ -130,8 +130,17 @@ class RowReader {
 };
 
 std::unique_ptr<RowReader> csv_rows(std::unique_ptr<ByteReader> bytes, Origin origin, CsvOptions options);
-// {"input": [...], "target": ...} per line (keys as in JSON objects).
-std::unique_ptr<RowReader> jsonl_rows(std::unique_ptr<ByteReader> bytes, Origin origin);
+// JSON Lines: {"input": [...], "target": ...} per line (keys as in JSON
+// objects), or records, one key a column and a number a key, as pandas'
+// to_json(orient='records', lines=True) writes (a first line with a key
+// that is no data argument's, or any column option in `columns`): their
+// keys are columns, resolved as a CSV header's; without a target column,
+// the key label, labels, y, y_true or target is the target. null is NaN.
+std::unique_ptr<RowReader> jsonl_rows(std::unique_ptr<ByteReader> bytes, Origin origin, CsvOptions columns = {});
+// Whether `text` is one records line alone (which sniff() calls JSON: an
+// object that nothing follows): a flat object with a key that is no data
+// argument's, as pandas writes a DataFrame of one row.
+bool one_records_line(std::string_view text, const Origin& origin);
 // A C-order .npy of 1 or 2 dims (float64, float32, int64, int32): rows of it;
 // with parts > 1, only part `part` of `parts` (rows R*part/parts up to
 // R*(part+1)/parts, numbered as in the whole; the bytes before are skipped).

@@ -22,10 +22,12 @@ bool looks_inline(const std::string& spec) {
 
 namespace {
 
-// --column input= and --ignore-column read CSV text only.
+// --column input= and --ignore-column read CSV text and JSON Lines records
+// only (the JSON Lines reader refuses them for other lines).
 void check_columns(RowFormat format, const Origin& origin, const char* container = nullptr) {
-  if (format == RowFormat::Csv || (origin.input_columns.empty() && origin.ignore_columns.empty())) return;
-  const std::string what = container ? container : format == RowFormat::Npy ? "a .npy file" : format == RowFormat::JsonLines ? "JSON Lines" : "JSON";
+  if (format == RowFormat::Csv || format == RowFormat::JsonLines || (origin.input_columns.empty() && origin.ignore_columns.empty()))
+    return;
+  const std::string what = container ? container : format == RowFormat::Npy ? "a .npy file" : "JSON";
   throw usage_error(origin.input_columns.empty() ? "--ignore-column" : "--column",
                     "needs row data (CSV or TSV); " + origin.subject + " is " + what);
 }
@@ -130,16 +132,20 @@ Parsed parse_any(std::string_view text, const Origin& origin, const std::optiona
     p.array = npy_tensor(text, origin);
     return p;
   }
-  check_columns(sniff(text), origin);
-  switch (sniff(text)) {
+  const RowFormat format = sniff(text) == RowFormat::Json && one_records_line(text, origin) ? RowFormat::JsonLines : sniff(text);
+  check_columns(format, origin);
+  switch (format) {
     case RowFormat::Npy: {
       Parsed p;
       p.array = npy_tensor(text, origin);
       return p;
     }
     case RowFormat::JsonLines: {
-      // Rows of {"input": ..., "target": ...}: an object of two arrays.
-      auto rows = jsonl_rows(string_bytes(text), origin);
+      // Rows of {"input": ..., "target": ...}, or records: an object of two arrays.
+      CsvOptions columns;
+      columns.input_columns = origin.input_columns;
+      columns.ignore_columns = origin.ignore_columns;
+      auto rows = jsonl_rows(string_bytes(text), origin, std::move(columns));
       RowBlock all = read_all(*rows);
       Parsed p;
       p.is_object = true;

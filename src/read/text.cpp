@@ -21,21 +21,6 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
-}  // namespace
-
-std::string canonical_key(std::string_view key, const Origin& origin) {
-  if (!origin.input_name.empty() && key == origin.input_name) return "input";
-  for (auto& k : origin.keys)
-    if (k == key) return k;
-  if (key == "input" || key == "logits" || key == "preds" || key == "y_pred") return "input";
-  if (key == "target" || key == "labels" || key == "y_true") return "target";
-  if (key == "weight") return "weight";
-  if (key == "pos_weight") return "pos_weight";
-  return "";
-}
-
-namespace {
-
 class Parser {
  public:
   // `places`: the text that lines and columns count in, when `text` is its
@@ -213,6 +198,17 @@ class Parser {
 };
 
 }  // namespace
+
+std::string canonical_key(std::string_view key, const Origin& origin) {
+  if (!origin.input_name.empty() && key == origin.input_name) return "input";
+  for (auto& k : origin.keys)
+    if (k == key) return k;
+  if (key == "input" || key == "logits" || key == "preds" || key == "y_pred") return "input";
+  if (key == "target" || key == "labels" || key == "y_true") return "target";
+  if (key == "weight") return "weight";
+  if (key == "pos_weight") return "pos_weight";
+  return "";
+}
 
 std::string quote_token(std::string_view token) {
   std::string s;

@@ -45,8 +45,8 @@ struct Parsed {
   std::vector<std::pair<std::string, Tensor>> fields;
 };
 
-// The canonical key of a JSON object field ("logits" is "input"), or "" if
-// the function takes no such argument.
+// The canonical key of a JSON object field ("input" for "logits", one of
+// origin.keys, ...), or "" if it is none of the data arguments' keys.
 std::string canonical_key(std::string_view key, const Origin& origin);
 
 // Deepest nesting accepted in JSON arrays (torch tensors have at most 64 dims;

@@ -1,7 +1,8 @@
 // libFuzzer target: the row readers of src/read/rows.h (CSV / TSV / compact
 // text, JSON Lines, .npy in blocks; a whole .npy; format sniffing).
 //
-// Input layout: byte 0 picks the reader and its options, byte 1 the block
+// Input layout: byte 0 picks the reader and its options (CSV's header,
+// delimiter and columns; JSON Lines' column options, for records), byte 1 the block
 // size (rows per next()) and how many bytes each read() of the byte source
 // may return (so that lines and headers straddle reads), the rest is the data.
 //
@@ -181,8 +182,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
         break;
       }
       case 1: {
-        check_split(data, [&](std::string_view part) { return jsonl_rows(string_bytes(part), origin); });
-        auto r = jsonl_rows(std::make_unique<SlowBytes>(data, step), origin);
+        // Column options make every line a records line (one key a column).
+        CsvOptions opt;
+        switch ((mode / 5) % 4) {
+          case 1: opt.target_columns = {"label"}; break;
+          case 2: opt.target_columns = {"-1"}; opt.input_columns = {"0:1"}; break;
+          case 3: opt.ignore_columns = {"0"}; opt.target_columns = {"b", "-1"}; opt.target_groups = {1, 1}; break;
+          default: break;
+        }
+        check_split(data, [&](std::string_view part) { return jsonl_rows(string_bytes(part), origin, opt); });
+        auto r = jsonl_rows(std::make_unique<SlowBytes>(data, step), origin, opt);
         drain(*r, max_rows);
         break;
       }

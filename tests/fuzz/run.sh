@@ -176,6 +176,14 @@ if [[ " ${targets[*]} " == *" rows "* ]]; then
   printf '\x00\x0ba,b,label\n1,2,0\n3,4,1\n' | seed rows
   printf '\x96\x0ba,b,label\n1,2,0\n3,4,1\n' | seed rows
   printf '\x04\x00{"input": [1]}\n{"input": [2]}\n' | seed rows
+  # JSON Lines records, as pandas writes them; byte 0 = 1, 6, 11, 16: no
+  # column options, --target-column label, input 0:1 and target -1, and
+  # column 0 ignored with the groups b | -1.
+  for mode in '\x01' '\x06' '\x0b' '\x10'; do
+    printf "$mode"'\x09{"a":0.1,"b":-2.5e-3,"label":1}\n{"a":1,"b":null,"label":0}\n{"b":2,"a":true,"label":2}\n' | seed rows
+    printf "$mode"'\x13{"Unnamed: 0":0,"file":"x\\"y","b":1,"label":0}\n{"Unnamed: 0":1,"file":"z","b":2,"label":1}\n' | seed rows
+    printf "$mode"'\x00{"a\\/b":0.1,"caf\\u00e9":0.2,"y":1}\n\n{"a\\/b":0.3,"caf\\u00e9":0.4,"y":0}' | seed rows
+  done
 fi
 
 # fuzz_container: the files of tests/cli/containers/ (sound and damaged).
