@@ -71,6 +71,13 @@ std::string kind_name(const Obj& o) {
   return "value";
 }
 
+// "an int", "a str", "None": a value's type for a message.
+std::string a_kind(const Obj& o) {
+  if (o.kind == Kind::None) return "None";
+  const std::string k = kind_name(o);
+  return (k[0] == 'i' ? "an " : "a ") + k;
+}
+
 // torch's legacy storage classes, which name a tensor's dtype.
 bool storage_elem(std::string_view name, Elem& e) {
   static const std::pair<std::string_view, Elem> table[] = {
@@ -248,7 +255,7 @@ Obj* Unpickler::rebuild_tensor(const std::vector<Obj*>& a) {
   for (std::size_t d = 0; d < a[2]->items.size(); ++d) {
     const Obj& n = *a[2]->items[d];
     const Obj& st = *a[3]->items[d];
-    if (n.kind != Kind::Int || st.kind != Kind::Int) throw bad("a tensor's size or stride" + at() + " holds a " + kind_name(n.kind != Kind::Int ? n : st) + ", not an int");
+    if (n.kind != Kind::Int || st.kind != Kind::Int) throw bad("a tensor's size or stride" + at() + " holds " + a_kind(n.kind != Kind::Int ? n : st) + ", not an int");
     t->size.push_back(n.i);
     t->stride.push_back(st.i);
   }
@@ -278,8 +285,8 @@ Obj* Unpickler::rebuild_tensor(const std::vector<Obj*>& a) {
 }
 
 Obj* Unpickler::reduce(const Obj& callable, const Obj& args) {
-  if (callable.kind != Kind::Global) throw bad("REDUCE" + at() + " calls a " + kind_name(callable) + ", which is not a callable: the file is corrupt");
-  if (args.kind != Kind::Tuple) throw bad("REDUCE" + at() + " calls " + callable.s + " with a " + kind_name(args) + ", not a tuple of arguments");
+  if (callable.kind != Kind::Global) throw bad("REDUCE" + at() + " calls " + a_kind(callable) + ", which is not a callable: the file is corrupt");
+  if (args.kind != Kind::Tuple) throw bad("REDUCE" + at() + " calls " + callable.s + " with " + a_kind(args) + ", not a tuple of arguments");
   const std::string& f = callable.s;
   if (f == "collections.OrderedDict") {
     if (!args.items.empty()) throw bad("OrderedDict" + at() + " called with arguments, which torch.save does not write");
@@ -296,7 +303,7 @@ Obj* Unpickler::reduce(const Obj& callable, const Obj& args) {
 
 // Python dicts keep a key's first place when it is set again.
 void Unpickler::set_item(Obj& dict, Obj* key, Obj* value) {
-  if (dict.kind != Kind::Dict) throw bad("SETITEM" + at() + " on a " + kind_name(dict) + ", not a dict: the file is corrupt");
+  if (dict.kind != Kind::Dict) throw bad("SETITEM" + at() + " on " + a_kind(dict) + ", not a dict: the file is corrupt");
   std::string name;
   if (key->kind == Kind::Str) name = key->s;
   else if (key->kind == Kind::Int) name = std::to_string(key->i);
@@ -416,7 +423,7 @@ Obj* Unpickler::run() {
         Obj* state = pop();
         const Obj& target = *top();
         if (target.kind != Kind::Dict || (state->kind != Kind::Dict && state->kind != Kind::None))
-          throw bad("BUILD" + at() + " sets the state of a " + kind_name(target) + " from a " + kind_name(*state) + ", which torch.save does not write");
+          throw bad("BUILD" + at() + " sets the state of " + a_kind(target) + " from " + a_kind(*state) + ", which torch.save does not write");
         break;  // the attributes (_metadata: module versions) are not arrays
       }
       case 'Q':  // BINPERSID
@@ -438,7 +445,7 @@ Obj* Unpickler::run() {
       case 'a': case 'e': {  // APPEND, APPENDS
         std::vector<Obj*> items = code == 'a' ? std::vector<Obj*>{pop()} : pop_mark();
         Obj& list = *top();
-        if (list.kind != Kind::List) throw bad("APPEND" + at() + " to a " + kind_name(list) + ", not a list: the file is corrupt");
+        if (list.kind != Kind::List) throw bad("APPEND" + at() + " to " + a_kind(list) + ", not a list: the file is corrupt");
         list.items.insert(list.items.end(), items.begin(), items.end());
         break;
       }
@@ -519,7 +526,7 @@ void Unpickler::flatten(const Obj& v, const std::string& key, std::size_t depth,
       for (std::size_t k = 0; k < v.items.size(); ++k) flatten(*v.items[k], child(std::to_string(k)), depth + 1, out);
       return;
     default:
-      throw bad((key.empty() ? std::string("the saved object") : in_quotes(key, 80)) + " is a " + kind_name(v) +
+      throw bad((key.empty() ? std::string("the saved object") : in_quotes(key, 80)) + " is " + a_kind(v) +
                 ": losscalc reads tensors, and dicts, lists and tuples of tensors and numbers");
   }
 }
