@@ -29,6 +29,7 @@ constexpr std::size_t kMaxStack = 1'000'000;  // stack and memo entries
 constexpr std::size_t kMaxDepth = 1000;       // MARKs open at once, containers in containers
 constexpr std::size_t kMaxArrays = 1'000'000;
 constexpr std::size_t kMaxKey = 1 << 16;
+constexpr std::size_t kMaxNameBytes = 1 << 26;  // all the arrays' names together
 constexpr std::int64_t kMaxElements = std::int64_t{1} << 58;  // their bytes (8 each) stay below 2^63
 // A view may hold more elements than its storage (x.expand(), or one storage
 // seen by many tensors); past this slack plus twice the storages' bytes the
@@ -131,6 +132,9 @@ class Unpickler {
   std::unordered_map<std::uint32_t, Obj*> memo_;
   std::unordered_set<std::string> storages_seen_;
   std::int64_t budget_ = kExpandSlack;  // elements the tensors may still hold
+  // A container may hold another many times over (memo references): what the
+  // output walks is bounded, not just what the pickle builds.
+  std::size_t visits_ = 0, name_bytes_ = 0;
 };
 
 Obj* Unpickler::make(Kind k) {
@@ -261,9 +265,13 @@ Obj* Unpickler::rebuild_tensor(const std::vector<Obj*>& a) {
   }
   const std::string view = "a tensor of size " + shape_str(t->size) + ", stride " + shape_str(t->stride) + " and storage offset " +
                            std::to_string(t->offset) + at();
+  // A dim of one index never steps: its stride, whatever the file says, is
+  // set to 0 so that gather() cannot overflow on it.
+  for (std::size_t d = 0; d < t->size.size(); ++d)
+    if (t->size[d] == 1 && t->stride[d] >= 0) t->stride[d] = 0;
   std::int64_t n = 1;
   for (std::size_t d = 0; d < t->size.size(); ++d) {
-    if (t->size[d] < 0 || t->stride[d] < 0 || t->offset < 0) throw bad(view + ": negative sizes, strides and offsets are not torch.save's");
+    if (t->size[d] < 0 || t->stride[d] < 0) throw bad(view + ": negative sizes, strides and offsets are not torch.save's");
     if (t->size[d] != 0 && n > kMaxElements / t->size[d]) throw bad(view + " has more than 2^58 elements: the file is corrupt");
     n *= t->size[d];
   }
@@ -503,18 +511,18 @@ Tensor Unpickler::gather(const Obj& t, const std::string& key) {
 
 void Unpickler::flatten(const Obj& v, const std::string& key, std::size_t depth, std::vector<std::pair<std::string, Tensor>>& out) {
   if (depth > kMaxDepth) throw bad("containers nested more than " + std::to_string(kMaxDepth) + " deep (or holding themselves)");
+  if (++visits_ > kMaxObjects)
+    throw bad("the containers hold more than " + std::to_string(kMaxObjects) + " values in all (one container held by another many times over)");
   const auto child = [&](const std::string& name) {
     if (key.size() + name.size() + 1 > kMaxKey) throw bad("an array name longer than " + std::to_string(kMaxKey) + " bytes");
     return key.empty() && depth == 0 ? name : key + "." + name;
   };
   switch (v.kind) {
-    case Kind::Tensor:
+    case Kind::Tensor: case Kind::Bool: case Kind::Int: case Kind::Float:
       if (out.size() >= kMaxArrays) throw bad("more than " + std::to_string(kMaxArrays) + " arrays");
-      out.emplace_back(key, gather(v, key));
-      return;
-    case Kind::Bool: case Kind::Int: case Kind::Float:  // a Python number: a 0-d tensor
-      if (out.size() >= kMaxArrays) throw bad("more than " + std::to_string(kMaxArrays) + " arrays");
-      out.emplace_back(key, Tensor{{}, {v.kind == Kind::Float ? v.f : static_cast<double>(v.i)}});
+      if ((name_bytes_ += key.size()) > kMaxNameBytes) throw bad("the arrays' names add up to more than " + std::to_string(kMaxNameBytes) + " bytes");
+      if (v.kind == Kind::Tensor) out.emplace_back(key, gather(v, key));
+      else out.emplace_back(key, Tensor{{}, {v.kind == Kind::Float ? v.f : static_cast<double>(v.i)}});  // a Python number: a 0-d tensor
       return;
     case Kind::Dict:
       for (std::size_t k = 0; k < v.items.size(); k += 2) {

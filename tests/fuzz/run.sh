@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets and runs each for a given time.
 #
-#   tests/fuzz/run.sh SECONDS [TARGET...]     TARGET: text, number, cli, rows (default: all)
+#   tests/fuzz/run.sh SECONDS [TARGET...]     TARGET: text, number, cli, rows, pickle (default: all)
 #   tests/fuzz/run.sh 0                       build and seed only
 #
 # Targets (tests/fuzz/fuzz_*.cpp):
@@ -11,13 +11,16 @@
 #                for the input layout and the contract it checks
 #   fuzz_rows    the row readers of src/read/rows.h (CSV, JSON Lines, .npy,
 #                whole .npy, sniffing); built only when that header exists
+#   fuzz_pickle  read::torch_pickle_arrays() (torch.save's data.pkl) on the
+#                bytes, any storage key served a fixed 4 KiB
 #
 # Everything goes to build-fuzz/ at the top of the repository:
 #   obj/                 src/**/*.cpp (but main.cpp) compiled with clang,
 #                        -fsanitize=fuzzer-no-link,address,undefined
 #   fuzz_TARGET          the fuzzers
 #   corpus/TARGET/       the corpus: seeded from samples/*/ data files,
-#                        tests/cli/*.case and tests/fuzz/seeds/, grown by runs
+#                        tests/cli/*.case and tests/fuzz/seeds/ (pickle:
+#                        tests/read/pt_fixtures/*.pkl), grown by runs
 #   artifacts/TARGET/    crash-*, leak-*, timeout-*, oom-* reproducers
 #   logs/TARGET/         libFuzzer's fuzz-0.log of the last run
 #   cli-work/            fuzz_cli's working directory (small data files)
@@ -40,6 +43,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 all=(text number cli)
 [ -f "$root/src/read/rows.h" ] && all+=(rows)
+[ -f "$root/src/read/torch_pickle.h" ] && all+=(pickle)
 [ "${#targets[@]}" -gt 0 ] || targets=("${all[@]}")
 for t in "${targets[@]}"; do
   case " ${all[*]} " in *" $t "*) ;; *) echo "run.sh: unknown target '$t' (${all[*]})" >&2; exit 2 ;; esac
@@ -96,6 +100,9 @@ for t in "${targets[@]}"; do mkdir -p "$out/corpus/$t" "$out/artifacts/$t" "$out
 for f in "$here"/seeds/text/*; do [ -f "$f" ] && seed text <"$f"; done
 for f in "$here"/seeds/number/*; do [ -f "$f" ] && seed number <"$f"; done
 for f in "$here"/seeds/cli/*; do [ -f "$f" ] && seed cli <"$f"; done
+if [[ " ${targets[*]} " == *" pickle "* ]]; then
+  for f in "$root"/tests/read/pt_fixtures/*.pkl; do [ -f "$f" ] && seed pickle <"$f"; done
+fi
 while IFS= read -r f; do
   seed text <"$f"
   # cli: the file as stdin of an activation and of a loss with a matching target
@@ -213,6 +220,7 @@ for t in "${targets[@]}"; do
   [ "$t" = cli ] && extra=(-dict="$here/cli.dict")
   [ "$t" = text ] && extra=(-dict="$here/text.dict")
   [ "$t" = rows ] && extra=(-dict="$here/text.dict")
+  [ "$t" = pickle ] && extra=(-dict="$here/pickle.dict")
   if [ "${FUZZ_KEEP_GOING:-0}" = 1 ]; then
     mode=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
   else
@@ -238,11 +246,11 @@ for t in "${targets[@]}"; do
   cov=$(sed -nE 's/.*cov: ([0-9]+) ft: ([0-9]+) corp: ([0-9]+).*/cov \1, ft \2, corpus \3/p' <<<"$last")
   echo "   ${elapsed}s, ${execs:-?} executions, ${rate:-?} exec/s, ${cov:-no coverage line}; log $log"
   after=$(ls "$arts" | wc -l)
-  if [ "$after" -gt "$before" ] || grep -qE '^==[0-9]+==ERROR|runtime error|deadly signal|fuzz_(cli|text|number|rows): ' "$log"; then
+  if [ "$after" -gt "$before" ] || grep -qE '^==[0-9]+==ERROR|runtime error|deadly signal|fuzz_(cli|text|number|rows|pickle): ' "$log"; then
     status=1
     echo "   FINDINGS:"
     ls -t "$arts" | head -$((after - before > 0 ? after - before : 1)) | sed "s|^|     $arts/|"
-    grep -E 'ERROR: |runtime error|SUMMARY|fuzz_(cli|text|number|rows): ' "$log" | sort | uniq -c | sort -rn | head -20 | sed 's/^/     /'
+    grep -E 'ERROR: |runtime error|SUMMARY|fuzz_(cli|text|number|rows|pickle): ' "$log" | sort | uniq -c | sort -rn | head -20 | sed 's/^/     /'
   fi
 done
 exit $status

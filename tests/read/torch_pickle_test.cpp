@@ -162,6 +162,8 @@ TEST_CASE("torch_pickle: names, views and numbers") {
   CHECK(run(std::string(kProto) + tensor(k1(4), k1(0), k1(2) + k1(2), k1(1) + k1(2)) + ".")[0].second.data ==
         std::vector<double>{1, 3, 2, 4});
   CHECK(run(std::string(kProto) + tensor(k1(4), k1(3), k1(3), k1(0)) + ".")[0].second.data == std::vector<double>{4, 4, 4});
+  // A dim of size 1 never steps, whatever its stride.
+  CHECK(run(std::string(kProto) + tensor(k1(4), k1(2), k1(1), long1(INT64_MAX)) + ".")[0].second.data == std::vector<double>{3});
   // 2^40 elements of stride 0: refused by the budget, not allocated.
   CHECK(error_of(std::string(kProto) + tensor(k1(4), k1(0), long1(std::int64_t{1} << 40), k1(0)) + ".").find("save them with .contiguous()") !=
         std::string::npos);
@@ -232,4 +234,8 @@ TEST_CASE("torch_pickle: hostile pickles end in a data error that says why") {
   has(error_of(std::string(kProto) + k1(1) + std::string(5000, '\x85') + "."), "nested more than 1000 deep");
   has(error_of(std::string(kProto) + std::string("]q\0h\0a.", 7)), "holding themselves");
   has(error_of(std::string(kProto) + std::string(1'000'001, 'N') + "."), "more than 1000000 values on the pickle's stack");
+  // 40 lists, each holding the one before twice: 2^40 values to walk.
+  std::string doubling = std::string(kProto) + std::string("]q\0", 3);
+  for (int k = 0; k < 40; ++k) doubling += std::string("](h\0h\0eq\0", 9);
+  has(error_of(doubling + "."), "the containers hold more than 2000000 values in all");
 }
