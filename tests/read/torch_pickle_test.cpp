@@ -113,7 +113,7 @@ std::string error_of(const std::string& pickle, const std::string& data = kFour)
 TEST_CASE("torch_pickle: torch.save's files give torch.load's values") {
   for (const char* name : {"float32", "float64_2d", "bfloat16", "float16", "int64_labels", "bool", "uint8", "int32_int16_int8",
                            "transposed", "slice", "slice_offset", "expanded", "scalar", "state_dict", "dict", "nested", "list",
-                           "parameter", "ordered", "empty"})
+                           "parameter", "ordered", "empty", "requires_grad", "batchnorm", "shared_storage"})
     check_fixture(name);
 }
 

@@ -82,6 +82,12 @@ def main():
     save("parameter", torch.nn.Parameter(torch.tensor([[0.5, -0.5]])))
     save("ordered", collections.OrderedDict([("b", torch.tensor([1.0])), ("a", torch.tensor([2.0]))]))
     save("empty", torch.zeros(0, 3))
+    save("requires_grad", torch.tensor([1.5, -2.0], requires_grad=True))
+    bn = torch.nn.BatchNorm1d(2)
+    bn(torch.tensor([[1.0, 2.0], [3.0, 5.0]]))
+    save("batchnorm", bn.state_dict())  # num_batches_tracked: a 0-d int64
+    y = torch.arange(6, dtype=torch.float64)
+    save("shared_storage", {"whole": y, "tail": y[4:], "again": y})  # one storage, memo references
 
 
 if __name__ == "__main__":
