@@ -2,11 +2,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <memory>
 
 #include "error.h"
 #include "read/elements.h"
 #include "read/rows.h"
+#include "read/torch_pickle.h"
 #include "read/zip.h"
 
 namespace losscalc::read {
@@ -131,6 +133,36 @@ Container npz(std::shared_ptr<Zip> zip, const Origin& o) {
   return c;
 }
 
+// A torch.save file: ARCHIVE/data.pkl read by the restricted unpickler
+// (torch_pickle.h), its storages ARCHIVE/data/KEY out of the zip.
+Container torch_file(std::shared_ptr<Zip> zip, const ZipMember& pkl, const Origin& o) {
+  const std::string prefix = pkl.name.substr(0, pkl.name.size() - std::string_view("data.pkl").size());
+  if (const ZipMember* order = zip->find(prefix + "byteorder")) {
+    std::string scratch;
+    const std::string_view v = zip->data(*order, scratch);
+    if (v != "little")
+      throw data_error(o.subject, o.label, "a torch.save file of " + in_quotes(std::string(v), 20) + "-endian storages: losscalc reads little-endian ones");
+  }
+  std::string pickle_scratch;
+  const std::string_view pickle = zip->data(pkl, pickle_scratch);
+  // Each storage once (a shared one is asked for by each of its tensors).
+  std::map<std::string, std::pair<std::string_view, std::string>> storages;
+  const auto storage = [&](const std::string& key) -> std::string_view {
+    auto it = storages.find(key);
+    if (it != storages.end()) return it->second.first;
+    const ZipMember* m = zip->find(prefix + "data/" + key);
+    if (!m) throw data_error(o.subject, o.label, "a torch.save file without the storage " + in_quotes(prefix + "data/" + key, 80) + " its pickle names");
+    auto& slot = storages[key];
+    slot.first = zip->data(*m, slot.second);
+    return slot.first;
+  };
+  auto arrays = std::make_shared<std::vector<std::pair<std::string, Tensor>>>(torch_pickle_arrays(pickle, storage, o));
+  Container c{"a torch.save file", {}, {}};
+  for (auto& [key, t] : *arrays) c.keys.push_back(key.empty() ? "tensor" : key);
+  c.load = [arrays](std::size_t i) { return (*arrays)[i].second; };
+  return c;
+}
+
 }  // namespace
 
 std::unique_ptr<ByteReader> container_npy(std::string_view bytes, std::size_t index, const Origin& o, std::shared_ptr<const void> keep,
@@ -183,16 +215,17 @@ Container open_container(std::string_view bytes, const Origin& o) {
                      "a Python pickle (a legacy torch.save file, or pickle.dump's): losscalc reads torch.save's zip format "
                      "(the default since torch 1.6: load it and save it again with torch.save) and never runs a pickle");
   auto zip = std::make_shared<Zip>(bytes, o);
-  bool torch = false, script = false;
+  const ZipMember* pkl = nullptr;
+  bool script = false;
   for (auto& m : zip->members()) {
     const std::string_view name = m.name;
     const std::string_view leaf = name.substr(name.find('/') == std::string_view::npos ? 0 : name.find('/') + 1);
-    torch = torch || leaf == "data.pkl";
+    if (leaf == "data.pkl" && !pkl) pkl = &m;
     script = script || leaf == "constants.pkl" || leaf.starts_with("code/");
   }
   if (script)
     throw data_error(o.subject, o.label, "a TorchScript archive (torch.jit.save): losscalc reads tensors saved with torch.save");
-  if (torch) throw data_error(o.subject, o.label, "a torch.save file: not read yet");
+  if (pkl) return torch_file(zip, *pkl, o);
   if (zip->members().empty()) throw data_error(o.subject, o.label, "an empty zip archive: it holds no arrays");
   return npz(std::move(zip), o);
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets and runs each for a given time.
 #
-#   tests/fuzz/run.sh SECONDS [TARGET...]     TARGET: text, number, cli, rows, container (default: all)
+#   tests/fuzz/run.sh SECONDS [TARGET...]     TARGET: text, number, cli, rows, container, pickle (default: all)
 #   tests/fuzz/run.sh 0                       build and seed only
 #
 # Targets (tests/fuzz/fuzz_*.cpp):
@@ -11,13 +11,18 @@
 #                for the input layout and the contract it checks
 #   fuzz_rows    the row readers of src/read/rows.h (CSV, JSON Lines, .npy,
 #                whole .npy, sniffing); built only when that header exists
+#   fuzz_pickle  read::torch_pickle_arrays() (torch.save's data.pkl) on the
+#                bytes, any storage key served a fixed 4 KiB
+#   fuzz_container  .npz / zip, safetensors and torch.save files
+#                (src/read/container.h) on the bytes of a file
 #
 # Everything goes to build-fuzz/ at the top of the repository:
 #   obj/                 src/**/*.cpp (but main.cpp) compiled with clang,
 #                        -fsanitize=fuzzer-no-link,address,undefined
 #   fuzz_TARGET          the fuzzers
 #   corpus/TARGET/       the corpus: seeded from samples/*/ data files,
-#                        tests/cli/*.case and tests/fuzz/seeds/, grown by runs
+#                        tests/cli/*.case and tests/fuzz/seeds/ (pickle:
+#                        tests/read/pt_fixtures/*.pkl), grown by runs
 #   artifacts/TARGET/    crash-*, leak-*, timeout-*, oom-* reproducers
 #   logs/TARGET/         libFuzzer's fuzz-0.log of the last run
 #   cli-work/            fuzz_cli's working directory (small data files)
@@ -41,6 +46,7 @@ root=$(cd "$here/../.." && pwd)
 all=(text number cli)
 [ -f "$root/src/read/rows.h" ] && all+=(rows)
 [ -f "$root/src/read/container.h" ] && all+=(container)
+[ -f "$root/src/read/torch_pickle.h" ] && all+=(pickle)
 [ "${#targets[@]}" -gt 0 ] || targets=("${all[@]}")
 for t in "${targets[@]}"; do
   case " ${all[*]} " in *" $t "*) ;; *) echo "run.sh: unknown target '$t' (${all[*]})" >&2; exit 2 ;; esac
@@ -97,6 +103,9 @@ for t in "${targets[@]}"; do mkdir -p "$out/corpus/$t" "$out/artifacts/$t" "$out
 for f in "$here"/seeds/text/*; do [ -f "$f" ] && seed text <"$f"; done
 for f in "$here"/seeds/number/*; do [ -f "$f" ] && seed number <"$f"; done
 for f in "$here"/seeds/cli/*; do [ -f "$f" ] && seed cli <"$f"; done
+if [[ " ${targets[*]} " == *" pickle "* ]]; then
+  for f in "$root"/tests/read/pt_fixtures/*.pkl; do [ -f "$f" ] && seed pickle <"$f"; done
+fi
 while IFS= read -r f; do
   seed text <"$f"
   # cli: the file as stdin of an activation and of a loss with a matching target
@@ -188,7 +197,7 @@ fi
 
 # fuzz_container: the files of tests/cli/containers/ (sound and damaged).
 if [[ " ${targets[*]} " == *" container "* ]]; then
-  for f in "$root"/tests/cli/containers/*.npz "$root"/tests/cli/containers/*.safetensors; do [ -f "$f" ] && seed container <"$f"; done
+  for f in "$root"/tests/cli/containers/*.npz "$root"/tests/cli/containers/*.safetensors "$root"/tests/cli/containers/*.pt "$root"/tests/cli/pt/*.pt; do [ -f "$f" ] && seed container <"$f"; done
 fi
 
 # The fuzz_cli working directory: small files its arguments may name.
@@ -227,6 +236,7 @@ for t in "${targets[@]}"; do
   [ "$t" = cli ] && extra=(-dict="$here/cli.dict")
   [ "$t" = text ] && extra=(-dict="$here/text.dict")
   [ "$t" = rows ] && extra=(-dict="$here/text.dict")
+  [ "$t" = pickle ] && extra=(-dict="$here/pickle.dict")
   if [ "${FUZZ_KEEP_GOING:-0}" = 1 ]; then
     mode=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
   else

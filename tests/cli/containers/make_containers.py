@@ -101,3 +101,32 @@ print("batch:", F.cross_entropy(torch.tensor(x, dtype=torch.float64), torch.tens
 print("bf16:", F.cross_entropy(torch.tensor(x).bfloat16().double(), torch.tensor(y)).item())
 print("f16:", F.cross_entropy(torch.tensor(x).half().double(), torch.tensor(y)).item())
 print("seg:", F.cross_entropy(torch.tensor(seg_x), torch.tensor(seg_y)).item())
+
+# torch.save files losscalc refuses: a pickle that calls os.system (in
+# torch.save's zip layout; losscalc never runs it), the legacy format (a bare
+# pickle), a TorchScript archive, and big-endian storages; and a checkpoint
+# whose text and None entries are left out.
+import io
+import pickle
+
+
+class Shell:
+    def __reduce__(self):
+        return (os.system, ("echo pwned",))
+
+
+with zipfile.ZipFile("calls_os_system.pt", "w") as z:
+    z.writestr("calls_os_system/data.pkl", pickle.dumps(Shell(), protocol=2))
+    z.writestr("calls_os_system/version", "3\n")
+torch.save(torch.tensor([1.0, 2.0]), "legacy.pt", _use_new_zipfile_serialization=False)
+torch.jit.save(torch.jit.script(torch.nn.Identity()), "torchscript.pt")
+buf = io.BytesIO()
+torch.save({"logits": torch.tensor(x), "labels": torch.tensor(y)}, buf)
+with zipfile.ZipFile(buf) as src, zipfile.ZipFile("big_endian.pt", "w") as dst:
+    for info in src.infolist():
+        data = src.read(info.filename)
+        dst.writestr(info.filename, b"big" if info.filename.endswith("/byteorder") else data)
+    if not any(i.filename.endswith("/byteorder") for i in src.infolist()):
+        dst.writestr(src.infolist()[0].filename.split("/")[0] + "/byteorder", b"big")
+torch.save({"epoch": 7, "arch": "linear", "note": None, "logits": torch.tensor(x), "labels": torch.tensor(y)}, "checkpoint.pt")
+print("checkpoint:", F.cross_entropy(torch.tensor(x, dtype=torch.float64), torch.tensor(y)).item())
