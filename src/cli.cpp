@@ -102,6 +102,7 @@ std::vector<OptionDef> options_of(const FunctionSpec& fn) {
     const DataArg& a = fn.args[i];
     OptionDef d{.name = a.option().substr(2), .short_name = i == 0 ? 'i' : a.name == "target" ? 't' : a.short_name};
     if (i == 0 && a.name != "input") d.alias = "input";
+    if (!a.alias.empty()) d.alias = std::string(a.alias);
     d.help = a.positional ? upper(a.name) + " given as an option" : std::string(a.holds);
     if (!a.positional && a.name == "weight") d.help = "torch weight: " + d.help;
     d.feeds = Feeds::Data;

@@ -342,6 +342,13 @@ TEST_CASE("margin_ranking_loss: grad and grad_input2 match central finite differ
   CHECK(nlohmann::json::parse(o.out)["grad"][2].get<double>() == 0.0);  // the inactive pair
 }
 
+TEST_CASE("sigmoid_focal_loss: grad and grad_target match central finite differences (alpha on and off, gamma 2 and 1.5)") {
+  const std::vector<FdArg> args{{{0.5, -1.0, 2.0, 3.0, -0.25, 0.1}, {2, 3}, "grad"}, {{1, 0, 1, 0, 0.7, 0.2}, {2, 3}, "grad_target"}};
+  for (const auto& fn : {std::vector<std::string>{"sigmoid_focal_loss", "-r", "sum"}, {"sigmoid_focal_loss", "-r", "mean", "--alpha", "-1"},
+                         {"sigmoid_focal_loss", "-r", "sum", "--gamma", "1.5", "--alpha", "0.6"}})
+    check_finite_differences(fn, args);
+}
+
 TEST_CASE("kl_div, poisson_nll_loss, gaussian_nll_loss: every gradient matches central finite differences") {
   const std::vector<FdArg> kl{{{-1.2, -0.9, -1.2, -0.3, -2.0, -1.1}, {2, 3}, "grad"}, {{0.2, 0.5, 0.3, 0.6, 0.1, 0.3}, {2, 3}, "grad_target"}};
   for (const auto& fn : {std::vector<std::string>{"kl_div"}, {"kl_div", "-r", "batchmean"}, {"kl_div", "-r", "sum"}})

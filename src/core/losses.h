@@ -338,6 +338,21 @@ Vec<T> keras_clip_log(const Vec<T>& x, T eps);
 template <class T>
 Vec<T> keras_clip_log_backward(const Vec<T>& x, T eps, const Vec<T>& grad_z);
 
+// ---- focal losses (focal.cpp) -------------------------------------------------
+// torchvision.ops.sigmoid_focal_loss (0.14), elementwise over logits x and
+// targets y of one shape: p = sigmoid(x), ce = BCE with logits,
+// p_t = p y + (1 - p)(1 - y), loss = ce (1 - p_t)^gamma, times
+// alpha_t = alpha y + (1 - alpha)(1 - y) when alpha >= 0. slope and
+// target_slope are torch's autograd through that expression.
+template <class T>
+struct SigmoidFocal {
+  Pointwise<T> pw;
+  Vec<T> p, ce, p_t, modulating_factor;  // modulating_factor: (1 - p_t)^gamma
+  Vec<T> alpha_t;                        // empty when alpha < 0
+};
+template <class T>
+SigmoidFocal<T> sigmoid_focal(const Vec<T>& x, const Vec<T>& y, double alpha, double gamma);
+
 // ---- reductions (reduce.cpp) ------------------------------------------------
 // none: the per-position losses, upstream 1; sum: their sum, upstream 1;
 // mean: sum / sum of shares (NaN when that is 0/0), upstream 1 / denominator.

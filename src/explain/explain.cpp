@@ -989,6 +989,34 @@ void hinge_embedding_steps(const Args& args, const Settings& s, std::vector<Step
   st.push_back({"target y", "", vec(y)});
   st.push_back({"loss", "x where y = 1, max(0, margin - x) where y = -1, both otherwise; margin " + print::shortest(margin), vec(l)});
 }
+void sigmoid_focal_steps(const Args& args, const Settings& s, std::vector<Step>& st) {
+  const Values &x = args[0], &y = args[1];
+  const double alpha = s.number("alpha"), gamma = s.number("gamma");
+  const std::size_t n = x.size();
+  Values p(n), ce(n), pt(n), m(n), at(n), l(n);
+  for (std::size_t k = 0; k < n; ++k) {
+    p[k] = rd(1 / rd(1 + rexp(-x[k])));
+    // BCE with logits, torch's stable form: (1 - y) x + max(-x, 0) + log(exp(-max) + exp(-x - max)).
+    const double mx = std::max(-x[k], 0.0);
+    ce[k] = rd(rd(rd(rd(1 - y[k]) * x[k]) + mx) + rlog(rd(rexp(-mx) + rexp(rd(-x[k] - mx)))));
+    pt[k] = rd(rd(p[k] * y[k]) + rd(rd(1 - p[k]) * rd(1 - y[k])));
+    m[k] = rd(std::pow(rd(1 - pt[k]), rd(gamma)));
+    at[k] = rd(rd(rd(alpha) * y[k]) + rd(rd(1 - alpha) * rd(1 - y[k])));
+    l[k] = alpha >= 0 ? rd(at[k] * rd(ce[k] * m[k])) : rd(ce[k] * m[k]);
+  }
+  st.push_back({"logits x", "", vec(x)});
+  st.push_back({"targets y", "", vec(y)});
+  st.push_back({"p = sigmoid(x)", "", vec(p)});
+  st.push_back({"ce = BCE with logits", "-(y log p + (1 - y) log(1 - p)), computed stably from x", vec(ce)});
+  st.push_back({"p_t = p y + (1 - p)(1 - y)", "", vec(pt)});
+  st.push_back({"(1 - p_t)^gamma", "the modulating factor; gamma " + print::shortest(gamma), vec(m)});
+  if (alpha >= 0) {
+    st.push_back({"alpha_t = alpha y + (1 - alpha)(1 - y)", "alpha " + print::shortest(alpha), vec(at)});
+    st.push_back({"alpha_t (1 - p_t)^gamma ce", "the elementwise loss", vec(l)});
+  } else {
+    st.push_back({"(1 - p_t)^gamma ce", "the elementwise loss (alpha < 0: no alpha_t)", vec(l)});
+  }
+}
 void soft_margin_steps(const Args& args, const Settings&, std::vector<Step>& st) {
   const Values &x = args[0], &y = args[1];
   Values m(x.size()), l(x.size());

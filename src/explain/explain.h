@@ -31,6 +31,10 @@ void huber_steps(const Args& args, const Settings& settings, std::vector<Step>& 
 // margin_ranking_loss (input1, input2, target): -y (x1 - x2) + margin, its max with 0.
 void margin_ranking_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 
+// torchvision sigmoid_focal_loss (inputs x, targets y): p, the BCE with
+// logits, p_t, (1 - p_t)^gamma, alpha_t, the loss.
+void sigmoid_focal_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+
 // kl_div (input log q, target p or log p): p (log p - x).
 void kl_div_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 // poisson_nll_loss: exp(x) - t x (or x - t log(x + eps)), Stirling's term with --full.

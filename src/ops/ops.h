@@ -170,6 +170,10 @@ Result sparse_categorical_crossentropy(const Data& data, const Settings& setting
 template <class T>
 Result binary_crossentropy(const Data& data, const Settings& settings);
 
+// focal losses (ops/focal.cpp).
+template <class T>
+Result sigmoid_focal_loss(const Data& data, const Settings& s);
+
 // compare (compare.cpp): the same data through every framework's convention.
 template <class T>
 Result compare(const Data& data, const Settings& settings);
