@@ -353,6 +353,40 @@ struct SigmoidFocal {
 template <class T>
 SigmoidFocal<T> sigmoid_focal(const Vec<T>& x, const Vec<T>& y, double alpha, double gamma);
 
+// Keras 3's focal parameters, as Python floats (cast to T where they meet a tensor).
+struct FocalOptions {
+  double alpha = 0.25, gamma = 2.0, epsilon = 1e-7;
+  bool apply_class_balancing = false, from_logits = false;
+};
+// keras binary_focal_crossentropy, elementwise before the mean over the axis
+// (TF backend): yp = x, or sigmoid(x) with from_logits; bce = the clipped
+// BCE of yp, or with from_logits tf.nn.sigmoid_cross_entropy_with_logits of
+// x (ops.sigmoid's output carries its logits); p_t = y yp + (1 - y)(1 - yp);
+// loss = (1 - p_t)^gamma bce [* (alpha y + (1 - alpha)(1 - y)) with
+// apply_class_balancing]. slope is TF's gradient (Pow: g gamma u^(gamma - 1)).
+template <class T>
+struct KerasBinaryFocal {
+  Pointwise<T> pw;
+  Vec<T> probs, bce, p_t, focal_factor;  // probs: yp
+};
+template <class T>
+KerasBinaryFocal<T> keras_binary_focal(const Vec<T>& x, const Vec<T>& y, const FocalOptions& o);
+
+// keras categorical_focal_crossentropy along the layout's class axis:
+// yp = x or softmax(x), q = yp / sum(yp), o = clip(q, eps, 1 - eps),
+// loss = sum_c alpha (1 - o)^gamma (-y log o); the backward is TF's, through
+// the clip (0 outside), the division and the softmax.
+template <class T>
+struct KerasCategoricalFocal {
+  Forward<T> f;
+  Vec<T> probs, clipped, modulating_factor;  // probs: yp
+};
+template <class T>
+KerasCategoricalFocal<T> keras_categorical_focal(const Layout& layout, const Vec<T>& x, const Vec<T>& y, const FocalOptions& o);
+template <class T>
+Vec<T> keras_categorical_focal_backward(const Layout& layout, const KerasCategoricalFocal<T>& f, const Vec<T>& y,
+                                        const FocalOptions& o, const Vec<T>& upstream);
+
 // ---- reductions (reduce.cpp) ------------------------------------------------
 // none: the per-position losses, upstream 1; sum: their sum, upstream 1;
 // mean: sum / sum of shares (NaN when that is 0/0), upstream 1 / denominator.

@@ -593,6 +593,90 @@ void keras_poisson_steps(const Args& args, const Settings& s, std::vector<Step>&
               });
 }
 
+namespace {
+// One sample's values as Vec<T>, in the run's dtype.
+template <class T>
+core::Vec<T> as_vec(const Values& v) {
+  core::Vec<T> out(static_cast<Eigen::Index>(v.size()));
+  for (std::size_t k = 0; k < v.size(); ++k) out[static_cast<Eigen::Index>(k)] = static_cast<T>(v[k]);
+  return out;
+}
+template <class V>
+Values values_of(const V& v) {
+  Values out(static_cast<std::size_t>(v.size()));
+  for (Eigen::Index k = 0; k < v.size(); ++k) out[static_cast<std::size_t>(k)] = static_cast<double>(v[k]);
+  return out;
+}
+core::FocalOptions keras_focal_options(const Settings& s, bool binary) {
+  return {.alpha = s.number("alpha"), .gamma = s.number("gamma"), .epsilon = s.epsilon,
+          .apply_class_balancing = binary && s.number("apply_class_balancing") != 0, .from_logits = s.from_logits};
+}
+// Keras's label smoothing of one sample's y_true, toward 0.5 or 1 / C.
+Values keras_smoothed(const Values& y, const Settings& s, double toward) {
+  Values t = y;
+  if (s.label_smoothing > 0)
+    for (double& v : t) v = rd(rd(v * rd(1.0 - s.label_smoothing)) + rd(rd(s.label_smoothing) * toward));
+  return t;
+}
+}  // namespace
+
+void keras_binary_focal_steps(const Args& args, const Settings& s, std::vector<Step>& st) {
+  const Values& x = args[0];
+  if (x.size() != args[1].size()) return;
+  const Values y = keras_smoothed(args[1], s, 0.5);
+  const core::FocalOptions o = keras_focal_options(s, true);
+  Values probs, bce, pt, ff, loss;
+  double per_sample = 0;
+  const auto run = [&](auto zero) {
+    using T = decltype(zero);
+    const auto f = core::keras_binary_focal<T>(as_vec<T>(x), as_vec<T>(y), o);
+    probs = values_of(f.probs), bce = values_of(f.bce), pt = values_of(f.p_t), ff = values_of(f.focal_factor), loss = values_of(f.pw.loss);
+    per_sample = static_cast<double>(f.pw.loss.sum() / static_cast<T>(x.size()));
+  };
+  if (t_float32) run(0.0f);
+  else run(0.0);
+  st.push_back({o.from_logits ? "y_pred logits z" : "y_pred p", "", vec(x)});
+  if (o.from_logits) st.push_back({"p = sigmoid(z)", "", vec(probs)});
+  st.push_back({"y_true y", s.label_smoothing > 0 ? "smoothed toward 0.5: y (1 - s) + 0.5 s" : "", vec(y)});
+  st.push_back({"bce", o.from_logits ? "sigmoid_cross_entropy_with_logits(y, z): from the logits, not clipped"
+                                     : "-(y log p + (1 - y) log(1 - p)), p clipped to [eps, 1 - eps], eps = " + print::shortest(rd(s.epsilon)),
+                vec(bce)});
+  st.push_back({"p_t = y p + (1 - y)(1 - p)", "", vec(pt)});
+  st.push_back({"(1 - p_t)^gamma", "the focal factor; gamma " + print::shortest(o.gamma), vec(ff)});
+  st.push_back({"elementwise loss", o.apply_class_balancing
+                                        ? "(alpha y + (1 - alpha)(1 - y)) (1 - p_t)^gamma bce, alpha " + print::shortest(o.alpha)
+                                        : "(1 - p_t)^gamma bce (alpha is used only with --apply-class-balancing)",
+                vec(loss)});
+  st.push_back({"per-sample loss", "keras: the mean over the last axis", num(per_sample)});
+}
+
+void keras_categorical_focal_steps(const Args& args, const Settings& s, std::vector<Step>& st) {
+  const Values& x = args[0];
+  if (x.size() != args[1].size()) return;
+  const Values y = keras_smoothed(args[1], s, rd(1.0 / static_cast<double>(x.size())));
+  const core::FocalOptions o = keras_focal_options(s, false);
+  const core::Layout layout{1, static_cast<std::int64_t>(x.size()), 1};
+  Values probs, q, mf;
+  double loss = 0;
+  const auto run = [&](auto zero) {
+    using T = decltype(zero);
+    const auto f = core::keras_categorical_focal<T>(layout, as_vec<T>(x), as_vec<T>(y), o);
+    probs = values_of(f.probs), q = values_of(f.clipped), mf = values_of(f.modulating_factor);
+    loss = static_cast<double>(f.f.loss[0]);
+  };
+  if (t_float32) run(0.0f);
+  else run(0.0);
+  Values terms(x.size());
+  for (std::size_t c = 0; c < x.size(); ++c) terms[c] = rd(rd(mf[c] * rd(o.alpha)) * rd(-y[c] * rlog(q[c])));
+  st.push_back({o.from_logits ? "y_pred logits z" : "y_pred p", "", vec(x)});
+  if (o.from_logits) st.push_back({"p = softmax(z)", "", vec(probs)});
+  st.push_back({"y_true y", s.label_smoothing > 0 ? "smoothed: y (1 - s) + s / C" : "", vec(y)});
+  st.push_back({"q = clip(p / sum p)", "renormalised, clipped to [eps, 1 - eps], eps = " + print::shortest(rd(s.epsilon)), vec(q)});
+  st.push_back({"(1 - q)^gamma", "the modulating factor; gamma " + print::shortest(o.gamma), vec(mf)});
+  st.push_back({"alpha (1 - q)^gamma (-y log q)", "each class's term; alpha " + print::shortest(o.alpha) + ", one for every class", vec(terms)});
+  st.push_back({"loss", "the sum over the class axis", num(loss)});
+}
+
 void generalized_cross_entropy_steps(const Args& args, const Settings& s, std::vector<Step>& st) {
   const Values& x = args[0];
   const double label = args[1].empty() ? std::nan("") : args[1][0];

@@ -64,6 +64,11 @@ void keras_categorical_hinge_steps(const Args& args, const Settings& settings, s
 void keras_cosine_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 void keras_circle_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 void generalized_cross_entropy_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+// binary_focal_crossentropy (y_pred, y_true of one sample): bce, p_t, the
+// focal factor, the class-balancing weight, the mean; categorical_focal_
+// crossentropy: q, (1 - q)^gamma, each class's term, their sum.
+void keras_binary_focal_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void keras_categorical_focal_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 
 // scikit-learn (args: the rows of the table's explain_rows): log_loss
 // (y_pred, y_true, one-hot, clipped, renormalised), brier_score_loss (y_prob,

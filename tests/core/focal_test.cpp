@@ -35,3 +35,20 @@ TEST_CASE("sigmoid_focal matches torchvision 0.14 at the defaults (alpha 0.25, g
   CHECK(close(f.alpha_t[2], 0.25 * 0.3 + 0.75 * 0.7));
   CHECK(close(f.modulating_factor[1], std::pow(1 / (1 + std::exp(1.0)), 2)));
 }
+
+TEST_CASE("keras_binary_focal: gamma 0 without class balancing is Keras's binary cross-entropy (clipped)") {
+  const auto x = vec({0.3, 0.0, 1.0, 0.9}), y = vec({1, 1, 0, 0.5});
+  const auto f = keras_binary_focal(x, y, {.alpha = 0.25, .gamma = 0.0});
+  const auto bce = keras_binary_from_probs(x, y, 1e-7);
+  for (int i = 0; i < 4; ++i) CHECK(close(f.pw.loss[i], bce.loss[i]));
+  CHECK(close(f.pw.loss[1], -std::log(1e-7)));  // p = 0, y = 1: the clip's 16.118
+  CHECK(close(f.pw.slope[0], bce.slope[0]));
+}
+
+TEST_CASE("keras_categorical_focal: Keras's docstring example, alpha 0.25 and gamma 2") {
+  // keras.losses.categorical_focal_crossentropy([[0, 1, 0], [0, 0, 1]], [[0.05, 0.9, 0.05], [0.1, 0.85, 0.05]])
+  const Layout layout{2, 3, 1};
+  const auto f = keras_categorical_focal(layout, vec({0.05, 0.9, 0.05, 0.1, 0.85, 0.05}), vec({0, 1, 0, 0, 0, 1}), {});
+  CHECK(close(f.f.loss[0], 2.63401289e-04, 1e-6, 0));
+  CHECK(close(f.f.loss[1], 6.75912094e-01, 1e-6, 0));
+}
