@@ -77,6 +77,19 @@ const Param kInputKind{
       s.input_kind = v == "logits" ? InputKind::Logits : v == "probs" ? InputKind::Probabilities : InputKind::Auto;
     }};
 
+// Keras's axis tuple of dice and tversky: comma-separated integers, "" for None.
+const Param kKerasAxes{
+    .name = "axis", .type = ParamType::Text, .default_value = "",
+    .help = "the axes summed over, comma-separated (e.g. 1,2,3); default none: every axis, the batch included (one loss)",
+    .store = [](Settings&, const std::string& v) {
+      for (const std::string& item : comma_items(v)) {
+        std::int64_t n = 0;
+        const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), n);
+        if (ec != std::errc() || end != item.data() + item.size())
+          throw usage_error("--axis", "expected integers separated by commas, got '" + v + "'");
+      }
+    }};
+
 Param with_help(Param p, std::string_view help) {
   p.help = help;
   return p;
@@ -543,6 +556,22 @@ const std::vector<FunctionSpec>& functions() {
        .reductions = kKerasReductions, .default_reduction = Reduction::SumOverBatchSize, .dim_default = DimDefault::Last,
        .layout = Layout::ClassAxis, .holds = Holds::Probabilities, .run_float = &ops::categorical_focal_crossentropy<float>,
        .run_double = &ops::categorical_focal_crossentropy<double>, .explain_steps = &explain::keras_categorical_focal_steps},
+      {.name = "dice", .aliases = {"Dice", "keras.losses.dice", "keras.losses.Dice"}, .family = Family::Keras,
+       .summary = "keras Dice loss: 1 - 2 sum(y_true y_pred) / (sum y_true + sum y_pred + 1e-7) over --axis (default: everything, one loss)",
+       .args = {input("predictions (y_pred), probabilities"), target("targets (y_true) of INPUT's shape"), sample_weight()},
+       .params = {kKerasAxes, with_help(kKerasEpsilon, "the backend epsilon, added to the denominator only")},
+       .reductions = kKerasReductions, .default_reduction = Reduction::SumOverBatchSize, .dim_default = DimDefault::Unset,
+       .layout = Layout::ClassAxis, .holds = Holds::Predictions, .run_float = &ops::dice<float>, .run_double = &ops::dice<double>,
+       .explain_steps = &explain::keras_overlap_steps, .explain_rows = {"input", "target"}},
+      {.name = "tversky", .aliases = {"Tversky", "keras.losses.tversky", "keras.losses.Tversky"}, .family = Family::Keras,
+       .summary = "keras Tversky loss: 1 - TP / (TP + alpha FP + beta FN + 1e-7) over --axis (default: everything, one loss)",
+       .args = {input("predictions (y_pred), probabilities"), target("targets (y_true) of INPUT's shape"), sample_weight()},
+       .params = {{.name = "alpha", .type = ParamType::Number, .default_value = "0.5", .help = "the weight of the false positives"},
+                  {.name = "beta", .type = ParamType::Number, .default_value = "0.5", .help = "the weight of the false negatives"},
+                  kKerasAxes, with_help(kKerasEpsilon, "the backend epsilon, added to the denominator only")},
+       .reductions = kKerasReductions, .default_reduction = Reduction::SumOverBatchSize, .dim_default = DimDefault::Unset,
+       .layout = Layout::ClassAxis, .holds = Holds::Predictions, .run_float = &ops::tversky<float>, .run_double = &ops::tversky<double>,
+       .explain_steps = &explain::keras_overlap_steps, .explain_rows = {"input", "target"}},
       {.name = "mean_squared_error", .aliases = {"mse", "MSE", "MeanSquaredError", "keras.losses.mean_squared_error", "keras.losses.MeanSquaredError"}, .family = Family::Keras,
        .summary = "keras mean squared error: mean over the last axis of (y_true - y_pred)^2 per sample, then the keras reduction",
        .args = {input("predictions (y_pred)"), target("targets (y_true), broadcasting to INPUT after keras's squeeze or expand"), sample_weight()}, .params = {}, .reductions = kKerasReductions,

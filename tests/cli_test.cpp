@@ -362,6 +362,13 @@ TEST_CASE("keras binary and categorical focal cross-entropy: grad matches centra
   check_finite_differences({"categorical_focal_crossentropy", "--from-logits", "--label-smoothing", "0.1"}, {z, onehot});
 }
 
+TEST_CASE("keras dice and tversky: grad matches central finite differences (axis none and an axis tuple)") {
+  const FdArg p{{0.3, 0.8, 0.55, 0.2, 0.6, 0.45}, {2, 3}, "grad"}, y{{1, 0, 0.5, 0, 1, 1}, {2, 3}, ""};
+  for (const auto& fn : {std::vector<std::string>{"dice"}, {"dice", "--axis", "1", "--sample-weight", "[2, 0.5]"}, {"tversky"},
+                         {"tversky", "--alpha", "0.3", "--beta", "0.9", "--axis", "-1", "-r", "sum"}})
+    check_finite_differences(fn, {p, y});
+}
+
 TEST_CASE("kl_div, poisson_nll_loss, gaussian_nll_loss: every gradient matches central finite differences") {
   const std::vector<FdArg> kl{{{-1.2, -0.9, -1.2, -0.3, -2.0, -1.1}, {2, 3}, "grad"}, {{0.2, 0.5, 0.3, 0.6, 0.1, 0.3}, {2, 3}, "grad_target"}};
   for (const auto& fn : {std::vector<std::string>{"kl_div"}, {"kl_div", "-r", "batchmean"}, {"kl_div", "-r", "sum"}})

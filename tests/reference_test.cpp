@@ -139,3 +139,7 @@ TEST_CASE("torchvision 0.14 reference cases: sigmoid_focal_loss (alpha off, gamm
 TEST_CASE("Keras 3 focal cross-entropies (emulated from keras 3.16): class balancing, from_logits through the logits, clipping, smoothing, --axis, sample_weight, float32") {
   run_reference_file(LOSSCALC_SOURCE_DIR "/tests/torch/keras_focal_reference_cases.json");
 }
+
+TEST_CASE("Keras 3 dice and tversky (emulated from keras 3.16): axis none (one loss for the batch), axis tuples, alpha and beta, sample_weight, float32") {
+  run_reference_file(LOSSCALC_SOURCE_DIR "/tests/torch/keras_overlap_reference_cases.json");
+}

@@ -387,6 +387,27 @@ template <class T>
 Vec<T> keras_categorical_focal_backward(const Layout& layout, const KerasCategoricalFocal<T>& f, const Vec<T>& y,
                                         const FocalOptions& o, const Vec<T>& upstream);
 
+// ---- overlap losses (overlap.cpp) ----------------------------------------------
+// Keras 3's dice and tversky: each element of y_pred p and y_true t belongs
+// to group[k] (the positions left after summing over the axes). dice:
+// 1 - 2 sum(t p) / (sum t + sum p + eps); tversky: 1 - I / (I + alpha fp +
+// beta fn + eps), I = sum(p t), fp = sum((1 - t) p), fn = sum(t (1 - p)).
+struct OverlapOptions {
+  bool tversky = false;
+  double alpha = 0.5, beta = 0.5, epsilon = 1e-7;
+};
+template <class T>
+struct Overlap {
+  Vec<T> intersection, sum_true, sum_pred, fp, fn;  // dice: the first three; tversky: intersection, fp, fn
+  Vec<T> denominator, fraction;                      // the loss is 1 - fraction
+};
+template <class T>
+Overlap<T> keras_overlap(const std::vector<std::int64_t>& group, std::int64_t groups, const Vec<T>& p, const Vec<T>& t,
+                         const OverlapOptions& o);
+template <class T>
+Vec<T> keras_overlap_backward(const std::vector<std::int64_t>& group, const Overlap<T>& f, const Vec<T>& t, const OverlapOptions& o,
+                              const Vec<T>& upstream);
+
 // ---- reductions (reduce.cpp) ------------------------------------------------
 // none: the per-position losses, upstream 1; sum: their sum, upstream 1;
 // mean: sum / sum of shares (NaN when that is 0/0), upstream 1 / denominator.

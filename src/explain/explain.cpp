@@ -677,6 +677,39 @@ void keras_categorical_focal_steps(const Args& args, const Settings& s, std::vec
   st.push_back({"loss", "the sum over the class axis", num(loss)});
 }
 
+void keras_overlap_steps(const Args& args, const Settings& s, std::vector<Step>& st) {
+  const Values &x = args[0], &y = args[1];
+  if (x.size() != y.size()) return;
+  const bool tversky = s.numbers.count("beta") != 0;
+  double inter = 0, a = 0, b = 0;  // dice: sum y, sum x; tversky: fp, fn
+  for (std::size_t k = 0; k < x.size(); ++k) {
+    inter = rd(inter + rd(y[k] * x[k]));
+    a = tversky ? rd(a + rd(rd(1 - y[k]) * x[k])) : rd(a + y[k]);
+    b = tversky ? rd(b + rd(y[k] * rd(1 - x[k]))) : rd(b + x[k]);
+  }
+  const double eps = rd(s.epsilon);
+  const auto it = s.param_text.find("axis");
+  const bool whole = it == s.param_text.end() || it->second.empty();
+  const std::string note = whole ? " (axis none: the loss sums over every row first, so it is not these rows' mean; intersection and sums are printed above)"
+                                 : "";
+  st.push_back({"y_pred p", "this row (index along dim 0)", vec(x)});
+  st.push_back({"y_true y", "", vec(y)});
+  st.push_back({"sum(y p)", "the row's intersection", num(inter)});
+  if (tversky) {
+    const double alpha = rd(s.number("alpha")), beta = rd(s.number("beta"));
+    st.push_back({"fp = sum((1 - y) p)", "", num(a)});
+    st.push_back({"fn = sum(y (1 - p))", "", num(b)});
+    const double den = rd(rd(rd(inter + rd(a * alpha)) + rd(b * beta)) + eps);
+    st.push_back({"1 - I / (I + alpha fp + beta fn + eps)", "over this row alone; alpha " + print::shortest(alpha) + ", beta " +
+                                                                  print::shortest(beta) + ", eps " + print::shortest(eps) + note,
+                  num(rd(1 - rd(inter / den)))});
+  } else {
+    st.push_back({"sum y, sum p", "", vec({a, b})});
+    st.push_back({"1 - 2 I / (sum y + sum p + eps)", "over this row alone; eps " + print::shortest(eps) + note,
+                  num(rd(1 - rd(rd(2 * inter) / rd(rd(a + b) + eps))))});
+  }
+}
+
 void generalized_cross_entropy_steps(const Args& args, const Settings& s, std::vector<Step>& st) {
   const Values& x = args[0];
   const double label = args[1].empty() ? std::nan("") : args[1][0];

@@ -69,6 +69,9 @@ void generalized_cross_entropy_steps(const Args& args, const Settings& settings,
 // crossentropy: q, (1 - q)^gamma, each class's term, their sum.
 void keras_binary_focal_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 void keras_categorical_focal_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+// dice, tversky (one row of y_pred, y_true): the row's intersection, sums (or
+// fp, fn) and fraction; with axis none the loss is the batch's, said so.
+void keras_overlap_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 
 // scikit-learn (args: the rows of the table's explain_rows): log_loss
 // (y_pred, y_true, one-hot, clipped, renormalised), brier_score_loss (y_prob,

@@ -42,19 +42,6 @@ core::FocalOptions focal_options(const Settings& s, bool binary) {
   return o;
 }
 
-// y_pred and y_true after LossFunctionWrapper's squeeze_or_expand: a
-// trailing 1 squeezed, or a (N) one given a last dim of 1.
-struct KerasPair {
-  Tensor input, target;
-};
-KerasPair keras_pair(const Data& data) {
-  check_input(data.input, false);
-  const Tensor& target = require_target(data.target);
-  Shape t = target.shape, p = data.input.shape;
-  squeeze_or_expand(t, p);
-  return {Tensor{p, data.input.data}, Tensor{t, target.data}};
-}
-
 // Keras's label smoothing: y (1 - s) + s k, k = 0.5 (binary) or 1 / C.
 template <class T>
 core::Vec<T> smoothed(const Tensor& target, const Settings& s, T toward) {

@@ -177,6 +177,11 @@ template <class T>
 Result binary_focal_crossentropy(const Data& data, const Settings& s);
 template <class T>
 Result categorical_focal_crossentropy(const Data& data, const Settings& s);
+// keras dice and tversky (ops/overlap.cpp).
+template <class T>
+Result dice(const Data& data, const Settings& s);
+template <class T>
+Result tversky(const Data& data, const Settings& s);
 
 // compare (compare.cpp): the same data through every framework's convention.
 template <class T>

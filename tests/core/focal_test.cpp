@@ -52,3 +52,13 @@ TEST_CASE("keras_categorical_focal: Keras's docstring example, alpha 0.25 and ga
   CHECK(close(f.f.loss[0], 2.63401289e-04, 1e-6, 0));
   CHECK(close(f.f.loss[1], 6.75912094e-01, 1e-6, 0));
 }
+
+TEST_CASE("keras_overlap: tversky with alpha = beta = 0.5 is dice, and Keras's DiceTest value") {
+  const std::vector<std::int64_t> group{0, 0, 0, 0};
+  // keras DiceTest.test_correctness: y_true [[1, 2], [1, 2]], y_pred [[4, 1], [6, 1]] -> 1 - dice = -0.5555...
+  const auto p = vec({4, 1, 6, 1}), t = vec({1, 2, 1, 2});
+  const auto d = keras_overlap(group, 1, p, t, {});
+  const auto tv = keras_overlap(group, 1, p, t, {.tversky = true});
+  CHECK(close(1 - d.fraction[0], 1 - 2 * 14 / (6 + 12 + 1e-7)));  // -0.5555...
+  CHECK(close(d.fraction[0], tv.fraction[0], 1e-7, 0));  // eps: S + eps against S + 2 eps
+}

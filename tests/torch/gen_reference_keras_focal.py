@@ -18,11 +18,11 @@ gen_reference_keras_regression.py. Spec: tests/torch/KERAS_FOCAL_NOTES.md.
       self-check (Keras's own losses_test.py values: BinaryFocalCrossentropyTest,
       CategoricalFocalCrossentropyTest; central differences), then the cases
 """
-import json, os, sys
+import functools, json, os, sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gen_reference_keras_regression import EPS, bshape, keras_loss_of, weighted_cases, check_gradient, jsonable, reference_cases  # noqa: E402
+from gen_reference_keras_regression import EPS, bshape, keras_loss_of, weighted_cases, check_gradient, jsonable, reference_cases, emit  # noqa: E402
 
 
 def same_shape(t, p):  # backend binary_crossentropy's check
@@ -123,8 +123,7 @@ def f_categorical_focal(t, p, T, alpha=0.25, gamma=2.0, from_logits=False, label
 FNS = {"binary_focal_crossentropy": f_binary_focal, "categorical_focal_crossentropy": f_categorical_focal}
 
 
-def keras_loss(name, *args, **kwargs):
-    return keras_loss_of(FNS, name, *args, **kwargs)
+keras_loss = functools.partial(keras_loss_of, FNS)  # (name, y_true, y_pred, sample_weight, reduction, dtype, **params)
 
 
 def self_check():
@@ -232,10 +231,6 @@ def losscalc_args(cs):  # flags as losscalc spells them
 
 
 if __name__ == "__main__":
-    self_check()
-    print("self-check passed", file=sys.stderr)
-    json.dump({"generator": "tests/torch/gen_reference_keras_focal.py",
-               "keras": "Keras 3.16.0 (keras-team/keras 3422977; the focal losses unchanged since 3.0), keras/src/losses/losses.py, "
-                        "backend/tensorflow/nn.py, TensorFlow backend, emulated in numpy",
-               "cases": losscalc_args(reference_cases(cases()))}, sys.stdout, indent=None, separators=(",", ":"))
-    print()
+    emit(self_check, lambda: losscalc_args(reference_cases(cases())), "tests/torch/gen_reference_keras_focal.py",
+         "Keras 3.16.0 (keras-team/keras 3422977; the focal losses unchanged since 3.0), keras/src/losses/losses.py, "
+         "backend/tensorflow/nn.py, TensorFlow backend, emulated in numpy")

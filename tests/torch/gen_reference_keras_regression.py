@@ -318,6 +318,14 @@ def cases():
     return out
 
 
+def emit(self_check, cases, generator, keras):
+    """A generator's main: its self-check, then its cases as reference_test reads them, on stdout."""
+    self_check()
+    print("self-check passed", file=sys.stderr)
+    json.dump({"generator": generator, "keras": keras, "cases": cases()}, sys.stdout, indent=None, separators=(",", ":"))
+    print()
+
+
 def reference_cases(raw):
     """The emulated values as reference_test cases: the losscalc argv and
     what it must print (float64 to 1e-12, float32 to float32's rounding)."""
