@@ -717,7 +717,9 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
     for (auto& a : fn->args)
       if (&a == &fn->args[0]) {
         if (a.name != "input") rq.input->input_name = a.name;
-      } else if (a.name != "target" && a.name != "weight" && a.name != "pos_weight") {
+      } else if (a.name == "target") {
+        rq.input->target_name = a.alias;
+      } else if (a.name != "weight" && a.name != "pos_weight") {
         rq.input->keys.emplace_back(a.name);
       }
   }
