@@ -104,6 +104,7 @@ std::vector<OptionDef> options_of(const FunctionSpec& fn) {
     const DataArg& a = fn.args[i];
     OptionDef d{.name = a.option().substr(2), .short_name = i == 0 ? 'i' : a.name == "target" ? 't' : a.short_name};
     if (i == 0 && a.name != "input") d.alias = "input";
+    if (!a.alias.empty()) d.alias = std::string(a.alias);
     d.help = a.positional ? upper(a.name) + " given as an option" : std::string(a.holds);
     if (!a.positional && a.name == "weight") d.help = "torch weight: " + d.help;
     d.feeds = Feeds::Data;
@@ -730,7 +731,9 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
     for (auto& a : fn->args)
       if (&a == &fn->args[0]) {
         if (a.name != "input") rq.input->input_name = a.name;
-      } else if (a.name != "target" && a.name != "weight" && a.name != "pos_weight") {
+      } else if (a.name == "target") {
+        rq.input->target_name = a.alias;
+      } else if (a.name != "weight" && a.name != "pos_weight") {
         rq.input->keys.emplace_back(a.name);
       }
   }

@@ -77,6 +77,19 @@ const Param kInputKind{
       s.input_kind = v == "logits" ? InputKind::Logits : v == "probs" ? InputKind::Probabilities : InputKind::Auto;
     }};
 
+// Keras's axis tuple of dice and tversky: comma-separated integers, "" for None.
+const Param kKerasAxes{
+    .name = "axis", .type = ParamType::Text, .default_value = "",
+    .help = "the axes summed over, comma-separated (e.g. 1,2,3); default none: every axis, the batch included (one loss)",
+    .store = [](Settings&, const std::string& v) {
+      for (const std::string& item : comma_items(v)) {
+        std::int64_t n = 0;
+        const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), n);
+        if (ec != std::errc() || end != item.data() + item.size())
+          throw usage_error("--axis", "expected integers separated by commas, got '" + v + "'");
+      }
+    }};
+
 Param with_help(Param p, std::string_view help) {
   p.help = help;
   return p;
@@ -412,6 +425,20 @@ const std::vector<FunctionSpec>& functions() {
        .reductions = kTorchReductions, .default_reduction = Reduction::Mean, .dim_default = DimDefault::TorchClass,
        .layout = Layout::Elementwise, .holds = Holds::Predictions, .run_float = &ops::hinge_embedding_loss<float>,
        .run_double = &ops::hinge_embedding_loss<double>, .explain_steps = &explain::hinge_embedding_steps},
+      {.name = "sigmoid_focal_loss",
+       .aliases = {"torchvision.ops.sigmoid_focal_loss", "ops.sigmoid_focal_loss", "torchvision.ops.focal_loss.sigmoid_focal_loss"},
+       .family = Family::Torch,
+       .summary = "torchvision focal loss: alpha_t (1 - p_t)^gamma BCE with logits, elementwise; alpha 0.25 by default, reduction none",
+       .args = {{.name = "inputs", .holds = "logits, any shape", .differentiable = true},
+                {.name = "target", .holds = "0/1 labels (soft ones and any other values are taken as they are) of INPUTS' shape",
+                 .differentiable = true, .alias = "targets"}},
+       .params = {{.name = "alpha", .type = ParamType::Number, .default_value = "0.25",
+                   .help = "weight of the positives, alpha_t = alpha y + (1 - alpha)(1 - y); negative: no alpha_t"},
+                  {.name = "gamma", .type = ParamType::Number, .default_value = "2",
+                   .help = "exponent of the modulating factor (1 - p_t)^gamma"}},
+       .reductions = kTorchReductions, .default_reduction = Reduction::None, .dim_default = DimDefault::TorchClass,
+       .layout = Layout::Elementwise, .holds = Holds::Logits, .run_float = &ops::sigmoid_focal_loss<float>,
+       .run_double = &ops::sigmoid_focal_loss<double>, .explain_steps = &explain::sigmoid_focal_steps},
       {.name = "soft_margin_loss", .aliases = {"SoftMarginLoss", "nn.SoftMarginLoss", "torch.nn.SoftMarginLoss", "F.soft_margin_loss", "torch.nn.functional.soft_margin_loss"},
        .family = Family::Torch, .summary = "torch soft margin (logistic): log(1 + exp(-y x)), elementwise",
        .args = {input("scores"), target("labels 1 or -1 (any value is taken), broadcasting to INPUT")}, .params = {},
@@ -558,6 +585,48 @@ const std::vector<FunctionSpec>& functions() {
        .reductions = kKerasReductions, .default_reduction = Reduction::SumOverBatchSize, .dim_default = DimDefault::Last,
        .layout = Layout::Elementwise, .holds = Holds::Probabilities, .run_float = &ops::binary_crossentropy<float>,
        .run_double = &ops::binary_crossentropy<double>},
+      {.name = "binary_focal_crossentropy",
+       .aliases = {"BinaryFocalCrossentropy", "keras.losses.binary_focal_crossentropy", "keras.losses.BinaryFocalCrossentropy"},
+       .family = Family::Keras,
+       .summary = "keras binary focal cross-entropy: (1 - p_t)^gamma BCE (clipped), mean over the last axis; alpha only with --apply-class-balancing",
+       .args = {input(kKerasProbs), target(kLabels), sample_weight()},
+       .params = {{.name = "apply-class-balancing", .type = ParamType::Flag, .default_value = "false",
+                   .help = "weight each element by alpha y + (1 - alpha)(1 - y) (off: alpha is not used)"},
+                  {.name = "alpha", .type = ParamType::Number, .default_value = "0.25",
+                   .help = "the positives' weight with --apply-class-balancing"},
+                  {.name = "gamma", .type = ParamType::Number, .default_value = "2", .help = "exponent of the focal factor (1 - p_t)^gamma"},
+                  kFromLogits, kLabelSmoothing, kKerasEpsilon, kAxisLast},
+       .reductions = kKerasReductions, .default_reduction = Reduction::SumOverBatchSize, .dim_default = DimDefault::Last,
+       .layout = Layout::Elementwise, .holds = Holds::Probabilities, .run_float = &ops::binary_focal_crossentropy<float>,
+       .run_double = &ops::binary_focal_crossentropy<double>, .explain_steps = &explain::keras_binary_focal_steps},
+      {.name = "categorical_focal_crossentropy",
+       .aliases = {"CategoricalFocalCrossentropy", "keras.losses.categorical_focal_crossentropy", "keras.losses.CategoricalFocalCrossentropy"},
+       .family = Family::Keras,
+       .summary = "keras categorical focal cross-entropy: sum over the class axis of alpha (1 - q)^gamma (-y log q), q renormalised and clipped",
+       .args = {input(kKerasProbs), target("one-hot labels (or class probabilities) of INPUT's shape"), sample_weight()},
+       .params = {{.name = "alpha", .type = ParamType::Number, .default_value = "0.25", .help = "one weight for every class"},
+                  {.name = "gamma", .type = ParamType::Number, .default_value = "2",
+                   .help = "exponent of the modulating factor (1 - q)^gamma"},
+                  kFromLogits, kLabelSmoothing, kKerasEpsilon, kAxisLast},
+       .reductions = kKerasReductions, .default_reduction = Reduction::SumOverBatchSize, .dim_default = DimDefault::Last,
+       .layout = Layout::ClassAxis, .holds = Holds::Probabilities, .run_float = &ops::categorical_focal_crossentropy<float>,
+       .run_double = &ops::categorical_focal_crossentropy<double>, .explain_steps = &explain::keras_categorical_focal_steps},
+      {.name = "dice", .aliases = {"Dice", "keras.losses.dice", "keras.losses.Dice"}, .family = Family::Keras,
+       .summary = "keras Dice loss: 1 - 2 sum(y_true y_pred) / (sum y_true + sum y_pred + 1e-7) over --axis (default: everything, one loss)",
+       .args = {input("predictions (y_pred), probabilities"), target("targets (y_true) of INPUT's shape"), sample_weight()},
+       .params = {kKerasAxes, with_help(kKerasEpsilon, "the backend epsilon, added to the denominator only")},
+       .reductions = kKerasReductions, .default_reduction = Reduction::SumOverBatchSize, .dim_default = DimDefault::Unset,
+       .layout = Layout::ClassAxis, .holds = Holds::Predictions, .run_float = &ops::dice<float>, .run_double = &ops::dice<double>,
+       .explain_steps = &explain::keras_overlap_steps, .explain_rows = {"input", "target"}, .whole_batch = true},
+      {.name = "tversky", .aliases = {"Tversky", "keras.losses.tversky", "keras.losses.Tversky"}, .family = Family::Keras,
+       .summary = "keras Tversky loss: 1 - TP / (TP + alpha FP + beta FN + 1e-7) over --axis (default: everything, one loss)",
+       .args = {input("predictions (y_pred), probabilities"), target("targets (y_true) of INPUT's shape"), sample_weight()},
+       .params = {{.name = "alpha", .type = ParamType::Number, .default_value = "0.5", .help = "the weight of the false positives"},
+                  {.name = "beta", .type = ParamType::Number, .default_value = "0.5", .help = "the weight of the false negatives"},
+                  kKerasAxes, with_help(kKerasEpsilon, "the backend epsilon, added to the denominator only")},
+       .reductions = kKerasReductions, .default_reduction = Reduction::SumOverBatchSize, .dim_default = DimDefault::Unset,
+       .layout = Layout::ClassAxis, .holds = Holds::Predictions, .run_float = &ops::tversky<float>, .run_double = &ops::tversky<double>,
+       .explain_steps = &explain::keras_overlap_steps, .explain_rows = {"input", "target"}, .whole_batch = true},
       {.name = "mean_squared_error", .aliases = {"mse", "MSE", "MeanSquaredError", "keras.losses.mean_squared_error", "keras.losses.MeanSquaredError"}, .family = Family::Keras,
        .summary = "keras mean squared error: mean over the last axis of (y_true - y_pred)^2 per sample, then the keras reduction",
        .args = {input("predictions (y_pred)"), target("targets (y_true), broadcasting to INPUT after keras's squeeze or expand"), sample_weight()}, .params = {}, .reductions = kKerasReductions,

@@ -49,6 +49,7 @@ struct DataArg {
   bool differentiable = false;               // the output has its gradient: grad (the first), grad_NAME
   char short_name = 0;                       // -w
   bool unsqueezes_last = false;              // of INPUT's shape without its last dim: one a row (gaussian's var)
+  std::string_view alias = "";               // another option name (--targets for torchvision's targets)
   std::string option() const;                // "--pos-weight"
 };
 

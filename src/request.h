@@ -35,6 +35,7 @@ struct Source {
   std::function<void(const std::string&)> note{};          // where reading notes go (stderr); none: nowhere
   std::vector<std::string> keys{};  // JSON-object keys of the function's other data arguments (input2, var, ...)
   std::string input_name{};         // the first data argument's name when not "input" ("input1"): a key for it too
+  std::string target_name{};        // another key for the target ("targets"), or ""
 };
 
 // torch's default ignore_index (the table's default for its functions; ops

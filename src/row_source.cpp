@@ -54,6 +54,7 @@ std::optional<Opened> open_source(const Source& src, std::istream& in) {
   o.origin.note = src.note;
   o.origin.keys = src.keys;
   o.origin.input_name = src.input_name;
+  o.origin.target_name = src.target_name;
   o.head = read_head(*raw, 1 << 16);
   o.format = read::sniff(o.head);
   if (o.format == read::RowFormat::Json && o.head.size() < (1 << 16) && read::one_records_line(o.head, o.origin))

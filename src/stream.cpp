@@ -248,7 +248,7 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
   const auto& o = rq.output;
   if (fn.whole_batch) {
     if (o.partial)
-      throw usage_error("--partial", std::string(fn.name) + " pairs every sample with every other: shards of it cannot be merged");
+      throw usage_error("--partial", std::string(fn.name) + " needs the whole batch at once (each sample meets every other, or the sums run over the batch): shards of it cannot be merged");
     return std::nullopt;
   }
   const bool trigger = !rq.rows.target_columns.empty() || o.partial || o.quiet || o.format == Format::Csv;

@@ -342,6 +342,33 @@ TEST_CASE("margin_ranking_loss: grad and grad_input2 match central finite differ
   CHECK(nlohmann::json::parse(o.out)["grad"][2].get<double>() == 0.0);  // the inactive pair
 }
 
+TEST_CASE("sigmoid_focal_loss: grad and grad_target match central finite differences (alpha on and off, gamma 2 and 1.5)") {
+  const std::vector<FdArg> args{{{0.5, -1.0, 2.0, 3.0, -0.25, 0.1}, {2, 3}, "grad"}, {{1, 0, 1, 0, 0.7, 0.2}, {2, 3}, "grad_target"}};
+  for (const auto& fn : {std::vector<std::string>{"sigmoid_focal_loss", "-r", "sum"}, {"sigmoid_focal_loss", "-r", "mean", "--alpha", "-1"},
+                         {"sigmoid_focal_loss", "-r", "sum", "--gamma", "1.5", "--alpha", "0.6"}})
+    check_finite_differences(fn, args);
+}
+
+TEST_CASE("keras binary and categorical focal cross-entropy: grad matches central finite differences (probabilities, logits, smoothing, axis 0)") {
+  const FdArg p{{0.3, 0.8, 0.55, 0.2, 0.6, 0.45}, {2, 3}, "grad"}, z{{0.5, -1.0, 2.0, 3.0, -0.25, 0.1}, {2, 3}, "grad"};
+  const FdArg soft{{1, 0, 0.3, 0, 1, 0.6}, {2, 3}, ""}, onehot{{1, 0, 0, 0, 0, 1}, {2, 3}, ""};
+  for (const auto& fn : {std::vector<std::string>{"binary_focal_crossentropy"}, {"binary_focal_crossentropy", "--apply-class-balancing", "--alpha", "0.4", "--sample-weight", "[1.5, 0.5]"},
+                         {"binary_focal_crossentropy", "--gamma", "1.5", "--label-smoothing", "0.2", "--axis", "0", "-r", "sum"}})
+    check_finite_differences(fn, {p, soft});
+  check_finite_differences({"binary_focal_crossentropy", "--from-logits", "--gamma", "3"}, {z, soft});
+  for (const auto& fn : {std::vector<std::string>{"categorical_focal_crossentropy"}, {"categorical_focal_crossentropy", "--alpha", "0.6", "--axis", "0", "-r", "sum"},
+                         {"categorical_focal_crossentropy", "--label-smoothing", "0.1", "--gamma", "1.5", "--sample-weight", "[2, 0.5]"}})
+    check_finite_differences(fn, {p, onehot});
+  check_finite_differences({"categorical_focal_crossentropy", "--from-logits", "--label-smoothing", "0.1"}, {z, onehot});
+}
+
+TEST_CASE("keras dice and tversky: grad matches central finite differences (axis none and an axis tuple)") {
+  const FdArg p{{0.3, 0.8, 0.55, 0.2, 0.6, 0.45}, {2, 3}, "grad"}, y{{1, 0, 0.5, 0, 1, 1}, {2, 3}, ""};
+  for (const auto& fn : {std::vector<std::string>{"dice"}, {"dice", "--axis", "1", "--sample-weight", "[2, 0.5]"}, {"tversky"},
+                         {"tversky", "--alpha", "0.3", "--beta", "0.9", "--axis", "-1", "-r", "sum"}})
+    check_finite_differences(fn, {p, y});
+}
+
 TEST_CASE("kl_div, poisson_nll_loss, gaussian_nll_loss: every gradient matches central finite differences") {
   const std::vector<FdArg> kl{{{-1.2, -0.9, -1.2, -0.3, -2.0, -1.1}, {2, 3}, "grad"}, {{0.2, 0.5, 0.3, 0.6, 0.1, 0.3}, {2, 3}, "grad_target"}};
   for (const auto& fn : {std::vector<std::string>{"kl_div"}, {"kl_div", "-r", "batchmean"}, {"kl_div", "-r", "sum"}})

@@ -131,3 +131,15 @@ TEST_CASE("Keras 3 margin losses (emulated from keras 3.12): hinge's 0/1 mapping
 TEST_CASE("optax reference cases (emulated from optax 0.2.9.dev and JAX's autodiff): hinge, perceptron, multiclass, cosine, triplet, ntxent") {
   run_reference_file(LOSSCALC_SOURCE_DIR "/tests/torch/optax_margin_reference_cases.json");
 }
+
+TEST_CASE("torchvision 0.14 reference cases: sigmoid_focal_loss (alpha off, gamma 0 and below 1, soft and outside targets, grad_target, float32)") {
+  run_reference_file(LOSSCALC_SOURCE_DIR "/tests/torch/focal_reference_cases.json");
+}
+
+TEST_CASE("Keras 3 focal cross-entropies (emulated from keras 3.16): class balancing, from_logits through the logits, clipping, smoothing, --axis, sample_weight, float32") {
+  run_reference_file(LOSSCALC_SOURCE_DIR "/tests/torch/keras_focal_reference_cases.json");
+}
+
+TEST_CASE("Keras 3 dice and tversky (emulated from keras 3.16): axis none (one loss for the batch), axis tuples, alpha and beta, sample_weight, float32") {
+  run_reference_file(LOSSCALC_SOURCE_DIR "/tests/torch/keras_overlap_reference_cases.json");
+}

@@ -338,6 +338,76 @@ Vec<T> keras_clip_log(const Vec<T>& x, T eps);
 template <class T>
 Vec<T> keras_clip_log_backward(const Vec<T>& x, T eps, const Vec<T>& grad_z);
 
+// ---- focal losses (focal.cpp) -------------------------------------------------
+// torchvision.ops.sigmoid_focal_loss (0.14), elementwise over logits x and
+// targets y of one shape: p = sigmoid(x), ce = BCE with logits,
+// p_t = p y + (1 - p)(1 - y), loss = ce (1 - p_t)^gamma, times
+// alpha_t = alpha y + (1 - alpha)(1 - y) when alpha >= 0. slope and
+// target_slope are torch's autograd through that expression.
+template <class T>
+struct SigmoidFocal {
+  Pointwise<T> pw;
+  Vec<T> p, ce, p_t, modulating_factor;  // modulating_factor: (1 - p_t)^gamma
+  Vec<T> alpha_t;                        // empty when alpha < 0
+};
+template <class T>
+SigmoidFocal<T> sigmoid_focal(const Vec<T>& x, const Vec<T>& y, double alpha, double gamma);
+
+// Keras 3's focal parameters, as Python floats (cast to T where they meet a tensor).
+struct FocalOptions {
+  double alpha = 0.25, gamma = 2.0, epsilon = 1e-7;
+  bool apply_class_balancing = false, from_logits = false;
+};
+// keras binary_focal_crossentropy, elementwise before the mean over the axis
+// (TF backend): yp = x, or sigmoid(x) with from_logits; bce = the clipped
+// BCE of yp, or with from_logits tf.nn.sigmoid_cross_entropy_with_logits of
+// x (ops.sigmoid's output carries its logits); p_t = y yp + (1 - y)(1 - yp);
+// loss = (1 - p_t)^gamma bce [* (alpha y + (1 - alpha)(1 - y)) with
+// apply_class_balancing]. slope is TF's gradient (Pow: g gamma u^(gamma - 1)).
+template <class T>
+struct KerasBinaryFocal {
+  Pointwise<T> pw;
+  Vec<T> probs, bce, p_t, focal_factor;  // probs: yp
+};
+template <class T>
+KerasBinaryFocal<T> keras_binary_focal(const Vec<T>& x, const Vec<T>& y, const FocalOptions& o);
+
+// keras categorical_focal_crossentropy along the layout's class axis:
+// yp = x or softmax(x), q = yp / sum(yp), o = clip(q, eps, 1 - eps),
+// loss = sum_c alpha (1 - o)^gamma (-y log o); the backward is TF's, through
+// the clip (0 outside), the division and the softmax.
+template <class T>
+struct KerasCategoricalFocal {
+  Forward<T> f;
+  Vec<T> probs, clipped, modulating_factor;  // probs: yp
+};
+template <class T>
+KerasCategoricalFocal<T> keras_categorical_focal(const Layout& layout, const Vec<T>& x, const Vec<T>& y, const FocalOptions& o);
+template <class T>
+Vec<T> keras_categorical_focal_backward(const Layout& layout, const KerasCategoricalFocal<T>& f, const Vec<T>& y,
+                                        const FocalOptions& o, const Vec<T>& upstream);
+
+// ---- overlap losses (overlap.cpp) ----------------------------------------------
+// Keras 3's dice and tversky: each element of y_pred p and y_true t belongs
+// to group[k] (the positions left after summing over the axes). dice:
+// 1 - 2 sum(t p) / (sum t + sum p + eps); tversky: 1 - I / (I + alpha fp +
+// beta fn + eps), I = sum(p t), fp = sum((1 - t) p), fn = sum(t (1 - p)).
+struct OverlapOptions {
+  bool tversky = false;
+  double alpha = 0.5, beta = 0.5, epsilon = 1e-7;
+};
+template <class T>
+struct Overlap {
+  Vec<T> intersection, sum_true, sum_pred, fp, fn;  // dice: the first three; tversky: intersection, fp, fn
+  Vec<T> denominator, fraction;                      // the loss is 1 - fraction
+};
+template <class T>
+Overlap<T> keras_overlap(const std::vector<std::int64_t>& group, std::int64_t groups, const Vec<T>& p, const Vec<T>& t,
+                         const OverlapOptions& o);
+template <class T>
+Vec<T> keras_overlap_backward(const std::vector<std::int64_t>& group, const Overlap<T>& f, const Vec<T>& t, const OverlapOptions& o,
+                              const Vec<T>& upstream);
+
 // ---- reductions (reduce.cpp) ------------------------------------------------
 // none: the per-position losses, upstream 1; sum: their sum, upstream 1;
 // mean: sum / sum of shares (NaN when that is 0/0), upstream 1 / denominator.

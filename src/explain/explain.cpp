@@ -593,6 +593,123 @@ void keras_poisson_steps(const Args& args, const Settings& s, std::vector<Step>&
               });
 }
 
+namespace {
+// One sample's values as Vec<T>, in the run's dtype.
+template <class T>
+core::Vec<T> as_vec(const Values& v) {
+  core::Vec<T> out(static_cast<Eigen::Index>(v.size()));
+  for (std::size_t k = 0; k < v.size(); ++k) out[static_cast<Eigen::Index>(k)] = static_cast<T>(v[k]);
+  return out;
+}
+template <class V>
+Values values_of(const V& v) {
+  Values out(static_cast<std::size_t>(v.size()));
+  for (Eigen::Index k = 0; k < v.size(); ++k) out[static_cast<std::size_t>(k)] = static_cast<double>(v[k]);
+  return out;
+}
+core::FocalOptions keras_focal_options(const Settings& s, bool binary) {
+  return {.alpha = s.number("alpha"), .gamma = s.number("gamma"), .epsilon = s.epsilon,
+          .apply_class_balancing = binary && s.number("apply_class_balancing") != 0, .from_logits = s.from_logits};
+}
+// Keras's label smoothing of one sample's y_true, toward 0.5 or 1 / C.
+Values keras_smoothed(const Values& y, const Settings& s, double toward) {
+  Values t = y;
+  if (s.label_smoothing > 0)
+    for (double& v : t) v = rd(rd(v * rd(1.0 - s.label_smoothing)) + rd(rd(s.label_smoothing) * toward));
+  return t;
+}
+}  // namespace
+
+void keras_binary_focal_steps(const Args& args, const Settings& s, std::vector<Step>& st) {
+  const Values& x = args[0];
+  if (x.size() != args[1].size()) return;
+  const Values y = keras_smoothed(args[1], s, 0.5);
+  const core::FocalOptions o = keras_focal_options(s, true);
+  Values probs, bce, pt, ff, loss;
+  double per_sample = 0;
+  const auto run = [&](auto zero) {
+    using T = decltype(zero);
+    const auto f = core::keras_binary_focal<T>(as_vec<T>(x), as_vec<T>(y), o);
+    probs = values_of(f.probs), bce = values_of(f.bce), pt = values_of(f.p_t), ff = values_of(f.focal_factor), loss = values_of(f.pw.loss);
+    per_sample = static_cast<double>(f.pw.loss.sum() / static_cast<T>(x.size()));
+  };
+  if (t_float32) run(0.0f);
+  else run(0.0);
+  st.push_back({o.from_logits ? "y_pred logits z" : "y_pred p", "", vec(x)});
+  if (o.from_logits) st.push_back({"p = sigmoid(z)", "", vec(probs)});
+  st.push_back({"y_true y", s.label_smoothing > 0 ? "smoothed toward 0.5: y (1 - s) + 0.5 s" : "", vec(y)});
+  st.push_back({"bce", o.from_logits ? "sigmoid_cross_entropy_with_logits(y, z): from the logits, not clipped"
+                                     : "-(y log p + (1 - y) log(1 - p)), p clipped to [eps, 1 - eps], eps = " + print::shortest(rd(s.epsilon)),
+                vec(bce)});
+  st.push_back({"p_t = y p + (1 - y)(1 - p)", "", vec(pt)});
+  st.push_back({"(1 - p_t)^gamma", "the focal factor; gamma " + print::shortest(o.gamma), vec(ff)});
+  st.push_back({"elementwise loss", o.apply_class_balancing
+                                        ? "(alpha y + (1 - alpha)(1 - y)) (1 - p_t)^gamma bce, alpha " + print::shortest(o.alpha)
+                                        : "(1 - p_t)^gamma bce (alpha is used only with --apply-class-balancing)",
+                vec(loss)});
+  st.push_back({"per-sample loss", "keras: the mean over the last axis", num(per_sample)});
+}
+
+void keras_categorical_focal_steps(const Args& args, const Settings& s, std::vector<Step>& st) {
+  const Values& x = args[0];
+  if (x.size() != args[1].size()) return;
+  const Values y = keras_smoothed(args[1], s, rd(1.0 / static_cast<double>(x.size())));
+  const core::FocalOptions o = keras_focal_options(s, false);
+  const core::Layout layout{1, static_cast<std::int64_t>(x.size()), 1};
+  Values probs, q, mf;
+  double loss = 0;
+  const auto run = [&](auto zero) {
+    using T = decltype(zero);
+    const auto f = core::keras_categorical_focal<T>(layout, as_vec<T>(x), as_vec<T>(y), o);
+    probs = values_of(f.probs), q = values_of(f.clipped), mf = values_of(f.modulating_factor);
+    loss = static_cast<double>(f.f.loss[0]);
+  };
+  if (t_float32) run(0.0f);
+  else run(0.0);
+  Values terms(x.size());
+  for (std::size_t c = 0; c < x.size(); ++c) terms[c] = rd(rd(mf[c] * rd(o.alpha)) * rd(-y[c] * rlog(q[c])));
+  st.push_back({o.from_logits ? "y_pred logits z" : "y_pred p", "", vec(x)});
+  if (o.from_logits) st.push_back({"p = softmax(z)", "", vec(probs)});
+  st.push_back({"y_true y", s.label_smoothing > 0 ? "smoothed: y (1 - s) + s / C" : "", vec(y)});
+  st.push_back({"q = clip(p / sum p)", "renormalised, clipped to [eps, 1 - eps], eps = " + print::shortest(rd(s.epsilon)), vec(q)});
+  st.push_back({"(1 - q)^gamma", "the modulating factor; gamma " + print::shortest(o.gamma), vec(mf)});
+  st.push_back({"alpha (1 - q)^gamma (-y log q)", "each class's term; alpha " + print::shortest(o.alpha) + ", one for every class", vec(terms)});
+  st.push_back({"loss", "the sum over the class axis", num(loss)});
+}
+
+void keras_overlap_steps(const Args& args, const Settings& s, std::vector<Step>& st) {
+  const Values &x = args[0], &y = args[1];
+  if (x.size() != y.size()) return;
+  const bool tversky = s.numbers.count("beta") != 0;
+  double inter = 0, a = 0, b = 0;  // dice: sum y, sum x; tversky: fp, fn
+  for (std::size_t k = 0; k < x.size(); ++k) {
+    inter = rd(inter + rd(y[k] * x[k]));
+    a = tversky ? rd(a + rd(rd(1 - y[k]) * x[k])) : rd(a + y[k]);
+    b = tversky ? rd(b + rd(y[k] * rd(1 - x[k]))) : rd(b + x[k]);
+  }
+  const double eps = rd(s.epsilon);
+  const auto it = s.param_text.find("axis");
+  const bool whole = it == s.param_text.end() || it->second.empty();
+  const std::string note = whole ? " (axis none: the loss sums over every row first, so it is not these rows' mean; intersection and sums are printed above)"
+                                 : "";
+  st.push_back({"y_pred p", "this row (index along dim 0)", vec(x)});
+  st.push_back({"y_true y", "", vec(y)});
+  st.push_back({"sum(y p)", "the row's intersection", num(inter)});
+  if (tversky) {
+    const double alpha = rd(s.number("alpha")), beta = rd(s.number("beta"));
+    st.push_back({"fp = sum((1 - y) p)", "", num(a)});
+    st.push_back({"fn = sum(y (1 - p))", "", num(b)});
+    const double den = rd(rd(rd(inter + rd(a * alpha)) + rd(b * beta)) + eps);
+    st.push_back({"1 - I / (I + alpha fp + beta fn + eps)", "over this row alone; alpha " + print::shortest(alpha) + ", beta " +
+                                                                  print::shortest(beta) + ", eps " + print::shortest(eps) + note,
+                  num(rd(1 - rd(inter / den)))});
+  } else {
+    st.push_back({"sum y, sum p", "", vec({a, b})});
+    st.push_back({"1 - 2 I / (sum y + sum p + eps)", "over this row alone; eps " + print::shortest(eps) + note,
+                  num(rd(1 - rd(rd(2 * inter) / rd(rd(a + b) + eps))))});
+  }
+}
+
 void generalized_cross_entropy_steps(const Args& args, const Settings& s, std::vector<Step>& st) {
   const Values& x = args[0];
   const double label = args[1].empty() ? std::nan("") : args[1][0];
@@ -988,6 +1105,34 @@ void hinge_embedding_steps(const Args& args, const Settings& s, std::vector<Step
   st.push_back({"input x", "", vec(x)});
   st.push_back({"target y", "", vec(y)});
   st.push_back({"loss", "x where y = 1, max(0, margin - x) where y = -1, both otherwise; margin " + print::shortest(margin), vec(l)});
+}
+void sigmoid_focal_steps(const Args& args, const Settings& s, std::vector<Step>& st) {
+  const Values &x = args[0], &y = args[1];
+  const double alpha = s.number("alpha"), gamma = s.number("gamma");
+  const std::size_t n = x.size();
+  Values p(n), ce(n), pt(n), m(n), at(n), l(n);
+  for (std::size_t k = 0; k < n; ++k) {
+    p[k] = rd(1 / rd(1 + rexp(-x[k])));
+    // BCE with logits, torch's stable form: (1 - y) x + max(-x, 0) + log(exp(-max) + exp(-x - max)).
+    const double mx = std::max(-x[k], 0.0);
+    ce[k] = rd(rd(rd(rd(1 - y[k]) * x[k]) + mx) + rlog(rd(rexp(-mx) + rexp(rd(-x[k] - mx)))));
+    pt[k] = rd(rd(p[k] * y[k]) + rd(rd(1 - p[k]) * rd(1 - y[k])));
+    m[k] = rd(std::pow(rd(1 - pt[k]), rd(gamma)));
+    at[k] = rd(rd(rd(alpha) * y[k]) + rd(rd(1 - alpha) * rd(1 - y[k])));
+    l[k] = alpha >= 0 ? rd(at[k] * rd(ce[k] * m[k])) : rd(ce[k] * m[k]);
+  }
+  st.push_back({"logits x", "", vec(x)});
+  st.push_back({"targets y", "", vec(y)});
+  st.push_back({"p = sigmoid(x)", "", vec(p)});
+  st.push_back({"ce = BCE with logits", "-(y log p + (1 - y) log(1 - p)), computed stably from x", vec(ce)});
+  st.push_back({"p_t = p y + (1 - p)(1 - y)", "", vec(pt)});
+  st.push_back({"(1 - p_t)^gamma", "the modulating factor; gamma " + print::shortest(gamma), vec(m)});
+  if (alpha >= 0) {
+    st.push_back({"alpha_t = alpha y + (1 - alpha)(1 - y)", "alpha " + print::shortest(alpha), vec(at)});
+    st.push_back({"alpha_t (1 - p_t)^gamma ce", "the elementwise loss", vec(l)});
+  } else {
+    st.push_back({"(1 - p_t)^gamma ce", "the elementwise loss (alpha < 0: no alpha_t)", vec(l)});
+  }
 }
 void soft_margin_steps(const Args& args, const Settings&, std::vector<Step>& st) {
   const Values &x = args[0], &y = args[1];

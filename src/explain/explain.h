@@ -31,6 +31,10 @@ void huber_steps(const Args& args, const Settings& settings, std::vector<Step>& 
 // margin_ranking_loss (input1, input2, target): -y (x1 - x2) + margin, its max with 0.
 void margin_ranking_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 
+// torchvision sigmoid_focal_loss (inputs x, targets y): p, the BCE with
+// logits, p_t, (1 - p_t)^gamma, alpha_t, the loss.
+void sigmoid_focal_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+
 // kl_div (input log q, target p or log p): p (log p - x).
 void kl_div_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 // poisson_nll_loss: exp(x) - t x (or x - t log(x + eps)), Stirling's term with --full.
@@ -60,6 +64,14 @@ void keras_categorical_hinge_steps(const Args& args, const Settings& settings, s
 void keras_cosine_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 void keras_circle_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 void generalized_cross_entropy_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+// binary_focal_crossentropy (y_pred, y_true of one sample): bce, p_t, the
+// focal factor, the class-balancing weight, the mean; categorical_focal_
+// crossentropy: q, (1 - q)^gamma, each class's term, their sum.
+void keras_binary_focal_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+void keras_categorical_focal_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
+// dice, tversky (one row of y_pred, y_true): the row's intersection, sums (or
+// fp, fn) and fraction; with axis none the loss is the batch's, said so.
+void keras_overlap_steps(const Args& args, const Settings& settings, std::vector<Step>& steps);
 
 // scikit-learn (args: the rows of the table's explain_rows): log_loss
 // (y_pred, y_true, one-hot, clipped, renormalised), brier_score_loss (y_prob,

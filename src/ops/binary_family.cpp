@@ -44,10 +44,7 @@ Result binary_cross_entropy(const Data& data, const Settings& s) {
 
 template <class T>
 Result binary_cross_entropy_with_logits(const Data& data, const Settings& s) {
-  check_input(data.input, false);
-  const Tensor& target = require_target(data.target);
-  require_same_shape(target, data.input,
-                     "Target size " + shape_str(target.shape) + " must be the same as input size " + shape_str(data.input.shape));
+  const Tensor& target = logits_and_target(data);
   const auto x = to_vec<T>(data.input);
   const auto pw = core::bce_with_logits(x, to_vec<T>(target), broadcast_vec<T>(data.weight, data.input.shape, "weight"),
                                         broadcast_vec<T>(data.pos_weight, data.input.shape, "pos_weight"));

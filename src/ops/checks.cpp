@@ -177,6 +177,14 @@ void require_same_shape(const Tensor& target, const Tensor& input, const std::st
   if (target.shape != input.shape) throw data_error("target", "", message);
 }
 
+const Tensor& logits_and_target(const Data& data) {
+  check_input(data.input, false);
+  const Tensor& target = require_target(data.target);
+  require_same_shape(target, data.input,
+                     "Target size " + shape_str(target.shape) + " must be the same as input size " + shape_str(data.input.shape));
+  return target;
+}
+
 void require_probabilities(const Tensor& t, const std::string& subject, const std::string& message, bool float32) {
   for (std::size_t k = 0; k < t.data.size(); ++k)
     if (const double v = float32 ? static_cast<double>(static_cast<float>(t.data[k])) : t.data[k]; !(v >= 0.0 && v <= 1.0))

@@ -9,6 +9,7 @@
 #include "core/losses.h"
 #include "error.h"
 #include "request.h"
+#include "result.h"
 #include "tensor.h"
 
 namespace losscalc::ops {
@@ -57,6 +58,10 @@ std::string aten_list(const Shape& shape);
 
 // A target that must have the input's shape; `message` explains otherwise.
 void require_same_shape(const Tensor& target, const Tensor& input, const std::string& message);
+// BCE with logits' data (and torchvision's focal loss, which calls it): an
+// input with elements and a target of its shape exactly, or torch's "Target
+// size (2) must be the same as input size (3)". Returns the target.
+const Tensor& logits_and_target(const Data& data);
 
 // Every element of `t` in [0, 1] (NaN fails, as in torch).
 // (In float32, the values as float32 hold them: 1.00000001 is 1.0f, as in torch.)

@@ -16,6 +16,14 @@ void squeeze_or_expand(Shape& a, Shape& b) {
   }
 }
 
+KerasPair keras_pair(const Data& data) {
+  check_input(data.input, false);
+  const Tensor& target = require_target(data.target);
+  Shape t = target.shape, p = data.input.shape;
+  squeeze_or_expand(t, p);
+  return {Tensor{p, data.input.data}, Tensor{t, target.data}};
+}
+
 Shape tf_broadcast_shape(const Shape& a, const Shape& b, const std::string& op, const std::string& subject) {
   const std::size_t n = std::max(a.size(), b.size());
   Shape out(n);

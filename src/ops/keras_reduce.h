@@ -12,6 +12,13 @@ namespace losscalc::ops {
 // shorter gains a last dim of 1. Anything else is left to broadcasting.
 void squeeze_or_expand(Shape& a, Shape& b);
 
+// y_pred and y_true (INPUT and TARGET, which must have elements) after
+// LossFunctionWrapper's squeeze_or_expand_to_same_rank.
+struct KerasPair {
+  Tensor input, target;
+};
+KerasPair keras_pair(const Data& data);
+
 // TF's broadcast shape of a binary op's operands, or bad data on `subject`
 // with TF's words: "Incompatible shapes: [2,3] vs. [2] [Op:Mul]".
 Shape tf_broadcast_shape(const Shape& a, const Shape& b, const std::string& op, const std::string& subject);

@@ -170,6 +170,19 @@ Result sparse_categorical_crossentropy(const Data& data, const Settings& setting
 template <class T>
 Result binary_crossentropy(const Data& data, const Settings& settings);
 
+// focal losses (ops/focal.cpp).
+template <class T>
+Result sigmoid_focal_loss(const Data& data, const Settings& s);
+template <class T>
+Result binary_focal_crossentropy(const Data& data, const Settings& s);
+template <class T>
+Result categorical_focal_crossentropy(const Data& data, const Settings& s);
+// keras dice and tversky (ops/overlap.cpp).
+template <class T>
+Result dice(const Data& data, const Settings& s);
+template <class T>
+Result tversky(const Data& data, const Settings& s);
+
 // compare (compare.cpp): the same data through every framework's convention.
 template <class T>
 Result compare(const Data& data, const Settings& settings);

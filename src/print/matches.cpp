@@ -62,10 +62,9 @@ std::string expect(const ExpectResult& r, const ExpectQuery& q, const ExpectShow
   std::string s = "expect " + shown.typed + ": ";
   const std::string within = "within " + shortest(q.tolerance) + (shown.tolerance_given ? "" : " (half a unit of its last digit)");
   if (r.matches.empty())
-    s += "no function or convention gives it " + within + " (" + std::to_string(r.tried) + " tried); the nearest:\n";
+    s += "no function or convention gives it " + within + "; the nearest:\n";
   else
-    s += std::to_string(r.matches.size()) + (r.matches.size() == 1 ? " match " : " matches ") + within + ", of " + std::to_string(r.tried) +
-         " tried\n";
+    s += std::to_string(r.matches.size()) + (r.matches.size() == 1 ? " match " : " matches ") + within + "\n";
   // People read the first few; --format json and -q list them all.
   constexpr std::size_t kShown = 10;
   for (std::size_t i = 0; i < list.size() && i < kShown; ++i) {

@@ -178,6 +178,7 @@ Origin origin_of(const Source& source, std::string label) {
   o.note = source.note;
   o.keys = source.keys;
   o.input_name = source.input_name;
+  o.target_name = source.target_name;
   return o;
 }
 

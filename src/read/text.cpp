@@ -67,6 +67,7 @@ class Parser {
       if (canon.empty()) {
         std::string more;
         if (!origin_.input_name.empty()) more += origin_.input_name + ", ";
+        if (!origin_.target_name.empty()) more += origin_.target_name + ", ";
         for (auto& k : origin_.keys) more += k + ", ";
         fail(key_at, "unknown key \"" + key + "\" (expected " + more + "input/logits/preds/y_pred, target/labels/y_true, weight or pos_weight)");
       }
@@ -201,6 +202,7 @@ class Parser {
 
 std::string canonical_key(std::string_view key, const Origin& origin) {
   if (!origin.input_name.empty() && key == origin.input_name) return "input";
+  if (!origin.target_name.empty() && key == origin.target_name) return "target";
   for (auto& k : origin.keys)
     if (k == key) return k;
   if (key == "input" || key == "logits" || key == "preds" || key == "y_pred") return "input";

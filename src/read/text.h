@@ -35,6 +35,8 @@ struct Origin {
   // The name of the function's first data argument when it is not "input"
   // ("input1"): a key that holds the input too.
   std::string input_name{};
+  // Another key for the target ("targets", torchvision's name), or "".
+  std::string target_name{};
 };
 
 // One data argument: either a single array, or (JSON objects) named arrays

@@ -204,7 +204,8 @@ TEST_CASE("torch_pickle: hostile pickles end in a data error that says why") {
   has(error_of(std::string(kProto) + k1(1) + "." + k1(2)), "2 bytes after the STOP");
   has(error_of(std::string(kProto) + "\x8a\x09" + std::string(9, '\1') + "."), "an integer of 9 bytes");
   has(error_of(std::string(kProto) + u("a") + "."), "the saved object is a str");
-  has(error_of(std::string(kProto) + "}" + u("k") + "Ns."), "'k' is None");
+  // A checkpoint's None (and text) inside a container is left out, not refused.
+  CHECK(error_of(std::string(kProto) + "}" + u("k") + "Ns.") == "no error");
   has(error_of(std::string(kProto) + "}" + "N" + k1(1) + "s."), "a dict key of type None");
   has(error_of(std::string(kProto) + "}" + u("1") + k1(1) + "s" + k1(1) + k1(2) + "s."), "two arrays are named '1'");
   has(error_of(std::string(kProto) + "]" + u("a") + k1(1) + "s."), "SETITEM at byte 11 on a list");

@@ -17,7 +17,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gen_reference_keras_regression import (EPS, bshape, sum_to, squeeze_or_expand, reduce_weighted,  # noqa: E402
-                                             mean_last, jsonable, reference_cases)
+                                             mean_last, jsonable, reference_cases, weighted_cases, check_gradient)
 
 
 def hinge_labels(t, T):  # convert_binary_labels_to_hinge: on the whole of y_true
@@ -225,12 +225,7 @@ def self_check():
         w = rng.uniform(0.5, 2, (3,)) if kw.get("axis") != 0 else None
         if name == "circle":
             w = None  # the mask's weight changes where a loss meets 0: not differentiable there
-        _, g = keras_loss(name, t, p, sample_weight=w, **kw)
-        for i in np.ndindex(p.shape):
-            h = np.zeros_like(p)
-            h[i] = 1e-6
-            fd = (keras_loss(name, t, p + h, sample_weight=w, **kw)[0] - keras_loss(name, t, p - h, sample_weight=w, **kw)[0]) / 2e-6
-            assert abs(fd - g[i]) < 1e-6, (name, kw, i, fd, g[i])
+        check_gradient(keras_loss, name, t, p, w, **kw)
 
 
 def data(name, rng, ts, ps):
@@ -272,16 +267,8 @@ def cases():
                 for params in grid.get(name, [{}]):
                     yt, yp = data(name, rng, ts, ps)
                     sws = [None, 2.5, rng.uniform(0, 2, ps[:1]).tolist()] if len(ps) > 1 else [None, 0.5]
-                    for sw in sws:
-                        for red in ("sum_over_batch_size", "sum", "none", "mean_with_sample_weight"):
-                            case = dict(function=name, params=params, dtype=dtype, reduction=red,
-                                        y_true=jsonable(yt), y_pred=jsonable(yp), sample_weight=sw)
-                            try:
-                                loss, grad = keras_loss(name, yt, yp, sw, red, dtype, **params)
-                                case.update(loss=jsonable(loss), grad=jsonable(grad))
-                            except ValueError as e:
-                                case.update(error=str(e))
-                            out.append(case)
+                    out += weighted_cases(keras_loss, name, params, dtype, yt, yp, sws,
+                                          ("sum_over_batch_size", "sum", "none", "mean_with_sample_weight"))
     return out
 
 

@@ -211,17 +211,48 @@ def reduce_weighted(values, sw, reduction, T):  # reduce_weighted_values + reduc
     return loss, gv.reshape(values.shape)
 
 
-def keras_loss(name, y_true, y_pred, sample_weight=None, reduction="sum_over_batch_size",
-               dtype="float64", **params):
+def keras_loss_of(fns, name, y_true, y_pred, sample_weight=None, reduction="sum_over_batch_size",
+                  dtype="float64", **params):
+    """keras_loss for the per-sample functions `fns` (name -> f(t, p, T, **params))."""
     T = np.dtype(dtype).type
     t = np.asarray(y_true, dtype=T)
     p = np.asarray(y_pred, dtype=T)
     t2, p2 = squeeze_or_expand(t, p)  # LossFunctionWrapper.call
     with np.errstate(all="ignore"):
-        values, bwd = FNS[name](t2, p2, T, **params)
+        values, bwd = fns[name](t2, p2, T, **params)
         loss, gvalues = reduce_weighted(np.asarray(values, T), sample_weight, reduction, T)
         grad = bwd(gvalues).reshape(p.shape)
     return loss, grad
+
+
+def keras_loss(name, *args, **kwargs):
+    return keras_loss_of(FNS, name, *args, **kwargs)
+
+
+def weighted_cases(keras_loss, name, params, dtype, yt, yp, sws, reductions):
+    """One case per sample_weight and reduction: the emulated loss and grad, or the error."""
+    out = []
+    for sw in sws:
+        for red in reductions:
+            case = dict(function=name, params=params, dtype=dtype, reduction=red,
+                        y_true=jsonable(yt), y_pred=jsonable(yp), sample_weight=sw)
+            try:
+                loss, grad = keras_loss(name, yt, yp, sw, red, dtype, **params)
+                case.update(loss=jsonable(loss), grad=jsonable(grad))
+            except ValueError as e:
+                case.update(error=str(e))
+            out.append(case)
+    return out
+
+
+def check_gradient(keras_loss, name, t, p, w, **kw):
+    """The emulated gradient against central differences of the emulated loss."""
+    _, g = keras_loss(name, t, p, sample_weight=w, **kw)
+    for i in np.ndindex(p.shape):
+        h = np.zeros_like(p)
+        h[i] = 1e-6
+        fd = (keras_loss(name, t, p + h, sample_weight=w, **kw)[0] - keras_loss(name, t, p - h, sample_weight=w, **kw)[0]) / 2e-6
+        assert abs(fd - g[i]) < 1e-6, (name, kw, i, fd, g[i])
 
 
 def self_check():
@@ -258,13 +289,7 @@ def self_check():
         t = rng.uniform(0.2, 0.9, (3, 4))
         p = rng.uniform(0.2, 0.9, (3, 4))
         w = rng.uniform(0.5, 2, (3,))
-        _, g = keras_loss(name, t, p, sample_weight=w, **kw)
-        for i in np.ndindex(p.shape):
-            h = np.zeros_like(p)
-            h[i] = 1e-6
-            fd = (keras_loss(name, t, p + h, sample_weight=w, **kw)[0] -
-                  keras_loss(name, t, p - h, sample_weight=w, **kw)[0]) / 2e-6
-            assert abs(fd - g[i]) < 1e-6, (name, i, fd, g[i])
+        check_gradient(keras_loss, name, t, p, w, **kw)
 
 
 def jsonable(x):
@@ -288,17 +313,17 @@ def cases():
                 else:
                     yt, yp = rng.uniform(-0.5, 2, ts), rng.uniform(-0.5, 2, ps)
                 params = {"huber": {"delta": 0.8}, "categorical_generalized_cross_entropy": {"q": 0.7}}.get(name, {})
-                for sw in weights(ps[:-1] if len(ps) > 1 else ps):
-                    for red in ("sum_over_batch_size", "mean", "sum", "none", "mean_with_sample_weight"):
-                        case = dict(function=name, params=params, dtype=dtype, reduction=red,
-                                    y_true=jsonable(yt), y_pred=jsonable(yp), sample_weight=sw)
-                        try:
-                            loss, grad = keras_loss(name, yt, yp, sw, red, dtype, **params)
-                            case.update(loss=jsonable(loss), grad=jsonable(grad))
-                        except ValueError as e:
-                            case.update(error=str(e))
-                        out.append(case)
+                out += weighted_cases(keras_loss, name, params, dtype, yt, yp, weights(ps[:-1] if len(ps) > 1 else ps),
+                                      ("sum_over_batch_size", "mean", "sum", "none", "mean_with_sample_weight"))
     return out
+
+
+def emit(self_check, cases, generator, keras):
+    """A generator's main: its self-check, then its cases as reference_test reads them, on stdout."""
+    self_check()
+    print("self-check passed", file=sys.stderr)
+    json.dump({"generator": generator, "keras": keras, "cases": cases()}, sys.stdout, indent=None, separators=(",", ":"))
+    print()
 
 
 def reference_cases(raw):
