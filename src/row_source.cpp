@@ -17,7 +17,7 @@ std::string read_head(read::ByteReader& r, std::size_t n) {
 
 // Opens "-", an existing file, or inline text that is not JSON; nothing for
 // anything else (the in-memory path then reports it).
-std::optional<Opened> open_source(const Source& src, std::istream& in) {
+std::optional<Opened> open_source(const Source& src, std::istream& in, bool check_crc) {
   Opened o;
   std::unique_ptr<read::ByteReader> raw;
   if (src.spec == "-") {
@@ -34,7 +34,7 @@ std::optional<Opened> open_source(const Source& src, std::istream& in) {
     // One array of a .npz or safetensors file (PATH:KEY, or by its role),
     // streamed as a .npy when it is one; else read whole.
     const bool is_input = src.name == "input" || !src.input_name.empty();
-    if (auto c = read::container_stream(src, is_input ? "input" : src.name)) {
+    if (auto c = read::container_stream(src, is_input ? "input" : src.name, check_crc ? read::CrcCheck::First : read::CrcCheck::Later)) {
       if (!c->bytes) return std::nullopt;
       o.origin = {src.name, c->label};
       o.container = true;

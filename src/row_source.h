@@ -29,7 +29,9 @@ struct Opened {
 
 // Opens "-", an existing file, or inline text that is not JSON; nothing for
 // anything else (the in-memory path then reports it).
-std::optional<Opened> open_source(const Source& src, std::istream& in);
+// `check_crc` false: a stored .npz member's CRC is left to the caller
+// (read::container_stream with CrcCheck::First, or a ledger).
+std::optional<Opened> open_source(const Source& src, std::istream& in, bool check_crc = true);
 
 // Everything the source holds (the sniffed head included).
 std::string read_all(Opened& o);

@@ -188,11 +188,16 @@ std::optional<Totals> reduce_npy_in_two(const Request& rq, const FunctionSpec& f
   // (the target by its role when INPUT's container holds both).
   const Source& target_source = rq.target ? *rq.target : *rq.input;
   read::Origin target_origin{"target", "file " + in_quotes(target_source.spec)};
-  // (`label`: set by the probe, before the threads start; it checks the
-  // target's CRC, open_source() checked the input's.)
-  const auto open = [](const Source& src, const std::string& role, std::string* label = nullptr) -> std::unique_ptr<read::ByteReader> {
-    if (auto c = read::container_stream(src, role, label != nullptr)) {
+  // A stored .npz member's CRC: each thread's reader records the CRC of
+  // the part it reads in the member's ledger, and the parts are combined
+  // after (no pass of its own over the bytes). The probe makes the ledgers
+  // and sets the target's label, before the threads start.
+  std::shared_ptr<read::CrcLedger> ledger[2];
+  const auto open = [&ledger](const Source& src, const std::string& role, std::string* label = nullptr) -> std::unique_ptr<read::ByteReader> {
+    auto& l = ledger[role == "input" ? 0 : 1];
+    if (auto c = read::container_stream(src, role, read::CrcCheck::Track, l)) {
       if (label) *label = c->label;
+      l = c->ledger;
       // An inflated member: the second thread would inflate the first half
       // only to skip it; one thread is faster.
       return c->inflates ? nullptr : std::move(c->bytes);
@@ -233,6 +238,8 @@ std::optional<Totals> reduce_npy_in_two(const Request& rq, const FunctionSpec& f
   progress.done();
   for (const auto& e : error)
     if (e) std::rethrow_exception(e);
+  read::check_container_crc(*rq.input, "input", ledger[0].get());
+  read::check_container_crc(target_source, "target", ledger[1].get());
   part[0].merge(part[1]);
   rows_seen = x[0];
   width = x.size() == 2 ? x[1] : 1;
@@ -254,7 +261,9 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
   const bool trigger = !rq.rows.target_columns.empty() || o.partial || o.quiet || o.format == Format::Csv;
   if (!trigger) return std::nullopt;
 
-  std::optional<Opened> input = open_source(*rq.input, in);
+  // (A stored .npz member's CRC is checked below: by the two threads'
+  // parts, or whole before one stream reads it.)
+  std::optional<Opened> input = open_source(*rq.input, in, false);
   if (!input) {
     if (!rq.rows.column_option().empty() && read::looks_inline(rq.input->spec))
       throw usage_error(rq.rows.column_option(), "needs row data (CSV or TSV), not a JSON array");
@@ -307,6 +316,7 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
       return 0;
     }
   }
+  if (input->container) read::check_container_crc(*rq.input, "input");
   auto rows = rows_of(*input, rq.rows);
   // The target: in the rows, its own row source, or a whole array.
   std::unique_ptr<read::RowReader> target_rows;

@@ -920,6 +920,18 @@ TEST_CASE(".npz (stored, deflated) and safetensors arrays of 4 MB or more stream
     b = two_and_one({"ce", "-q", write("c_bad.npz", bad)}, "");
     CHECK(b.two.status == 1);
     CHECK(b.two.err == "losscalc: input: file '" + temp_path("c_bad.npz") + "': zip member 'logits.npy': checksum mismatch (a corrupt archive)\n");
+    // A byte of the data itself changed, in each half (the two threads'
+    // parts of the CRC, combined, and one stream's whole).
+    for (double where : {0.3, 0.8}) {
+      CAPTURE(where);
+      std::string flipped = zip_of({{"logits.npy", xn}, {"labels.npy", yn}}, deflate);
+      if (deflate) break;  // (deflated data would not inflate: another message, tested in tests/cli)
+      flipped[static_cast<std::size_t>(static_cast<double>(xn.size()) * where)] ^= 0x10;
+      b = two_and_one({"ce", "-q", write("c_flip.npz", flipped)}, "");
+      CHECK(b.two.status == 1);
+      CHECK(b.two.out.empty());
+      CHECK(b.two.err.find("zip member 'logits.npy': checksum mismatch (a corrupt archive)") != std::string::npos);
+    }
   }
   const std::string st = write("c.safetensors", safetensors_of({{"logits", "F64", "[" + std::to_string(n) + "," + std::to_string(c) + "]", f8},
                                                                 {"labels", "I64", "[" + std::to_string(n) + "]", labels}}));

@@ -166,7 +166,7 @@ Container torch_file(std::shared_ptr<Zip> zip, const ZipMember& pkl, const Origi
 }  // namespace
 
 std::unique_ptr<ByteReader> container_npy(std::string_view bytes, std::size_t index, const Origin& o, std::shared_ptr<const void> keep,
-                                          bool* inflates, bool verify) {
+                                          bool* inflates, bool verify, std::shared_ptr<CrcLedger>* ledger, const RangeOpener& range) {
   if (inflates) *inflates = false;
   if (is_safetensors(bytes)) {
     const auto entries = safetensors_entries(bytes, o);
@@ -188,14 +188,22 @@ std::unique_ptr<ByteReader> container_npy(std::string_view bytes, std::size_t in
     head += '\0';
     head += static_cast<char>(h.size() & 0xff);
     head += static_cast<char>(h.size() >> 8);
-    return chain_bytes(head + h, view_bytes(safetensors_data(bytes).substr(e.begin, e.end - e.begin), std::move(keep)), false);
+    const std::string_view data = safetensors_data(bytes).substr(e.begin, e.end - e.begin);
+    return chain_bytes(head + h, range ? range(static_cast<std::uint64_t>(data.data() - bytes.data()), data.size()) : view_bytes(data, std::move(keep)),
+                       false);
   }
   const Zip zip(bytes, o);
   for (auto& member : zip.members())
     if (!member.name.ends_with(".npy")) return nullptr;  // not a .npz (a torch.save file)
   const ZipMember& m = zip.members().at(index);
-  if (verify) zip.verify(m);
-  auto in = zip.reader(m, std::move(keep));
+  std::unique_ptr<ByteReader> in;
+  if (ledger && m.method == 0) {
+    if (!*ledger) *ledger = std::make_shared<CrcLedger>(m.crc, m.size);
+    in = zip.tracked_reader(m, *ledger, std::move(keep), range);
+  } else {
+    if (verify) zip.verify(m);
+    in = zip.reader(m, std::move(keep), range);
+  }
   if (inflates) *inflates = m.method != 0;
   // The member's header decides: read it, then hand it back before the rest.
   std::string head(std::min<std::uint64_t>(m.size, 1 << 16), '\0');
@@ -208,6 +216,28 @@ std::unique_ptr<ByteReader> container_npy(std::string_view bytes, std::size_t in
 
 bool is_container(std::string_view head) { return is_zip(head) || is_safetensors(head) || is_pickle(head); }
 
+namespace {
+
+const ZipMember* torch_pickle_member(const Zip& zip) {
+  for (auto& m : zip.members()) {
+    const std::string_view name = m.name;
+    const std::string_view leaf = name.substr(name.find('/') == std::string_view::npos ? 0 : name.find('/') + 1);
+    if (leaf == "data.pkl") return &m;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+bool is_torch_file(std::string_view bytes) {
+  if (!is_zip(bytes)) return false;
+  try {
+    return torch_pickle_member(Zip(bytes, Origin{"", ""})) != nullptr;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
 Container open_container(std::string_view bytes, const Origin& o) {
   if (is_safetensors(bytes)) return safetensors(bytes, o);
   if (is_pickle(bytes))
@@ -215,12 +245,11 @@ Container open_container(std::string_view bytes, const Origin& o) {
                      "a Python pickle (a legacy torch.save file, or pickle.dump's): losscalc reads torch.save's zip format "
                      "(the default since torch 1.6: load it and save it again with torch.save) and never runs a pickle");
   auto zip = std::make_shared<Zip>(bytes, o);
-  const ZipMember* pkl = nullptr;
+  const ZipMember* pkl = torch_pickle_member(*zip);
   bool script = false;
   for (auto& m : zip->members()) {
     const std::string_view name = m.name;
     const std::string_view leaf = name.substr(name.find('/') == std::string_view::npos ? 0 : name.find('/') + 1);
-    if (leaf == "data.pkl" && !pkl) pkl = &m;
     script = script || leaf == "constants.pkl" || leaf.starts_with("code/");
   }
   if (script)

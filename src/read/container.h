@@ -12,6 +12,7 @@
 
 #include "read/rows.h"
 #include "read/text.h"
+#include "read/zip.h"
 
 namespace losscalc::read {
 
@@ -19,6 +20,8 @@ namespace losscalc::read {
 // (a little-endian header length, then '{'), or as a pickle (a legacy
 // torch.save file, which open_container refuses with a message).
 bool is_container(std::string_view head);
+// Whether bytes are a torch.save zip (ARCHIVE/data.pkl): read whole.
+bool is_torch_file(std::string_view bytes);
 
 struct Container {
   std::string kind;               // "a .npz archive", "a safetensors file", "a torch.save file"
@@ -35,9 +38,12 @@ struct Container {
 // Fortran order, bfloat16): the in-memory reader then takes it. `keep`
 // keeps `bytes` alive for the reader; `*inflates` says whether it inflates
 // (then skipping bytes costs as much as reading them). A stored member's
-// CRC is checked first when `verify` (a deflated one's at its end, always).
+// CRC (a deflated one's is checked at its end, always): checked first when
+// `verify` and no `*ledger`; with a `ledger`, the reader records the CRCs
+// of what it reads there (made anew, for the member, if *ledger is empty).
 std::unique_ptr<ByteReader> container_npy(std::string_view bytes, std::size_t index, const Origin& origin, std::shared_ptr<const void> keep,
-                                          bool* inflates = nullptr, bool verify = true);
+                                          bool* inflates = nullptr, bool verify = true, std::shared_ptr<CrcLedger>* ledger = nullptr,
+                                          const RangeOpener& range = {});
 
 // The container in `bytes` (is_container()). Throws a data error naming
 // `origin` if it is corrupt or holds something that is not an array.

@@ -52,6 +52,13 @@ class MappedFile {
 
 // Bytes of a view (that `keep` keeps alive), with a skip that seeks.
 std::unique_ptr<ByteReader> view_bytes(std::string_view bytes, std::shared_ptr<const void> keep = {});
+// Bytes [offset, offset + length) of a file (checked against its length by
+// the caller), read with pread; throws a data error naming `subject` if it
+// cannot be opened.
+std::unique_ptr<ByteReader> file_range_bytes(const std::string& path, std::uint64_t offset, std::uint64_t length, const std::string& subject);
+// A range's reader: `range(offset, length)` of the file a view was mapped from.
+using RangeOpener = std::function<std::unique_ptr<ByteReader>(std::uint64_t offset, std::uint64_t length)>;
+
 // `head`, then the rest of `rest`: bytes already read from it (to sniff a
 // format: its size() is then rest's), or bytes put before it (a header).
 std::unique_ptr<ByteReader> chain_bytes(std::string head, std::unique_ptr<ByteReader> rest, bool head_read_from_rest = true);

@@ -194,7 +194,12 @@ std::optional<std::pair<std::string, std::string>> split_key(const std::string& 
   return std::pair{std::move(path), spec.substr(colon + 1)};
 }
 
-std::optional<ContainerStream> container_stream(const Source& source, std::string_view role, bool verify) {
+namespace {
+
+// container_stream(); `rethrow`: a corrupt container's error escapes (else
+// the stream is left to the in-memory path, which says what is wrong).
+std::optional<ContainerStream> open_array(const Source& source, std::string_view role, CrcCheck check, std::shared_ptr<CrcLedger> ledger,
+                                          bool rethrow) {
   std::string path = source.spec;
   std::optional<std::string> key;
   if (auto pk = split_key(path)) {
@@ -207,6 +212,8 @@ std::optional<ContainerStream> container_stream(const Source& source, std::strin
     auto file = MappedFile::open(path, source.name);
     const std::string_view bytes = file->bytes();
     if (!is_container(bytes)) return std::nullopt;
+    ContainerStream out;
+    if (is_torch_file(bytes)) return out;  // read whole (and its pickle run once)
     const Origin origin = origin_of(source, "file " + in_quotes(path));
     const Container c = open_container(bytes, origin);
     std::optional<std::size_t> index;
@@ -221,15 +228,34 @@ std::optional<ContainerStream> container_stream(const Source& source, std::strin
         if (canonical_key(c.keys[i], origin) == role && canonical_key(c.keys[1 - i], origin) == (role == "input" ? "target" : "input"))
           index = i, object = true;
     }
-    ContainerStream out;
     if (!index) return out;
-    out.bytes = container_npy(bytes, *index, origin, file, &out.inflates, verify);
+    out.ledger = std::move(ledger);
+    // The array's bytes are read from the file as a .npy is (pread), not
+    // through the mapping's page faults; the mapping serves the directory.
+    const RangeOpener range = [path, name = source.name](std::uint64_t offset, std::uint64_t length) {
+      return file_range_bytes(path, offset, length, name);
+    };
+    out.bytes = container_npy(bytes, *index, origin, file, &out.inflates, check == CrcCheck::First,
+                              check == CrcCheck::Track ? &out.ledger : nullptr, range);
     out.label = origin.label + ", array " + in_quotes(c.keys[*index], 80);
     out.object = object;
     return out;
   } catch (const Error&) {
-    return ContainerStream{};  // the in-memory path reads it again and says what is wrong
+    if (rethrow) throw;
+    return ContainerStream{};
   }
+}
+
+}  // namespace
+
+std::optional<ContainerStream> container_stream(const Source& source, std::string_view role, CrcCheck check,
+                                                std::shared_ptr<CrcLedger> ledger) {
+  return open_array(source, role, check, std::move(ledger), false);
+}
+
+void check_container_crc(const Source& source, std::string_view role, const CrcLedger* ledger) {
+  if (ledger && ledger->matches() == true) return;  // the runs its readers read cover it, and agree
+  open_array(source, role, CrcCheck::First, {}, true);
 }
 
 Parsed load(const Source& source, std::istream& stdin_stream) {

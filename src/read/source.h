@@ -10,6 +10,7 @@
 
 #include "read/rows.h"
 #include "read/text.h"
+#include "read/zip.h"
 #include "request.h"
 
 namespace losscalc::read {
@@ -33,10 +34,20 @@ struct ContainerStream {
   std::string label;    // "file 'a.npz', array 'logits'"
   bool object = false;  // picked by its role out of INPUT's input and target
   bool inflates = false;  // a deflated .npz member: skipping costs reading
+  // With CrcCheck::Track, a stored member's: what its readers read.
+  std::shared_ptr<CrcLedger> ledger{};
 };
-// `verify`: check a stored member's CRC first (once per array and run: the
-// threads that reopen it need not).
-std::optional<ContainerStream> container_stream(const Source& source, std::string_view role, bool verify = true);
+// A stored .npz member's CRC: checked before it is read (First), left to
+// the caller (Later: it checks with CrcCheck::First before reading on, or
+// through the ledger), or tracked run by run in the ledger (Track; a given
+// ledger, so that the threads that read parts of it share one).
+enum class CrcCheck { First, Later, Track };
+std::optional<ContainerStream> container_stream(const Source& source, std::string_view role, CrcCheck check = CrcCheck::First,
+                                                std::shared_ptr<CrcLedger> ledger = {});
+// Checks the CRC of the stored .npz member that container_stream() gives
+// for `source` and `role`: by the runs in `ledger` when they cover it, else
+// whole. Throws the data error of a mismatch; nothing for other files.
+void check_container_crc(const Source& source, std::string_view role, const CrcLedger* ledger = nullptr);
 
 // Loads one data argument per the contract: "-" is `stdin_stream`; text that
 // starts with '[' or '{' or is a single number is inline; else an existing

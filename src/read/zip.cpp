@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
 
 #include "error.h"
@@ -166,7 +167,73 @@ class InflateBytes : public ByteReader {
   bool done_ = false;
 };
 
+// A stored member's bytes (a reader of them), with the CRC of each
+// contiguous run read.
+class TrackedBytes : public ByteReader {
+ public:
+  TrackedBytes(std::unique_ptr<ByteReader> in, std::shared_ptr<CrcLedger> ledger)
+      : in_(std::move(in)), ledger_(std::move(ledger)), crc_(crc32(0, nullptr, 0)) {}
+  ~TrackedBytes() override { close_run(); }
+  TrackedBytes(const TrackedBytes&) = delete;
+  TrackedBytes& operator=(const TrackedBytes&) = delete;
+  std::size_t read(char* buf, std::size_t n) override {
+    const std::size_t k = in_->read(buf, n);
+    crc_ = crc_of(std::string_view(buf, k), crc_);
+    pos_ += k;
+    return k;
+  }
+  bool skip(std::int64_t n) override {
+    close_run();
+    if (!in_->skip(n)) return false;
+    pos_ += static_cast<std::uint64_t>(n);
+    start_ = pos_;
+    crc_ = crc32(0, nullptr, 0);
+    return true;
+  }
+  std::int64_t size() const override { return in_->size(); }
+  bool failed() const override { return in_->failed(); }
+
+ private:
+  void close_run() {
+    if (pos_ > start_) ledger_->add({start_, pos_ - start_, static_cast<std::uint32_t>(crc_)});
+    start_ = pos_;
+    crc_ = crc32(0, nullptr, 0);
+  }
+  std::unique_ptr<ByteReader> in_;
+  std::shared_ptr<CrcLedger> ledger_;
+  uLong crc_;
+  std::uint64_t pos_ = 0, start_ = 0;
+};
+
 }  // namespace
+
+void CrcLedger::add(const Run& r) {
+  std::lock_guard<std::mutex> lock(m_);
+  runs_.push_back(r);
+}
+
+std::optional<bool> CrcLedger::matches() const {
+  std::lock_guard<std::mutex> lock(m_);
+  // From 0, the longest run that starts where the last one ended, combined.
+  std::uint64_t at = 0;
+  uLong crc = crc32(0, nullptr, 0);
+  while (at < size_) {
+    const Run* best = nullptr;
+    for (auto& r : runs_)
+      if (r.start == at && r.length > 0 && (!best || r.length > best->length)) best = &r;
+    if (!best) return std::nullopt;
+    crc = crc32_combine(crc, best->crc, static_cast<z_off_t>(best->length));
+    at += best->length;
+  }
+  return crc == expected_;
+}
+
+std::unique_ptr<ByteReader> Zip::tracked_reader(const ZipMember& m, std::shared_ptr<CrcLedger> ledger, std::shared_ptr<const void> keep,
+                                                const RangeOpener& range) const {
+  auto in = reader(m, std::move(keep), range);
+  if (m.method != 0) return in;  // a deflated member checks its own CRC
+  return std::make_unique<TrackedBytes>(std::move(in), std::move(ledger));
+}
 
 std::string_view Zip::raw(const ZipMember& m) const {
   const std::size_t n = bytes_.size();
@@ -186,8 +253,9 @@ std::string_view Zip::raw(const ZipMember& m) const {
   return bytes_.substr(start, m.compressed);
 }
 
-std::unique_ptr<ByteReader> Zip::reader(const ZipMember& m, std::shared_ptr<const void> keep) const {
+std::unique_ptr<ByteReader> Zip::reader(const ZipMember& m, std::shared_ptr<const void> keep, const RangeOpener& range) const {
   const std::string_view r = raw(m);
+  if (m.method == 0 && range) return range(static_cast<std::uint64_t>(r.data() - bytes_.data()), r.size());
   if (m.method == 0) return view_bytes(r, std::move(keep));
   return std::make_unique<InflateBytes>(r, m, origin_, std::move(keep));
 }
