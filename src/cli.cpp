@@ -540,8 +540,8 @@ std::string general_help() {
   s +=
       "\nData arguments (INPUT, TARGET, --weight): inline JSON such as '[[0.1,0.2],[0.3,0.4]]',\n"
       "compact text '0.1 0.2; 0.3 0.4', a tensor pasted as Python printed it, a file (JSON,\n"
-      "CSV, TSV, JSON Lines, .npy, .npz, safetensors, losscalc --json output), or - for stdin;\n"
-      "PATH:KEY picks one array out of a .npz, safetensors or JSON object file.\n"
+      "CSV, TSV, JSON Lines, .npy, .npz, safetensors, torch.save's .pt, losscalc --json output),\n"
+      "or - for stdin; PATH:KEY picks one array out of a .npz, safetensors, .pt or JSON object file.\n"
       "INPUT may be a JSON object {\"input\": ..., \"target\": ..., \"weight\": ...} (or a .npz\n"
       "of such names). JSON Lines hold {\"input\": [...], \"target\": ...} a line, or records as\n"
       "pandas writes them (to_json(orient='records', lines=True)), whose keys are columns as\n"
