@@ -185,13 +185,15 @@ Origin origin_of(const Source& source, std::string label) {
 }  // namespace
 
 std::optional<std::pair<std::string, std::string>> split_key(const std::string& spec) {
-  const auto colon = spec.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == spec.size()) return std::nullopt;
   std::error_code ec;
-  if (std::filesystem::exists(spec, ec)) return std::nullopt;
-  std::string path = spec.substr(0, colon);
-  if (path != "-" && !std::filesystem::is_regular_file(path, ec)) return std::nullopt;
-  return std::pair{std::move(path), spec.substr(colon + 1)};
+  if (spec.find(':') == std::string::npos || std::filesystem::exists(spec, ec)) return std::nullopt;
+  // The first colon after which the path is a file: keys may hold colons.
+  for (auto colon = spec.find(':'); colon != std::string::npos; colon = spec.find(':', colon + 1)) {
+    if (colon == 0 || colon + 1 == spec.size()) continue;
+    std::string path = spec.substr(0, colon);
+    if (path == "-" || std::filesystem::is_regular_file(path, ec)) return std::pair{std::move(path), spec.substr(colon + 1)};
+  }
+  return std::nullopt;
 }
 
 namespace {
