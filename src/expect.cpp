@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -110,7 +111,11 @@ std::optional<double> typed_tolerance(const std::string& typed) {
   if (e != std::string::npos) exponent = std::atoi(s.c_str() + e + 1);
   const auto dot = mantissa.find('.');
   const int decimals = dot == std::string::npos ? 0 : static_cast<int>(mantissa.size() - dot - 1);
-  return 0.5 * std::pow(10.0, exponent - decimals);
+  // (All 17 digits typed: a few units in the last place, since frameworks
+  // that agree to the bit on the math may still round their sums apart.)
+  double x = 0;
+  read::parse_number(s, x);
+  return std::max(0.5 * std::pow(10.0, exponent - decimals), 8 * std::numeric_limits<double>::epsilon() * std::fabs(x));
 }
 
 namespace {

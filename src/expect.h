@@ -49,7 +49,8 @@ struct ExpectResult {
 };
 
 // The default tolerance of a typed value: half a unit of its last digit
-// ("1.2340": 5e-5, "2.3e-3": 5e-5 * 1e-3). nullopt if it is not a number.
+// ("1.2340": 5e-5, "2.3e-3": 5e-5 * 1e-3), and at least 8 units in the
+// last place of a double. nullopt if it is not a number.
 std::optional<double> typed_tolerance(const std::string& typed);
 // The number in a typed VALUE: a number, or torch's tensor(1.2340, ...).
 std::optional<std::string> value_text(const std::string& typed);

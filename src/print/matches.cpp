@@ -60,7 +60,7 @@ std::string expect(const ExpectResult& r, const ExpectQuery& q, const ExpectShow
     return s;
   }
   std::string s = "expect " + shown.typed + ": ";
-  const std::string within = "within " + shortest(q.tolerance) + (shown.tolerance_given ? "" : " (half a unit of its last digit)");
+  const std::string within = "within " + shortest(q.tolerance) + (shown.tolerance_given ? "" : " (from the digits typed)");
   if (r.matches.empty())
     s += "no function or convention gives it " + within + "; the nearest:\n";
   else
