@@ -146,6 +146,7 @@ std::string completion_script(const std::string& shell) {
   std::vector<std::pair<std::vector<std::string>, std::vector<CompletionOption>>> per;
   for (const FunctionSpec* f : rows()) per.push_back({names_of(*f), completion_options(*f)});
   per.push_back({{"compare", "cmp"}, completion_options(compare_spec())});
+  per.push_back({{"expect"}, completion_options(expect_spec())});
   per.push_back({{"merge"},
                  {{"--input", {}, true}, {"--format", {"text", "json", "csv"}, true}, {"--json", {}, false}, {"--quiet", {}, false},
                   {"--precision", {}, true}, {"--partial", {}, false}}});
