@@ -208,18 +208,18 @@ std::string DataArg::option() const {
 }
 
 std::vector<std::string> grid_of(const Param& p) {
+  // The default as a number (NaN for none, and for flags).
+  const double d = p.default_value.empty() || p.type == ParamType::Flag ? std::nan("") : number_of(std::string(p.default_value));
   std::vector<std::string_view> g = p.grid;
   if (g.empty()) {
     const std::string_view n = p.name;
-    const double d = p.default_value.empty() ? 0 : number_of(std::string(p.default_value));
     if (p.type == ParamType::Flag) g = {p.default_value == "true" ? "false" : "true"};
     else if (n == "label-smoothing") g = {"0.05", "0.1", "0.2"};
-    else if ((n == "epsilon" || n == "eps") && p.type == ParamType::Number && d < 1e-3)
+    else if ((n == "epsilon" || n == "eps") && p.type == ParamType::Number && !(d >= 1e-3))
       g = {"1e-7", "1e-8", "1e-12", "1e-15", "1.1920929e-07"};
     else if ((n == "delta" || n == "margin" || n == "beta") && p.type == ParamType::Number) g = {"0.5", "1", "2"};
   }
   std::vector<std::string> out;
-  const double d = p.default_value.empty() || p.type == ParamType::Flag ? std::nan("") : number_of(std::string(p.default_value));
   for (auto v : g) {
     if (v == p.default_value) continue;
     if (p.type != ParamType::Flag && number_of(std::string(v)) == d) continue;

@@ -203,7 +203,7 @@ std::unique_ptr<ByteReader> file_bytes(const std::string& path, const std::strin
 
 std::string read_text(ByteReader& in, const std::string& subject, const std::string& label) {
   std::string text;
-  bool npy = false;
+  bool binary = false;
   char buf[1 << 16];
   while (const std::size_t got = in.read(buf, sizeof buf)) {
     const std::size_t old = text.size();
@@ -212,8 +212,8 @@ std::string read_text(ByteReader& in, const std::string& subject, const std::str
     // Capacity doubles but never past the cap (so at most 2 GiB is held).
     if (old + got > text.capacity()) text.reserve(std::min(std::max(text.capacity() * 2, old + got), kMaxTextBytes));
     text.append(buf, got);
-    if (old < 64) npy = is_npy(text) || is_container(text);  // binary: read whole, NUL bytes and all
-    if (!npy && std::memchr(text.data() + old, '\0', got)) break;
+    if (old < 64) binary = is_npy(text) || is_container(text);  // read whole, NUL bytes and all
+    if (!binary && std::memchr(text.data() + old, '\0', got)) break;
   }
   if (in.failed()) throw data_error(subject, label, "read error");
   return text;

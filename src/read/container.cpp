@@ -218,12 +218,15 @@ bool is_container(std::string_view head) { return is_zip(head) || is_safetensors
 
 namespace {
 
+// A member's name below the archive's folder: "data.pkl" of "ckpt/data.pkl".
+std::string_view leaf_of(std::string_view name) {
+  const auto slash = name.find('/');
+  return slash == std::string_view::npos ? name : name.substr(slash + 1);
+}
+
 const ZipMember* torch_pickle_member(const Zip& zip) {
-  for (auto& m : zip.members()) {
-    const std::string_view name = m.name;
-    const std::string_view leaf = name.substr(name.find('/') == std::string_view::npos ? 0 : name.find('/') + 1);
-    if (leaf == "data.pkl") return &m;
-  }
+  for (auto& m : zip.members())
+    if (leaf_of(m.name) == "data.pkl") return &m;
   return nullptr;
 }
 
@@ -247,11 +250,7 @@ Container open_container(std::string_view bytes, const Origin& o) {
   auto zip = std::make_shared<Zip>(bytes, o);
   const ZipMember* pkl = torch_pickle_member(*zip);
   bool script = false;
-  for (auto& m : zip->members()) {
-    const std::string_view name = m.name;
-    const std::string_view leaf = name.substr(name.find('/') == std::string_view::npos ? 0 : name.find('/') + 1);
-    script = script || leaf == "constants.pkl" || leaf.starts_with("code/");
-  }
+  for (auto& m : zip->members()) script = script || leaf_of(m.name) == "constants.pkl" || leaf_of(m.name).starts_with("code/");
   if (script)
     throw data_error(o.subject, o.label, "a TorchScript archive (torch.jit.save): losscalc reads tensors saved with torch.save");
   if (pkl) return torch_file(zip, *pkl, o);

@@ -72,7 +72,8 @@ inline constexpr const char* kLineTooLong = "a single line longer than 2 GiB; lo
 // Everything `in` holds, for a parser that needs the whole text. Text never
 // holds a NUL byte: reading stops after the chunk that has one (so /dev/zero
 // ends at once), and the parser then reports it at its line and column. A
-// .npy (binary, by its magic) is read whole. Errors name `subject`/`label`.
+// .npy, .npz, safetensors or .pt (binary, by its first bytes) is read whole.
+// Errors name `subject`/`label`.
 std::string read_text(ByteReader& in, const std::string& subject, const std::string& label);
 
 struct CsvOptions {
