@@ -432,6 +432,8 @@ class JsonlReader : public RowReader {
         lines_.fail(fields[found[1]].at, "keys \"" + r->names[found[0]] + "\" and \"" + r->names[found[1]] +
                                              "\" both name a target: say which with --target-column (and --ignore-column for the "
                                              "other, unless it is an input column)");
+      if (!found.empty() && r->names.size() == 1)
+        lines_.fail(fields[0].at, "the only key, \"" + r->names[0] + "\", names a target: no input values left");
       if (!found.empty()) {
         opt.target_columns.push_back(r->names[found[0]]);
         if (!opt.target_groups.empty()) ++opt.target_groups.back();
