@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "error.h"
+#include "read/crc32.h"
 
 namespace losscalc::read {
 
@@ -102,12 +103,7 @@ Error member_error(const Origin& o, const ZipMember& m, const std::string& msg) 
   return data_error(o.subject, o.label, "zip member " + in_quotes(m.name, 80) + ": " + msg);
 }
 
-std::uint32_t crc_of(std::string_view bytes, uLong crc = crc32(0, nullptr, 0)) {
-  // In pieces: zlib counts in 32-bit lengths.
-  for (std::size_t at = 0; at < bytes.size(); at += 1u << 30)
-    crc = crc32(crc, reinterpret_cast<const Bytef*>(bytes.data() + at), static_cast<uInt>(std::min<std::size_t>(bytes.size() - at, 1u << 30)));
-  return static_cast<std::uint32_t>(crc);
-}
+std::uint32_t crc_of(std::string_view bytes, std::uint32_t crc = 0) { return crc32_update(crc, bytes.data(), bytes.size()); }
 
 // A deflated member inflated as it is read: never more than the size it
 // claims, and at its end the size and the CRC are checked.
@@ -141,7 +137,7 @@ class InflateBytes : public ByteReader {
       produced_ += got;
       if (produced_ > m_.size)
         throw member_error(o_, m_, "inflates past the " + std::to_string(m_.size) + " bytes it claims: a corrupt archive or a zip bomb");
-      crc_ = crc32(crc_, reinterpret_cast<const Bytef*>(buf), static_cast<uInt>(got));
+      crc_ = crc32_update(static_cast<std::uint32_t>(crc_), buf, got);
       if (rc == Z_STREAM_END) {
         done_ = true;
         if (produced_ != m_.size)

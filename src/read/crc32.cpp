@@ -1,0 +1,122 @@
+// CRC-32 by folding: the message is a polynomial over GF(2), the CRC its
+// remainder modulo P (0x104C11DB7) after a multiplication by x^32, in
+// zip's bit-reflected order (a byte's low bit is its highest coefficient).
+// Four 128-bit lanes are each carried 512 bits forward per step with two
+// carry-less multiplications by x^k mod P, which keeps the lane's value
+// modulo P; at the end the lanes are folded into one 16-byte block that is
+// congruent to everything read, and zlib finishes that block and the tail.
+//
+// In a 128-bit register loaded from 16 bytes, bit i is the coefficient of
+// x^(127-i); its low 64-bit half H holds x^127..x^64, its high half L
+// x^63..x^0, so the block is H x^64 + L. Carrying it k bits forward is
+// H x^(k+64) + L x^k; a carry-less product of two such reflected halves
+// comes out multiplied by one extra x, so the constants are
+// x^(k+63) mod P and x^(k-1) mod P, computed below rather than typed in.
+#include "read/crc32.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define LOSSCALC_CRC_FOLDS 1
+#endif
+
+namespace losscalc::read {
+
+namespace {
+
+std::uint32_t zlib_crc(std::uint32_t crc, const unsigned char* p, std::size_t n) {
+  uLong c = crc;
+  while (n > 0) {  // zlib counts in 32-bit lengths
+    const std::size_t k = std::min<std::size_t>(n, 1u << 30);
+    c = crc32(c, p, static_cast<uInt>(k));
+    p += k;
+    n -= k;
+  }
+  return static_cast<std::uint32_t>(c);
+}
+
+#ifdef LOSSCALC_CRC_FOLDS
+
+// x^n mod P as a reflected 64-bit half: x^d at bit 63 - d (d < 32).
+constexpr std::uint64_t x_pow_mod(unsigned n) {
+  std::uint32_t r = 1;  // x^0, bit d = coefficient of x^d
+  for (unsigned i = 0; i < n; ++i) {
+    const bool top = (r & 0x80000000u) != 0;
+    r <<= 1;
+    if (top) r ^= 0x04C11DB7u;
+  }
+  std::uint64_t out = 0;
+  for (unsigned d = 0; d < 32; ++d)
+    if ((r >> d) & 1u) out |= std::uint64_t{1} << (63 - d);
+  return out;
+}
+
+// The two constants that carry a block k bits forward: {for H, for L}.
+struct Carry {
+  std::uint64_t high_half, low_half;
+};
+constexpr Carry carry(unsigned k) { return {x_pow_mod(k + 63), x_pow_mod(k - 1)}; }
+constexpr Carry kBy512 = carry(512), kBy128 = carry(128);
+
+__attribute__((target("pclmul,sse4.1"))) inline __m128i fold(__m128i lane, __m128i by, __m128i next) {
+  // imm 0x00: the low halves (H and its constant); 0x11: the high halves.
+  return _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(lane, by, 0x00), _mm_clmulepi64_si128(lane, by, 0x11)), next);
+}
+
+__attribute__((target("pclmul,sse4.1"))) std::uint32_t folded_crc(std::uint32_t crc, const unsigned char* p, std::size_t n) {
+  // zlib's crc32(crc, m) is the plain remainder of m with ~crc added into
+  // its first four bytes, inverted: the lanes start from that.
+  const auto load = [](const unsigned char* at) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(at)); };
+  __m128i x0 = _mm_xor_si128(load(p), _mm_cvtsi32_si128(static_cast<int>(~crc)));
+  __m128i x1 = load(p + 16), x2 = load(p + 32), x3 = load(p + 48);
+  p += 64;
+  n -= 64;
+  const __m128i by512 = _mm_set_epi64x(static_cast<long long>(kBy512.low_half), static_cast<long long>(kBy512.high_half));
+  const __m128i by128 = _mm_set_epi64x(static_cast<long long>(kBy128.low_half), static_cast<long long>(kBy128.high_half));
+  for (; n >= 64; p += 64, n -= 64) {
+    x0 = fold(x0, by512, load(p));
+    x1 = fold(x1, by512, load(p + 16));
+    x2 = fold(x2, by512, load(p + 32));
+    x3 = fold(x3, by512, load(p + 48));
+  }
+  __m128i x = fold(fold(fold(x0, by128, x1), by128, x2), by128, x3);
+  for (; n >= 16; p += 16, n -= 16) x = fold(x, by128, load(p));
+  // The block x is congruent to all bytes so far, with nothing added in
+  // front: its plain remainder continued by the tail's is the answer.
+  alignas(16) std::array<unsigned char, 16> block;
+  _mm_store_si128(reinterpret_cast<__m128i*>(block.data()), x);
+  const std::uint32_t head = zlib_crc(0xFFFFFFFFu, block.data(), block.size());
+  return zlib_crc(head, p, n);
+}
+
+bool cpu_folds() {
+  static const bool yes = __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1");
+  return yes;
+}
+
+#endif
+
+}  // namespace
+
+bool crc32_folds() {
+#ifdef LOSSCALC_CRC_FOLDS
+  return cpu_folds();
+#else
+  return false;
+#endif
+}
+
+std::uint32_t crc32_update(std::uint32_t crc, const void* bytes, std::size_t n) {
+  const auto* p = static_cast<const unsigned char*>(bytes);
+#ifdef LOSSCALC_CRC_FOLDS
+  if (n >= 256 && cpu_folds()) return folded_crc(crc, p, n);
+#endif
+  return zlib_crc(crc, p, n);
+}
+
+}  // namespace losscalc::read
