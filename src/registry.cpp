@@ -166,6 +166,22 @@ const Param kPolyEpsilon{.name = "epsilon", .type = ParamType::Number, .default_
                          .help = "the weight of the poly-1 term sum(labels (1 - softmax)) (any value)",
                          .store = [](Settings& s, const std::string& v) { s.numbers["epsilon"] = number_of(v); }};
 
+// optax's segmentation losses.
+DataArg optax_class_weights() {
+  return {.name = "class_weights", .holds = "a weight a class (C) (rank 1), multiplying each class's loss", .positional = false,
+          .required = false, .per_row = false};
+}
+const Param kOptaxSmooth{.name = "smooth", .type = ParamType::Number, .default_value = "1.0",
+                         .help = "added to the numerator and the denominator", .grid = {"0", "1e-5", "1e-7"}};
+const Param kApplySoftmax{.name = "apply-softmax", .type = ParamType::Flag, .default_value = "true",
+                          .help = "apply a softmax over the last axis (a sigmoid for one channel); off: INPUT holds probabilities summing to 1"};
+const Param kIgnoreBackground{.name = "ignore-background", .type = ParamType::Flag, .default_value = "false",
+                              .help = "leave class 0 out of the reduction (when there is more than one channel)"};
+const Param kOptaxDiceAxes{
+    .name = "axis", .type = ParamType::Text, .default_value = "",
+    .help = "the axes summed over, comma-separated; default none: the spatial axes 1 to ndim - 2 (none for (N, C))",
+    .store = kKerasAxes.store};
+
 const Param kOptaxCosineEpsilon{.name = "epsilon", .type = ParamType::Number, .default_value = "0.0",
                                 .help = "the squared norms are clipped to at least epsilon (0: a zero vector gives NaN)",
                                 .store = kPolyEpsilon.store};
@@ -759,6 +775,44 @@ const std::vector<FunctionSpec>& functions() {
        .layout = Layout::Elementwise, .holds = Holds::Logits, .run_float = &ops::optax_sigmoid_binary_cross_entropy<float>,
        .run_double = &ops::optax_sigmoid_binary_cross_entropy<double>,
        .explain_steps = &explain::optax_sigmoid_steps},
+      {.name = "optax.sigmoid_focal_loss", .aliases = {"optax.losses.sigmoid_focal_loss"}, .family = Family::Optax,
+       .summary = "optax focal loss: (1 - p_t)^gamma sigmoid BCE per element, log(1 - p_t) in log space; alpha none by default",
+       .args = {input("logits"), optax_target("labels (0/1 or soft, in [0, 1]), broadcasting")},
+       .params = {{.name = "alpha", .type = ParamType::Number, .default_value = "",
+                   .help = "weight alpha y + (1 - alpha)(1 - y) (default none: no weighting; torchvision's default is 0.25)",
+                   .grid = {"0.25"}},
+                  {.name = "gamma", .type = ParamType::Number, .default_value = "2.0", .help = "exponent of the modulating factor (1 - p_t)^gamma"}},
+       .reductions = kOptaxReductions, .default_reduction = Reduction::None, .dim_default = DimDefault::Last,
+       .layout = Layout::Elementwise, .holds = Holds::Logits, .run_float = &ops::optax_sigmoid_focal_loss<float>,
+       .run_double = &ops::optax_sigmoid_focal_loss<double>},
+      {.name = "optax.dice_loss", .aliases = {"optax.losses.dice_loss"}, .family = Family::Optax,
+       .summary = "optax Dice (Tversky with --alpha/--beta): per class 1 - (I + smooth) / (I + alpha FP + beta FN + smooth) over the spatial axes, -r over the classes",
+       .args = {input("logits (..., C) (a softmax over C; a sigmoid for one channel), or probabilities with --no-apply-softmax"),
+                optax_target("one-hot targets of INPUT's shape (or without its channel axis)"), optax_class_weights()},
+       .params = {kOptaxSmooth,
+                  {.name = "alpha", .type = ParamType::Number, .default_value = "0.5", .help = "weight of the false positives P - I"},
+                  {.name = "beta", .type = ParamType::Number, .default_value = "0.5", .help = "weight of the false negatives T - I"},
+                  kApplySoftmax, kIgnoreBackground, kOptaxDiceAxes},
+       .reductions = kOptaxReductions, .default_reduction = Reduction::Mean, .dim_default = DimDefault::Last,
+       .layout = Layout::ClassAxis, .holds = Holds::Logits, .run_float = &ops::optax_dice_loss<float>,
+       .run_double = &ops::optax_dice_loss<double>, .whole_batch = true},
+      {.name = "optax.binary_dice_loss", .aliases = {"optax.losses.binary_dice_loss"}, .family = Family::Optax,
+       .summary = "optax binary Dice: dice_loss of one channel (a sigmoid of the logits), smooth 1 above and below the line",
+       .args = {input("logits (..., 1) or (...)"), optax_target("0/1 targets of INPUT's shape")},
+       .params = {kOptaxSmooth,
+                  {.name = "apply-sigmoid", .type = ParamType::Flag, .default_value = "true",
+                   .help = "apply a sigmoid to INPUT (off: INPUT holds probabilities, which optax's check then refuses unless they are 1)"},
+                  kOptaxDiceAxes},
+       .reductions = {Reduction::Mean}, .default_reduction = Reduction::Mean, .dim_default = DimDefault::Last,
+       .layout = Layout::ClassAxis, .holds = Holds::Logits, .run_float = &ops::optax_binary_dice_loss<float>,
+       .run_double = &ops::optax_binary_dice_loss<double>, .whole_batch = true},
+      {.name = "optax.multiclass_generalized_dice_loss", .aliases = {"optax.losses.multiclass_generalized_dice_loss"}, .family = Family::Optax,
+       .summary = "optax generalized Dice: dice_loss with class weights 1 / (frequency^2 + 1e-7) from the batch's targets, the mean over samples and classes",
+       .args = {input("logits (..., C)"), optax_target("one-hot targets of INPUT's shape")},
+       .params = {kOptaxSmooth, kApplySoftmax, kIgnoreBackground},
+       .reductions = {Reduction::Mean}, .default_reduction = Reduction::Mean, .dim_default = DimDefault::Last,
+       .layout = Layout::ClassAxis, .holds = Holds::Logits, .run_float = &ops::optax_multiclass_generalized_dice_loss<float>,
+       .run_double = &ops::optax_multiclass_generalized_dice_loss<double>, .whole_batch = true},
       {.name = "optax.poly_loss_cross_entropy", .aliases = {"poly_loss_cross_entropy", "optax.losses.poly_loss_cross_entropy"}, .family = Family::Optax,
        .summary = "optax PolyLoss: softmax cross-entropy + epsilon * sum(labels (1 - softmax)) along --axis",
        .args = {input("logits"), optax_target("labels (class probabilities), broadcasting")}, .params = {kPolyEpsilon, kAxisLast},

@@ -143,3 +143,7 @@ TEST_CASE("Keras 3 focal cross-entropies (emulated from keras 3.16): class balan
 TEST_CASE("Keras 3 dice and tversky (emulated from keras 3.16): axis none (one loss for the batch), axis tuples, alpha and beta, sample_weight, float32") {
   run_reference_file(LOSSCALC_SOURCE_DIR "/tests/torch/keras_overlap_reference_cases.json");
 }
+
+TEST_CASE("optax sigmoid_focal_loss, dice_loss, binary_dice_loss, multiclass_generalized_dice_loss (emulated; complex-step gradients)") {
+  run_reference_file(LOSSCALC_SOURCE_DIR "/tests/torch/optax_overlap_reference_cases.json");
+}

@@ -114,6 +114,14 @@ Result optax_log_cosh(const Data& data, const Settings& s);
 template <class T>
 Result optax_sigmoid_binary_cross_entropy(const Data& data, const Settings& s);
 template <class T>
+Result optax_sigmoid_focal_loss(const Data& data, const Settings& s);
+template <class T>
+Result optax_dice_loss(const Data& data, const Settings& s);
+template <class T>
+Result optax_binary_dice_loss(const Data& data, const Settings& s);
+template <class T>
+Result optax_multiclass_generalized_dice_loss(const Data& data, const Settings& s);
+template <class T>
 Result optax_kl_divergence(const Data& data, const Settings& s);
 template <class T>
 Result optax_kl_divergence_with_log_targets(const Data& data, const Settings& s);

@@ -330,6 +330,54 @@ Result optax_sigmoid_binary_cross_entropy(const Data& data, const Settings& s) {
   return finish(data, s, p, "labels", true);
 }
 
+// optax.sigmoid_focal_loss (optax/losses/_classification.py at 2edbcbe):
+// the sigmoid BCE times (1 - p_t)^gamma, with log(1 - p_t) computed from the
+// larger of y and 1 - y (stable for soft labels); alpha (default None: no
+// weighting) as alpha y + (1 - alpha)(1 - y). The gradient is JAX's, with
+// respect to the logits.
+template <class T>
+Result optax_sigmoid_focal_loss(const Data& data, const Settings& s) {
+  check_input(data.input, false);
+  const Tensor& target = require_target(data.target);
+  Parts<T> p;
+  p.shape = jnp_broadcast(target.shape, data.input.shape);
+  p.out = p.shape;
+  const auto x = to_vec<T>(broadcast_to(data.input, p.shape, "input"));
+  const auto y = to_vec<T>(broadcast_to(target, p.shape, "target"));
+  p.layout = core::Layout{numel(p.shape), 1, 1};
+  p.loss.resize(x.size());
+  p.dx.resize(x.size());
+  const T gamma = static_cast<T>(s.number("gamma"));
+  const bool weighted = s.numbers.count("alpha") > 0;
+  const T alpha = weighted ? static_cast<T>(s.number("alpha")) : T(0);
+  // log_sigmoid(u) = -softplus(-u), and its JVP, as optax's BCE has them.
+  const auto softplus = [](T u) { return logaddexp(u, T(0)); };
+  const auto softplus_slope = [&](T u) { return std::exp(ri(u) - ri(softplus(u))); };
+  core::Vec<T> factor(x.size()), pt(x.size());
+  for (Eigen::Index i = 0; i < x.size(); ++i) {
+    const T sp_neg = softplus(-x[i]), sp_pos = softplus(x[i]);
+    const T ce = (-y[i]) * (-sp_neg) - (T(1) - y[i]) * (-sp_pos);
+    const T d_ce = -(y[i] * softplus_slope(-x[i])) + (T(1) - y[i]) * softplus_slope(x[i]);
+    const bool high = y[i] >= T(0.5);
+    const T yp = high ? y[i] : T(1) - y[i], xp = high ? -x[i] : x[i];
+    const T z = -xp + std::log1p(-yp) - std::log(yp);
+    const T log_1m_pt = -softplus(-xp) + std::log(yp) + softplus(z);
+    const T d_log_1m_pt = (softplus_slope(-xp) - softplus_slope(z)) * (high ? T(-1) : T(1));
+    const T focal = std::exp(gamma * log_1m_pt);
+    const T d_focal = focal * (gamma * d_log_1m_pt);
+    const T w = weighted ? alpha * y[i] + (T(1) - alpha) * (T(1) - y[i]) : T(1);
+    p.loss[i] = weighted ? w * (ce * focal) : ce * focal;
+    p.dx[i] = w * (d_ce * focal + ce * d_focal);
+    factor[i] = focal;
+    pt[i] = T(1) - std::exp(log_1m_pt);
+  }
+  Result r = finish(data, s, p, "labels", false);
+  if (s.loss_only) return r;
+  r.entries.insert(r.entries.end() - 1, {"p_t", to_tensor(p.shape, pt)});
+  r.entries.insert(r.entries.end() - 1, {"modulating_factor", to_tensor(p.shape, factor)});
+  return r;
+}
+
 template <class T>
 Result optax_kl_divergence(const Data& data, const Settings& s) {
   return kl_family<T>(data, s, Kl::Plain);
@@ -422,6 +470,7 @@ LOSSCALC_INSTANTIATE(optax_l2_loss)
 LOSSCALC_INSTANTIATE(optax_huber_loss)
 LOSSCALC_INSTANTIATE(optax_log_cosh)
 LOSSCALC_INSTANTIATE(optax_sigmoid_binary_cross_entropy)
+LOSSCALC_INSTANTIATE(optax_sigmoid_focal_loss)
 LOSSCALC_INSTANTIATE(optax_kl_divergence)
 LOSSCALC_INSTANTIATE(optax_kl_divergence_with_log_targets)
 LOSSCALC_INSTANTIATE(optax_generalized_kl_divergence)
