@@ -113,7 +113,8 @@ struct GroupName {
 constexpr GroupName kGroups[] = {{"multi-class", "multi-class"}, {"binary", "binary"}, {"hinge", "hinge"},
                                  {"multiclass-hinge", "multiclass hinge"}, {"cosine", "cosine"}, {"triplet", "triplet"},
                                  {"squared-error", "squared error"},
-                                 {"absolute-error", "absolute error"}, {"huber", "huber"}, {"kl", "kl"}, {"poisson", "poisson"}};
+                                 {"absolute-error", "absolute error"}, {"huber", "huber"}, {"kl", "kl"}, {"poisson", "poisson"},
+                                 {"focal", "focal"}, {"overlap", "overlap"}};
 
 // Which groups run: with --group those it names (one the data cannot take
 // is bad data, saying what it needs), else those the data suit.
@@ -421,6 +422,88 @@ void margin_rows(std::vector<Row>& rows, std::map<std::string, std::vector<std::
   }
 }
 
+
+// jnp.mean of optax.binary_dice_loss's per-sample losses, for its row.
+template <class T>
+Result optax_binary_dice_mean(const Data& d, const Settings& s) {
+  Result r = optax_binary_dice_loss<T>(d, s);
+  Tensor& loss = r.entries.front().value;
+  T sum = 0;
+  for (double v : loss.data) sum += static_cast<T>(v);
+  loss = Tensor{{}, {static_cast<double>(sum / static_cast<T>(std::max<std::size_t>(loss.data.size(), 1)))}};
+  return r;
+}
+
+// The focal group (torchvision's, optax's and Keras's focal losses of one
+// set of logits: the three alphas) and the overlap group (Keras's Dice
+// against optax's: the smoothing and what is summed over), for a 0/1 TARGET
+// of INPUT's shape. Shown with --group focal / overlap only. Probabilities
+// go to torchvision and optax as logits log(p / (1 - p)); logits go to
+// Keras's Dice as sigmoid(x).
+template <class T>
+void focal_overlap_rows(std::vector<Row>& rows, std::map<std::string, std::vector<std::string>>& reasons, const Data& data,
+                        const Settings& s, const Selection& selection, bool probs) {
+  const Tensor& x = data.input;
+  const Tensor& t = *data.target;
+  const std::int64_t nd = x.dims();
+  const bool fits = t.shape == x.shape && all_in_unit_interval(t);
+  const Data plain = pair_of(x, t);
+  Data other = plain;  // the other form: logits of probabilities, probabilities of logits
+  for (double& v : other.input.data) v = probs ? std::log(v) - std::log1p(-v) : 1 / (1 + std::exp(-v));
+  const Data& logits = probs ? other : plain;
+  const Data& probabilities = probs ? plain : other;
+  const std::string lx = probs ? "logit(p)" : "x", px = probs ? "p" : "sigmoid(x)";
+  current_group = "focal";
+  if (selection.want("focal", false, fits, "a TARGET of INPUT's shape with values in [0, 1]")) {
+    rows.push_back(run_row("torchvision", "sigmoid_focal_loss(" + lx + ", t, reduction=\"mean\")", &sigmoid_focal_loss<T>, logits,
+                           with_numbers(base(s, Reduction::Mean, -1), {{"alpha", 0.25}, {"gamma", 2}})));
+    rows.push_back(run_row("optax", "jnp.mean(optax.sigmoid_focal_loss(" + lx + ", t))", &optax_sigmoid_focal_loss<T>, logits,
+                           with_numbers(base(s, Reduction::Mean, -1), {{"gamma", 2}})));
+    rows.push_back(run_row("optax", "jnp.mean(optax.sigmoid_focal_loss(" + lx + ", t, alpha=0.25))", &optax_sigmoid_focal_loss<T>, logits,
+                           with_numbers(base(s, Reduction::Mean, -1), {{"alpha", 0.25}, {"gamma", 2}})));
+    for (const bool balanced : {false, true}) {
+      Settings ks = with_numbers(base(s, Reduction::SumOverBatchSize, nd - 1),
+                                 {{"alpha", 0.25}, {"gamma", 2}, {"apply_class_balancing", balanced ? 1.0 : 0.0}});
+      ks.from_logits = !probs;
+      const std::string opts = std::string(balanced ? "apply_class_balancing=True" : "") + (probs ? "" : balanced ? ", from_logits=True" : "from_logits=True");
+      keras_rows<T>(rows, "BinaryFocalCrossentropy(" + opts + ")(t, " + (probs ? "p" : "x") + ")", &binary_focal_crossentropy<T>,
+                    &binary_focal_crossentropy<float>, plain, ks);
+    }
+    auto& why = reasons["focal"];
+    why.push_back("alpha: torchvision weights by alpha_t = 0.25 y + 0.75 (1 - y) by default; optax applies no alpha unless given one; "
+                  "Keras ignores its alpha (0.25) unless apply_class_balancing=True. With the same alpha, all three compute "
+                  "alpha_t (1 - p_t)^2 BCE.");
+    why.push_back("Keras clips the probabilities to [1e-7, 1 - 1e-7] (from_logits=True applies a sigmoid first, then the same "
+                  "clipped BCE), where torchvision and optax use the stable logit form: they part for |logit| > 16.");
+    if (probs) why.push_back("INPUT holds probabilities: torchvision and optax take logits, so their rows get log(p / (1 - p)).");
+    if (nd >= 2)
+      why.push_back("Keras takes the mean over the last axis, then over the samples: the mean over all elements when every row "
+                    "has the same length.");
+  }
+  current_group = "overlap";
+  if (selection.want("overlap", false, fits && nd >= 1, "a TARGET of INPUT's shape with values in [0, 1]")) {
+    Settings ks = base(s, Reduction::SumOverBatchSize, nd - 1);
+    ks.param_text["axis"] = "";
+    keras_rows<T>(rows, "Dice()(t, " + px + ")", &dice<T>, &dice<float>, probabilities, ks);
+    std::string axes;
+    for (std::int64_t d = 1; d < nd; ++d) axes += (axes.empty() ? "" : ",") + std::to_string(d);
+    if (!axes.empty()) {
+      Settings per_sample = ks;
+      per_sample.param_text["axis"] = axes;
+      keras_rows<T>(rows, "Dice(axis=(" + axes + (nd == 2 ? ",)" : ")") + ")(t, " + px + ")", &dice<T>, &dice<float>, probabilities, per_sample);
+    }
+    Settings os = with_numbers(base(s, Reduction::Mean, -1), {{"smooth", 1}, {"apply_sigmoid", 1}});
+    rows.push_back(run_row("optax", "jnp.mean(optax.binary_dice_loss(" + lx + ", t))", &optax_binary_dice_mean<T>, logits, os));
+    auto& why = reasons["overlap"];
+    why.push_back("Smoothing: Keras adds 1e-7 below the line only, 1 - 2 I / (sum y + sum p + 1e-7); optax adds smooth = 1 above "
+                  "and below, 1 - (I + 1) / (I + (P - I) / 2 + (T - I) / 2 + 1), which pulls small regions' losses toward 0.");
+    why.push_back("What is summed: Keras's Dice() (axis=None) sums over every axis, the batch included, into one fraction; with "
+                  "axis=(1, ...) it is one fraction a sample, then their mean; optax's binary_dice_loss is one fraction a "
+                  "sample (over the axes between the first and the added channel).");
+    why.push_back(probs ? "INPUT holds probabilities: optax takes logits, so its row gets log(p / (1 - p))."
+                        : "INPUT holds logits: Keras's Dice takes probabilities, so its rows get sigmoid(x).");
+  }
+}
 }  // namespace
 
 std::vector<std::string> compare_group_titles(const std::string& value) {
@@ -581,6 +664,7 @@ Result compare(const Data& data, const Settings& s) {
 
   std::map<std::string, std::vector<std::string>> group_reasons;
   margin_rows<T>(rows, group_reasons, data, s, selection, index, last_dim);
+  focal_overlap_rows<T>(rows, group_reasons, data, s, selection, probs);
   // Regression groups for targets that are not labels (values outside [0, 1]
   // and not -1 / +1 labels); KL for soft targets.
   if (!index && target.shape == x.shape) regression_rows<T>(rows, group_reasons, data, s, selection, probs, !all_in_unit_interval(target));
