@@ -136,7 +136,7 @@ TEST_CASE("torchvision 0.14 reference cases: sigmoid_focal_loss (alpha off, gamm
   run_reference_file(LOSSCALC_SOURCE_DIR "/tests/torch/focal_reference_cases.json");
 }
 
-TEST_CASE("torch 1.13 reference cases: ctc_loss (padded and concatenated targets, every reduction, blank, zero_infinity, impossible alignments, (T, C), torch's errors, float32)") {
+TEST_CASE("torch 1.13 reference cases: ctc_loss (padded and concatenated targets, every reduction, blank, zero_infinity, impossible alignments, (T, C), torch's errors, float32) and tf.nn.ctc_loss against torch on log_softmax(logits)") {
   run_reference_file(LOSSCALC_SOURCE_DIR "/tests/torch/ctc_reference_cases.json");
 }
 

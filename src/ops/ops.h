@@ -180,6 +180,8 @@ Result categorical_focal_crossentropy(const Data& data, const Settings& s);
 // CTC (ops/ctc.cpp): torch ctc_loss.
 template <class T>
 Result ctc_loss(const Data& data, const Settings& s);
+template <class T>
+Result tf_ctc_loss(const Data& data, const Settings& s);
 // keras dice and tversky (ops/overlap.cpp).
 template <class T>
 Result dice(const Data& data, const Settings& s);

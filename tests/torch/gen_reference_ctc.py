@@ -17,6 +17,13 @@ Command lines:
       log_softmax(z)), true_grad (float64: torch's grad - exp(log_probs) x the
       reduction's factor, which is -occupancy x that factor)
 
+  tf.nn.ctc_loss --json --no-warnings [--no-logits-time-major] [--blank-index B]
+      [-r mean|sum] [--dtype float32] LOGITS LABELS LOGIT_LENGTH LABEL_LENGTH
+      60 cases: no TensorFlow here, so the expected loss and grad (w.r.t. the
+      logits) are torch's ctc_loss of log_softmax(logits), reduction none
+      (then mean / sum), autograd through the log_softmax, with TF's
+      negative blank_index counted from C and both logits layouts.
+
 What torch 1.13 does, which the cases pin down:
   * log_probs (T, N, C) or (T, C); targets (N, S) padded or 1-D
     concatenated; the lengths as tensors. reduction 'mean' is
@@ -194,10 +201,63 @@ def hand_cases():
     return out
 
 
+def tf_case(name, z, labels, logit_length, label_length, time_major=True, blank_index=None, red=None, dtype="float64"):
+    """tf.nn.ctc_loss (dense labels, softmax inside) against torch's ctc_loss
+    on log_softmax(logits), reduction none, in the time-major layout; the
+    gradient w.r.t. the logits from autograd through log_softmax."""
+    d = DTYPES[dtype]
+    zz = z.to(d).clone()  # time-major (T, B, C)
+    C = zz.shape[2]
+    blank = 0 if blank_index is None else (blank_index + C if blank_index < 0 else blank_index)
+    given = zz if time_major else zz.transpose(0, 1).contiguous()
+    args = ["tf.nn.ctc_loss", "--json", "--no-warnings"]
+    if not time_major:
+        args += ["--no-logits-time-major"]
+    if blank_index is not None:
+        args += ["--blank-index", str(blank_index)]
+    if red is not None:
+        args += ["-r", red]
+    if dtype == "float32":
+        args += ["--dtype", "float32"]
+    args += [text(given.double()), ints(labels), ints(logit_length), ints(label_length)]
+    x = given.clone().requires_grad_(True)
+    lp = F.log_softmax(x if time_major else x.transpose(0, 1), -1)
+    losses = F.ctc_loss(lp, torch.tensor(labels, dtype=torch.long), torch.tensor(logit_length), torch.tensor(label_length),
+                        reduction="none", blank=blank)
+    loss = {"mean": losses.mean(), "sum": losses.sum()}.get(red, losses)
+    loss.sum().backward()
+    rtol, atol = TOL[dtype]
+    return {"name": name, "args": args,
+            "expect": {"status": 0, "loss": jsonable(loss.detach().double().tolist()), "grad": jsonable(x.grad.double().tolist())},
+            "rtol": rtol, "atol": max(atol, 1e-5 * float(losses.abs().nan_to_num(0, 0, 0).sum())) if dtype == "float32" else atol}
+
+
+def tf_cases():
+    rng = random.Random(20261208)
+    torch.manual_seed(20261208)
+    out = []
+    for i in range(60):
+        T, N, C, blank, S, tl, il, rows = random_problem(rng)
+        if blank != 0 and rng.random() < 0.5:
+            bi = blank - C  # TF's negative blank_index
+        else:
+            bi = blank if blank != 0 or rng.random() < 0.5 else None
+        rows = [[v if k >= tl[n] or v != blank else (blank + 1) % C for k, v in enumerate(r)] for n, r in enumerate(rows)]
+        if C == 2:
+            rows = [[1 - blank if k < tl[n] else v for k, v in enumerate(r)] for n, r in enumerate(rows)]
+        z = torch.randn(T, N, C, dtype=torch.float64) * rng.choice([1.0, 3.0])
+        tm = rng.random() < 0.5
+        red = rng.choice([None, None, "mean", "sum"])
+        dtype = rng.choice(["float64", "float64", "float32"])
+        out.append(tf_case("tf.nn.ctc_loss random %d T%d B%d C%d %s blank_index=%r %s %s" % (i, T, N, C, "time-major" if tm else "batch-major", bi, red, dtype),
+                           z, rows, il, tl, tm, bi, red, dtype))
+    return out
+
+
 def seeded_cases():
     rng = random.Random(20261207)
     torch.manual_seed(20261207)
-    return hand_cases() + [make_case(rng, "ctc random %d" % i) for i in range(120)]
+    return hand_cases() + [make_case(rng, "ctc random %d" % i) for i in range(120)] + tf_cases()
 
 
 if __name__ == "__main__":
