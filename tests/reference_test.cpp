@@ -136,6 +136,10 @@ TEST_CASE("torchvision 0.14 reference cases: sigmoid_focal_loss (alpha off, gamm
   run_reference_file(LOSSCALC_SOURCE_DIR "/tests/torch/focal_reference_cases.json");
 }
 
+TEST_CASE("torch 1.13 reference cases: ctc_loss (padded and concatenated targets, every reduction, blank, zero_infinity, impossible alignments, (T, C), torch's errors, float32) and tf.nn.ctc_loss against torch on log_softmax(logits)") {
+  run_reference_file(LOSSCALC_SOURCE_DIR "/tests/torch/ctc_reference_cases.json");
+}
+
 TEST_CASE("Keras 3 focal cross-entropies (emulated from keras 3.16): class balancing, from_logits through the logits, clipping, smoothing, --axis, sample_weight, float32") {
   run_reference_file(LOSSCALC_SOURCE_DIR "/tests/torch/keras_focal_reference_cases.json");
 }

@@ -1,0 +1,49 @@
+// Connectionist temporal classification: the forward-backward recursion in
+// log space over the extended label sequence (blank, l1, blank, l2, ...,
+// blank), linear in frames x (2S + 1). One sample at a time, on a strided
+// view of its log-probabilities, so that time-major (T, N, C) and
+// batch-major (N, T, C) layouts share it. No I/O.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace losscalc::core {
+
+// One sample's log-probabilities: frame t, class c at lp[t * stride + c].
+template <class T>
+struct CtcFrames {
+  const T* lp;
+  std::int64_t stride;  // between frames
+  std::int64_t classes;
+  std::int64_t frames;  // the sample's input length (frames past it are not read)
+};
+
+// What the recursion gives for one sample.
+template <class T>
+struct CtcSample {
+  T nll;                       // -log p(labels | frames); inf when no alignment exists
+  // log sum over the states s with l'(s) = c of alpha_t(s) beta_t(s), per
+  // (frame, class), laid out frames x classes (-inf where no state); beta
+  // includes frame t's emission, as ATen's does, so the posterior occupancy
+  // of class c at frame t is exp(log_alpha_beta - nll - lp).
+  std::vector<T> log_alpha_beta;
+  std::vector<T> log_alpha;    // frames x (2S + 1), when asked for (--explain)
+};
+
+// The extended sequence l' of `labels`: blank, l1, blank, ..., lS, blank.
+std::vector<std::int64_t> ctc_extended(const std::vector<std::int64_t>& labels, std::int64_t blank);
+
+// ATen's CPU recursion (aten/src/ATen/native/LossCTC.cpp, torch 1.13), in
+// its order of operations, so that float32 rounds as torch's float32 does:
+// alpha over t = 1..frames-1 (each state a log-sum-exp of its up to three
+// predecessors, the maximum taken out, 0 for it when all are -inf); the
+// likelihood from the last two states (the last one alone for an empty
+// target); beta backwards, with alpha beta gathered per class as it goes.
+// `frames` 0 gives nll 0 for an empty target and inf otherwise. Labels must
+// be in [0, classes); a label equal to the blank is taken as ATen takes it.
+template <class T>
+CtcSample<T> ctc_sample(const CtcFrames<T>& x, const std::vector<std::int64_t>& labels, std::int64_t blank, bool backward,
+                        bool keep_alpha);
+
+}  // namespace losscalc::core
