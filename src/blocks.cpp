@@ -177,7 +177,7 @@ std::int64_t block_rows(std::int64_t width) {
 
 // The loss of a block's data.
 Result run_block(const FunctionSpec& fn, const Settings& s, const Data& d) {
-  return s.dtype == DType::Float32 ? fn.run_float(d, s) : fn.run_double(d, s);
+  return fn.run(d, s);
 }
 
 Error shifted(const Error& e, std::int64_t lines, std::int64_t rows) {

@@ -203,7 +203,8 @@ ExpectResult expect_search(const Data& data, const ExpectQuery& q) {
             if (why.empty()) {
               s = resolved_settings(fn, d, s);
               s.loss_only = true;
-              const ops::Attempt a = ops::attempt(dt == DType::Float32 ? fn.run_float : fn.run_double, d, s);
+              ops::Attempt a = ops::attempt(dt == DType::Float32 ? fn.run_float : fn.run_double, d, s);
+              if (a.error.empty() && ops::log_base(s) != 0) a.loss = ops::in_log_base(a.loss, ops::log_base(s), dt);
               why = a.error;
               c.loss = a.loss;
             }
@@ -219,7 +220,10 @@ ExpectResult expect_search(const Data& data, const ExpectQuery& q) {
               c.departures.push_back(fn.layout == Layout::Elementwise ? "INPUT holds logits: a sigmoid first" : "INPUT holds logits: a softmax first");
             if (departs) c.departures.push_back(std::string("reduction ") + ops::reduction_name(r));
             if (dtype_departs(dt)) c.departures.push_back(dt == DType::Float32 ? "float32 (scikit-learn computes in float64)" : "float64 (keras computes in float32)");
-            if (param) c.departures.push_back(keyword(fn, *param) + "=" + (param->type != ParamType::Flag ? value : value == "true" ? "True" : "False"));
+            if (param && param->name == "log-base")
+              c.departures.push_back("log base " + value + (value == "2" ? " (bits): the loss divided by ln 2" : ": the loss divided by ln 10"));
+            else if (param)
+              c.departures.push_back(keyword(fn, *param) + "=" + (param->type != ParamType::Flag ? value : value == "true" ? "True" : "False"));
             all.push_back(std::move(c));
           }
         }
@@ -309,7 +313,9 @@ std::string framework_call(const Candidate& c) {
   std::vector<std::string> kw;
   if (c.weight) kw.push_back("weight=w");
   if (c.pos_weight) kw.push_back("pos_weight=pw");
-  if (c.param) {
+  // --log-base is no framework's keyword: the user divides the call by ln b.
+  const bool log_base = c.param && c.param->name == "log-base";
+  if (c.param && !log_base) {
     std::string v = c.value;
     if (c.param->type == ParamType::Flag) v = v == "true" ? "True" : "False";
     kw.push_back(keyword(fn, *c.param) + "=" + v);
@@ -344,6 +350,7 @@ std::string framework_call(const Candidate& c) {
     call = call_name(fn) + "(" + xx + ", " + yy + args + ")";
   }
   if (optax && per_sample) call += c.reduction == Reduction::Sum ? ".sum()" : ".mean()";
+  if (log_base) call += " / math.log(" + c.value + ")";
   if (c.dtype == DType::Float32 && !keras) call += " in float32";
   if (c.dtype == DType::Float64 && keras) call += " in float64";
   return call;

@@ -1,6 +1,11 @@
 #include "reduced.h"
 
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
 #include "ops/checks.h"
+#include "ops/common.h"
 #include "print/number.h"
 #include "print/printers.h"
 #include "registry.h"
@@ -21,6 +26,13 @@ std::string reduced_output(const std::string& function, Reduction reduction, DTy
     loss = mean ? total / denominator : total;
   const std::string red = ops::reduction_name(reduction);
   const std::string dt = ops::dtype_name(dtype);
+  // --log-base (in the settings record): the sums stay natural-log in a
+  // --partial line, which merge then divides; the loss is divided once.
+  double base = 0;
+  if (!settings.empty()) {
+    const auto j = nlohmann::json::parse(settings, nullptr, false);
+    if (const auto b = j.is_object() ? j.find("log_base") : j.end(); b != j.end() && b->is_string()) base = b->get<std::string>() == "2" ? 2 : 10;
+  }
   if (o.partial) {
     Result r;
     r.function = function;
@@ -33,12 +45,18 @@ std::string reduced_output(const std::string& function, Reduction reduction, DTy
     r.settings = settings;
     return print::partial(r);
   }
+  double shown_sum = total;
+  if (base != 0) {
+    loss = ops::in_log_base(loss, base, dtype);
+    shown_sum = total / std::log(base);
+  }
   const auto exact = [&](double v) { return o.precision ? print::fixed(v, *o.precision) : print::shortest(v); };
   if (o.format == Format::Json) {
     if (o.quiet) return print::json_number(loss) + "\n";
     return "{\"function\":\"" + function + "\",\"reduction\":\"" + red + "\",\"dtype\":\"" + dt + "\",\"loss\":" +
-           print::json_number(loss) + ",\"count\":" + std::to_string(t.count) + ",\"loss_sum\":" + print::json_number(total) +
-           (mean ? ",\"denominator\":" + print::json_number(denominator) : std::string()) + ",\"streamed\":true}\n";
+           print::json_number(loss) + ",\"count\":" + std::to_string(t.count) + ",\"loss_sum\":" + print::json_number(shown_sum) +
+           (mean ? ",\"denominator\":" + print::json_number(denominator) : std::string()) +
+           (base != 0 ? std::string(",\"log_base\":") + (base == 2 ? "2" : "10") : std::string()) + ",\"streamed\":true}\n";
   }
   if (o.quiet) return exact(loss) + "\n";
   if (o.format == Format::Csv) return "loss\n" + print::shortest(loss) + "\n";
@@ -46,8 +64,9 @@ std::string reduced_output(const std::string& function, Reduction reduction, DTy
   std::string s = function + " (reduction " + red + ", " + dt + "): " + what + "\n\n";
   s += "loss         " + print::torch_tensor(Tensor{{}, {loss}}, p, false, 13) + "\n";
   s += "count        " + std::to_string(t.count) + "   (per-sample losses)\n";
-  s += "loss_sum     " + print::torch_tensor(Tensor{{}, {total}}, p, false, 13) + "\n";
+  s += "loss_sum     " + print::torch_tensor(Tensor{{}, {shown_sum}}, p, false, 13) + "\n";
   if (mean) s += "denominator  " + print::torch_tensor(Tensor{{}, {denominator}}, p, false, 13) + "\n";
+  if (base != 0) s += "\n--log-base " + std::string(base == 2 ? "2" : "10") + ": loss and loss_sum divided by ln " + (base == 2 ? "2 (bits)" : "10") + "\n";
   s += "\n(streamed: the intermediates and grad are not kept for row data; give the data as a JSON array to see them)\n";
   return s;
 }

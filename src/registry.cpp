@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "error.h"
+#include "ops/common.h"
 #include "ops/ops.h"
 #include "read/text.h"
 
@@ -39,6 +40,13 @@ const Param kLabelSmoothing{
     .name = "label-smoothing", .type = ParamType::Number, .default_value = "0", .help = "label smoothing in [0, 1]",
     .min = 0, .max = 1, .error = "label_smoothing must be between 0.0 and 1.0. Got: {}",
     .store = [](Settings& s, const std::string& v) { s.label_smoothing = number_of(v); }};
+// --log-base: the log-likelihood losses in bits (2) or bans (10); unset,
+// the natural log. Not recorded in --partial's settings when unset, so that
+// shards from before the option merge with those after.
+const Param kLogBase{
+    .name = "log-base", .type = ParamType::Choice, .default_value = "",
+    .help = "the loss and its gradient in log base 2 (bits) or 10, divided by ln 2 or ln 10 (default: the natural log)",
+    .choices = {"2", "10"}, .unset = "", .grid = {"2", "10"}};
 const Param kDimTorch{
     .name = "dim", .type = ParamType::Integer, .default_value = "",
     .help = "class dimension, negative counts from the end (default 1, or 0 for 1-D input)", .alias = "axis",
@@ -311,7 +319,7 @@ const std::vector<FunctionSpec>& functions() {
                                             "torch.nn.functional.cross_entropy", "nn.CrossEntropyLoss", "torch.nn.CrossEntropyLoss"},
        .family = Family::Torch, .summary = "torch cross-entropy of logits: class indices or class probabilities",
        .args = {input("logits"), target(kClassTargets), class_weight()},
-       .params = {kIgnoreIndexTorch, kLabelSmoothing, kDimTorch, kTargetType}, .reductions = kTorchReductions,
+       .params = {kIgnoreIndexTorch, kLabelSmoothing, kDimTorch, kTargetType, kLogBase}, .reductions = kTorchReductions,
        .default_reduction = Reduction::Mean, .dim_default = DimDefault::TorchClass, .layout = Layout::ClassAxis, .holds = Holds::Logits,
        .run_float = &ops::cross_entropy<float>, .run_double = &ops::cross_entropy<double>},
       {.name = "nll_loss", .aliases = {"nll", "nll-loss", "NLLLoss", "F.nll_loss", "torch.nn.functional.nll_loss", "nn.NLLLoss",
@@ -319,7 +327,7 @@ const std::vector<FunctionSpec>& functions() {
        .family = Family::Torch, .summary = "torch negative log-likelihood of log-probabilities and class indices",
        .args = {input("log-probabilities"), target("class indices"), class_weight()},
        .params = {kIgnoreIndexTorch, kDimTorch,
-                  with_help(kTargetType, "how to read TARGET: auto or index (nll_loss takes class indices only)")},
+                  with_help(kTargetType, "how to read TARGET: auto or index (nll_loss takes class indices only)"), kLogBase},
        .reductions = kTorchReductions, .default_reduction = Reduction::Mean, .dim_default = DimDefault::TorchClass,
        .layout = Layout::ClassAxis, .holds = Holds::LogProbabilities, .run_float = &ops::nll_loss<float>, .run_double = &ops::nll_loss<double>},
       {.name = "softmax", .aliases = {"Softmax", "F.softmax", "torch.softmax", "torch.nn.functional.softmax"}, .family = Family::Torch,
@@ -334,7 +342,7 @@ const std::vector<FunctionSpec>& functions() {
       {.name = "binary_cross_entropy", .aliases = {"bce", "binary-cross-entropy", "BCELoss", "F.binary_cross_entropy",
                                                    "torch.nn.functional.binary_cross_entropy", "nn.BCELoss", "torch.nn.BCELoss"},
        .family = Family::Torch, .summary = "torch binary cross-entropy of probabilities (logs clamped at -100)",
-       .args = {input("probabilities in [0, 1]"), target(kLabels), elementwise_weight()}, .params = {},
+       .args = {input("probabilities in [0, 1]"), target(kLabels), elementwise_weight()}, .params = {kLogBase},
        .reductions = kTorchReductions, .default_reduction = Reduction::Mean, .dim_default = DimDefault::TorchClass,
        .layout = Layout::Elementwise, .holds = Holds::Probabilities, .run_float = &ops::binary_cross_entropy<float>,
        .run_double = &ops::binary_cross_entropy<double>},
@@ -342,7 +350,7 @@ const std::vector<FunctionSpec>& functions() {
        .aliases = {"bce_with_logits", "bce-with-logits", "BCEWithLogitsLoss", "F.binary_cross_entropy_with_logits",
                    "torch.nn.functional.binary_cross_entropy_with_logits", "nn.BCEWithLogitsLoss", "torch.nn.BCEWithLogitsLoss"},
        .family = Family::Torch, .summary = "torch binary cross-entropy of logits, with weight and pos_weight",
-       .args = {input("logits"), target(kLabels), elementwise_weight(), pos_weight(false)}, .params = {},
+       .args = {input("logits"), target(kLabels), elementwise_weight(), pos_weight(false)}, .params = {kLogBase},
        .reductions = kTorchReductions, .default_reduction = Reduction::Mean, .dim_default = DimDefault::TorchClass,
        .layout = Layout::Elementwise, .holds = Holds::Logits, .run_float = &ops::binary_cross_entropy_with_logits<float>,
        .run_double = &ops::binary_cross_entropy_with_logits<double>},
@@ -386,7 +394,7 @@ const std::vector<FunctionSpec>& functions() {
        .args = {input("log-probabilities log q"),
                 {.name = "target", .holds = "probabilities p (log-probabilities with --log-target), broadcasting to INPUT",
                  .differentiable = true}},
-       .params = {{.name = "log-target", .type = ParamType::Flag, .default_value = "false", .help = "TARGET holds log-probabilities"}},
+       .params = {{.name = "log-target", .type = ParamType::Flag, .default_value = "false", .help = "TARGET holds log-probabilities"}, kLogBase},
        .reductions = {Reduction::Mean, Reduction::BatchMean, Reduction::Sum, Reduction::None}, .default_reduction = Reduction::Mean,
        .dim_default = DimDefault::TorchClass, .layout = Layout::Elementwise, .holds = Holds::LogProbabilities,
        .run_float = &ops::kl_div<float>, .run_double = &ops::kl_div<double>, .explain_steps = &explain::kl_div_steps},
@@ -554,25 +562,25 @@ const std::vector<FunctionSpec>& functions() {
       {.name = "softmax_cross_entropy_with_logits", .aliases = {"tf.nn.softmax_cross_entropy_with_logits"},
        .family = Family::TfNn,
        .summary = "tf.nn softmax cross-entropy: logits and class probabilities, classes on --axis (-1)",
-       .args = {input("logits"), target("class probabilities (or one-hot) of INPUT's shape")}, .params = {kAxisLast},
+       .args = {input("logits"), target("class probabilities (or one-hot) of INPUT's shape")}, .params = {kAxisLast, kLogBase},
        .reductions = kTorchReductions, .default_reduction = Reduction::None, .dim_default = DimDefault::Last,
        .layout = Layout::ClassAxis, .holds = Holds::Logits, .run_float = &ops::softmax_cross_entropy_with_logits<float>,
        .run_double = &ops::softmax_cross_entropy_with_logits<double>},
       {.name = "sparse_softmax_cross_entropy_with_logits", .aliases = {"tf.nn.sparse_softmax_cross_entropy_with_logits"},
        .family = Family::TfNn, .summary = "tf.nn sparse softmax cross-entropy: logits and class indices, classes last",
-       .args = {input("logits"), target("class indices")}, .params = {}, .reductions = kTorchReductions,
+       .args = {input("logits"), target("class indices")}, .params = {kLogBase}, .reductions = kTorchReductions,
        .default_reduction = Reduction::None, .dim_default = DimDefault::Last, .layout = Layout::ClassAxis, .holds = Holds::Logits,
        .run_float = &ops::sparse_softmax_cross_entropy_with_logits<float>,
        .run_double = &ops::sparse_softmax_cross_entropy_with_logits<double>},
       {.name = "sigmoid_cross_entropy_with_logits", .aliases = {"tf.nn.sigmoid_cross_entropy_with_logits"},
        .family = Family::TfNn, .summary = "tf.nn sigmoid cross-entropy of logits and labels, elementwise",
-       .args = {input("logits"), target(kLabels)}, .params = {}, .reductions = kTorchReductions,
+       .args = {input("logits"), target(kLabels)}, .params = {kLogBase}, .reductions = kTorchReductions,
        .default_reduction = Reduction::None, .dim_default = DimDefault::Last, .layout = Layout::Elementwise, .holds = Holds::Logits,
        .run_float = &ops::sigmoid_cross_entropy_with_logits<float>,
        .run_double = &ops::sigmoid_cross_entropy_with_logits<double>},
       {.name = "weighted_cross_entropy_with_logits", .aliases = {"tf.nn.weighted_cross_entropy_with_logits"},
        .family = Family::TfNn, .summary = "tf.nn sigmoid cross-entropy with --pos-weight (required), elementwise",
-       .args = {input("logits"), target(kLabels), pos_weight(true)}, .params = {}, .reductions = kTorchReductions,
+       .args = {input("logits"), target(kLabels), pos_weight(true)}, .params = {kLogBase}, .reductions = kTorchReductions,
        .default_reduction = Reduction::None, .dim_default = DimDefault::Last, .layout = Layout::Elementwise, .holds = Holds::Logits,
        .run_float = &ops::weighted_cross_entropy_with_logits<float>,
        .run_double = &ops::weighted_cross_entropy_with_logits<double>},
@@ -608,7 +616,7 @@ const std::vector<FunctionSpec>& functions() {
        .family = Family::Keras,
        .summary = "keras categorical cross-entropy: probabilities (clipped) or --from-logits, class probabilities",
        .args = {input(kKerasProbs), target("class probabilities (or one-hot) of INPUT's shape"), sample_weight()},
-       .params = {kFromLogits, kLabelSmoothing, kKerasEpsilon, kAxisLast}, .reductions = kKerasReductions,
+       .params = {kFromLogits, kLabelSmoothing, kKerasEpsilon, kAxisLast, kLogBase}, .reductions = kKerasReductions,
        .default_reduction = Reduction::SumOverBatchSize, .dim_default = DimDefault::Last, .layout = Layout::ClassAxis, .holds = Holds::Probabilities,
        .run_float = &ops::categorical_crossentropy<float>, .run_double = &ops::categorical_crossentropy<double>},
       {.name = "sparse_categorical_crossentropy",
@@ -617,7 +625,7 @@ const std::vector<FunctionSpec>& functions() {
        .family = Family::Keras,
        .summary = "keras sparse categorical cross-entropy: class indices, --ignore-index as ignore_class",
        .args = {input(kKerasProbs), target("class indices"), sample_weight()},
-       .params = {kFromLogits, kIgnoreClassKeras, kKerasEpsilon, kAxisLast}, .reductions = kKerasReductions,
+       .params = {kFromLogits, kIgnoreClassKeras, kKerasEpsilon, kAxisLast, kLogBase}, .reductions = kKerasReductions,
        .default_reduction = Reduction::SumOverBatchSize, .dim_default = DimDefault::Last, .layout = Layout::ClassAxis, .holds = Holds::Probabilities,
        .run_float = &ops::sparse_categorical_crossentropy<float>,
        .run_double = &ops::sparse_categorical_crossentropy<double>},
@@ -625,7 +633,7 @@ const std::vector<FunctionSpec>& functions() {
        .aliases = {"BinaryCrossentropy", "keras.losses.binary_crossentropy", "keras.losses.BinaryCrossentropy"},
        .family = Family::Keras,
        .summary = "keras binary cross-entropy: mean over the last axis per sample, clipped probabilities or --from-logits",
-       .args = {input(kKerasProbs), target(kLabels), sample_weight()}, .params = {kFromLogits, kLabelSmoothing, kKerasEpsilon, kAxisLast},
+       .args = {input(kKerasProbs), target(kLabels), sample_weight()}, .params = {kFromLogits, kLabelSmoothing, kKerasEpsilon, kAxisLast, kLogBase},
        .reductions = kKerasReductions, .default_reduction = Reduction::SumOverBatchSize, .dim_default = DimDefault::Last,
        .layout = Layout::Elementwise, .holds = Holds::Probabilities, .run_float = &ops::binary_crossentropy<float>,
        .run_double = &ops::binary_crossentropy<double>},
@@ -709,7 +717,7 @@ const std::vector<FunctionSpec>& functions() {
        .explain_steps = &explain::keras_log_cosh_steps},
       {.name = "kl_divergence", .aliases = {"kld", "KLD", "KLDivergence", "keras.losses.kl_divergence", "keras.losses.KLDivergence"}, .family = Family::Keras,
        .summary = "keras KL divergence of probabilities: sum over the last axis of clip(y_true) log(clip(y_true) / clip(y_pred)), clip to [epsilon, 1]",
-       .args = {input("probabilities q (y_pred)"), target("probabilities p (y_true), broadcasting to INPUT"), sample_weight()}, .params = {with_help(kKerasEpsilon, "the backend epsilon (keras.config.epsilon())")}, .reductions = kKerasReductions,
+       .args = {input("probabilities q (y_pred)"), target("probabilities p (y_true), broadcasting to INPUT"), sample_weight()}, .params = {with_help(kKerasEpsilon, "the backend epsilon (keras.config.epsilon())"), kLogBase}, .reductions = kKerasReductions,
        .default_reduction = Reduction::SumOverBatchSize, .dim_default = DimDefault::Last, .layout = Layout::Elementwise,
        .holds = Holds::Probabilities, .run_float = &ops::kl_divergence<float>, .run_double = &ops::kl_divergence<double>,
        .explain_steps = &explain::keras_kl_divergence_steps},
@@ -749,14 +757,14 @@ const std::vector<FunctionSpec>& functions() {
        .explain_steps = &explain::optax_log_cosh_steps},
       {.name = "optax.kl_divergence", .aliases = {"optax.losses.kl_divergence"}, .family = Family::Optax,
        .summary = "optax KL of log-predictions from targets: sum over --axis of t (log t - log q), 0 where t = 0",
-       .args = {input("log-predictions (log q)"), optax_target("targets (probabilities p)")}, .params = {kAxisLast},
+       .args = {input("log-predictions (log q)"), optax_target("targets (probabilities p)")}, .params = {kAxisLast, kLogBase},
        .reductions = kOptaxReductions, .default_reduction = Reduction::None, .dim_default = DimDefault::Last,
        .layout = Layout::ClassAxis, .holds = Holds::LogProbabilities, .run_float = &ops::optax_kl_divergence<float>,
        .run_double = &ops::optax_kl_divergence<double>,
        .explain_steps = &explain::optax_kl_steps},
       {.name = "optax.kl_divergence_with_log_targets", .aliases = {"kl_divergence_with_log_targets", "optax.losses.kl_divergence_with_log_targets"}, .family = Family::Optax,
        .summary = "optax KL with log-targets: sum over --axis of exp(lt) (lt - log q)",
-       .args = {input("log-predictions (log q)"), optax_target("log-targets (log p)")}, .params = {kAxisLast},
+       .args = {input("log-predictions (log q)"), optax_target("log-targets (log p)")}, .params = {kAxisLast, kLogBase},
        .reductions = kOptaxReductions, .default_reduction = Reduction::None, .dim_default = DimDefault::Last,
        .layout = Layout::ClassAxis, .holds = Holds::LogProbabilities, .run_float = &ops::optax_kl_divergence_with_log_targets<float>,
        .run_double = &ops::optax_kl_divergence_with_log_targets<double>,
@@ -777,28 +785,28 @@ const std::vector<FunctionSpec>& functions() {
        .explain_steps = &explain::optax_kl_steps},
       {.name = "optax.softmax_cross_entropy", .aliases = {"softmax_cross_entropy", "optax.losses.softmax_cross_entropy"}, .family = Family::Optax,
        .summary = "optax softmax cross-entropy of logits and label distributions along --axis: -sum labels log_softmax",
-       .args = {input("logits"), optax_target("labels (class probabilities), broadcasting")}, .params = {kAxisLast},
+       .args = {input("logits"), optax_target("labels (class probabilities), broadcasting")}, .params = {kAxisLast, kLogBase},
        .reductions = kOptaxReductions, .default_reduction = Reduction::None, .dim_default = DimDefault::Last,
        .layout = Layout::ClassAxis, .holds = Holds::Logits, .run_float = &ops::optax_softmax_cross_entropy<float>,
        .run_double = &ops::optax_softmax_cross_entropy<double>,
        .explain_steps = &explain::optax_softmax_ce_steps},
       {.name = "optax.softmax_cross_entropy_with_integer_labels", .aliases = {"softmax_cross_entropy_with_integer_labels", "optax.losses.softmax_cross_entropy_with_integer_labels"}, .family = Family::Optax,
        .summary = "optax softmax cross-entropy of logits and integer labels along --axis: logsumexp - logit[label]",
-       .args = {input("logits"), target("integer labels (INPUT's shape without --axis); out of range: NaN, as take_along_axis")}, .params = {kAxisLast},
+       .args = {input("logits"), target("integer labels (INPUT's shape without --axis); out of range: NaN, as take_along_axis")}, .params = {kAxisLast, kLogBase},
        .reductions = kOptaxReductions, .default_reduction = Reduction::None, .dim_default = DimDefault::Last,
        .layout = Layout::ClassAxis, .holds = Holds::Logits, .run_float = &ops::optax_softmax_cross_entropy_with_integer_labels<float>,
        .run_double = &ops::optax_softmax_cross_entropy_with_integer_labels<double>,
        .explain_steps = &explain::optax_integer_ce_steps},
       {.name = "optax.safe_softmax_cross_entropy", .aliases = {"safe_softmax_cross_entropy", "optax.losses.safe_softmax_cross_entropy"}, .family = Family::Optax,
        .summary = "optax softmax cross-entropy with 0 log 0 = 0 (a -inf logit with label 0 costs 0), last axis",
-       .args = {input("logits"), optax_target("labels (class probabilities)")}, .params = {},
+       .args = {input("logits"), optax_target("labels (class probabilities)")}, .params = {kLogBase},
        .reductions = kOptaxReductions, .default_reduction = Reduction::None, .dim_default = DimDefault::Last,
        .layout = Layout::ClassAxis, .holds = Holds::Logits, .run_float = &ops::optax_safe_softmax_cross_entropy<float>,
        .run_double = &ops::optax_safe_softmax_cross_entropy<double>,
        .explain_steps = &explain::optax_softmax_ce_steps},
       {.name = "optax.sigmoid_binary_cross_entropy", .aliases = {"sigmoid_binary_cross_entropy", "optax.losses.sigmoid_binary_cross_entropy"}, .family = Family::Optax,
        .summary = "optax sigmoid BCE per element: -y log_sigmoid(x) - (1 - y) log_sigmoid(-x); broadcasts",
-       .args = {input("logits"), optax_target("labels (in [0, 1]), broadcasting")}, .params = {},
+       .args = {input("logits"), optax_target("labels (in [0, 1]), broadcasting")}, .params = {kLogBase},
        .reductions = kOptaxReductions, .default_reduction = Reduction::None, .dim_default = DimDefault::Last,
        .layout = Layout::Elementwise, .holds = Holds::Logits, .run_float = &ops::optax_sigmoid_binary_cross_entropy<float>,
        .run_double = &ops::optax_sigmoid_binary_cross_entropy<double>,
@@ -937,7 +945,7 @@ const std::vector<FunctionSpec>& functions() {
        .params = {{.name = "eps", .type = ParamType::Text, .default_value = "auto",
                    .help = "the clip: auto (the machine epsilon of y_pred's dtype) or a number", .store = &store_sklearn_eps},
                   {.name = "normalize", .type = ParamType::Flag, .default_value = "true",
-                   .help = "the mean over the samples (--no-normalize: their sum, as -r sum)", .store = &store_normalize}},
+                   .help = "the mean over the samples (--no-normalize: their sum, as -r sum)", .store = &store_normalize}, kLogBase},
        .reductions = {Reduction::Mean, Reduction::Sum}, .default_reduction = Reduction::Mean, .dim_default = DimDefault::Last,
        .layout = Layout::ClassAxis, .holds = Holds::Probabilities, .run_float = &ops::sklearn_log_loss<float>,
        .run_double = &ops::sklearn_log_loss<double>, .explain_steps = &explain::sklearn_log_loss_steps,
@@ -1129,6 +1137,12 @@ const FunctionSpec& spec_of(std::string_view canonical) {
   if (const FunctionSpec* f = find_function(canonical)) return *f;
   if (canonical == "expect") return expect_spec();
   return compare_spec();
+}
+
+Result FunctionSpec::run(const Data& d, const Settings& s) const {
+  Result r = s.dtype == DType::Float32 ? run_float(d, s) : run_double(d, s);
+  ops::in_log_base(r, s);
+  return r;
 }
 
 double Settings::number(std::string_view key) const {

@@ -112,6 +112,9 @@ struct FunctionSpec {
   // never reduced block by block, and --partial is refused.
   bool whole_batch = false;
 
+  // The op in the settings' dtype, with --log-base applied: what a run, a
+  // stream's block and an expect candidate compute.
+  Result run(const Data& d, const Settings& s) const;
   const DataArg* arg(std::string_view name) const;
   const Param* param(std::string_view name) const;
   bool takes_target() const { return arg("target") != nullptr; }

@@ -82,7 +82,7 @@ Result compute(const Request& rq, const Data& data, const std::string& swapped) 
   const FunctionSpec& fn = spec_of(rq.function);
   Settings s = resolved_settings(fn, data, rq.settings);
   // float vs double is chosen here, once.
-  Result r = s.dtype == DType::Float32 ? fn.run_float(data, s) : fn.run_double(data, s);
+  Result r = fn.run(data, s);
   r.function = fn.name;
   // Keras computes in float32 (its default floatx): where that number is not
   // the float64 one to 1e-4, a person reading the text should know it.
@@ -94,7 +94,7 @@ Result compute(const Request& rq, const Data& data, const std::string& swapped) 
       const Tensor* l32 = nullptr;
       Result r32;
       try {
-        r32 = fn.run_float(data, f32);
+        r32 = fn.run(data, f32);
         l32 = r32.find("loss");
       } catch (const Error&) {
       }

@@ -45,8 +45,9 @@ std::string settings_record(const FunctionSpec& fn, const Settings& s, const Dat
     auto it = s.param_text.find(p.key());
     const std::string text = it == s.param_text.end() ? std::string(p.default_value) : it->second;
     double x = 0;
-    if (text.empty()) fields[p.key()] = std::string(p.unset);
-    else if (p.type == ParamType::Flag) fields[p.key()] = text == "true" ? "true" : "false";
+    if (text.empty()) {
+      if (!p.unset.empty()) fields[p.key()] = std::string(p.unset);  // "": not recorded (--log-base)
+    } else if (p.type == ParamType::Flag) fields[p.key()] = text == "true" ? "true" : "false";
     else if (p.type == ParamType::Choice) fields[p.key()] = quoted(text);
     else if (read::parse_number(text, x)) fields[p.key()] = p.type == ParamType::Integer ? std::to_string(static_cast<std::int64_t>(x)) : print::json_number(x);
   }

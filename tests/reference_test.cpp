@@ -151,3 +151,7 @@ TEST_CASE("Keras 3 dice and tversky (emulated from keras 3.16): axis none (one l
 TEST_CASE("optax sigmoid_focal_loss, dice_loss, binary_dice_loss, multiclass_generalized_dice_loss (emulated; complex-step gradients)") {
   run_reference_file(LOSSCALC_SOURCE_DIR "/tests/torch/optax_overlap_reference_cases.json");
 }
+
+TEST_CASE("--log-base 2 and 10 against torch 1.13's loss / math.log(b) and its autograd gradient") {
+  run_reference_file(LOSSCALC_SOURCE_DIR "/tests/torch/log_base_reference_cases.json");
+}

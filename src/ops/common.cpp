@@ -1,5 +1,8 @@
 #include "ops/common.h"
 
+#include <cmath>
+#include <string_view>
+
 #include "error.h"
 
 namespace losscalc::ops {
@@ -26,6 +29,29 @@ Attempt attempt(Result (*op)(const Data&, const Settings&), const Data& d, const
     a.error = std::string("internal error: ") + e.what();
   }
   return a;
+}
+
+double log_base(const Settings& s) {
+  const auto it = s.numbers.find("log_base");
+  return it == s.numbers.end() ? 0 : it->second;
+}
+
+double in_log_base(double v, double base, DType dtype) {
+  if (dtype == DType::Float32) return static_cast<double>(static_cast<float>(v) / static_cast<float>(std::log(base)));
+  return v / std::log(base);
+}
+
+void in_log_base(Result& r, const Settings& s) {
+  const double base = log_base(s);
+  if (base == 0) return;
+  for (auto& e : r.entries) {
+    const std::string_view k = e.key;
+    if (k == "loss" || k.ends_with("losses") || k.starts_with("grad"))
+      for (double& v : e.value.data) v = in_log_base(v, base, s.dtype);
+  }
+  const std::string b = base == 2 ? "2" : "10";
+  r.notes.push_back("--log-base " + b + ": the loss" + (r.find("grad") ? " and the gradients are" : " is") +
+                    " divided by ln " + b + (base == 2 ? " (bits)" : "") + "; the intermediates stay in natural log");
 }
 
 Result start(const Settings& s, bool loss, const char* output) {

@@ -32,6 +32,18 @@ struct Attempt {
 };
 Attempt attempt(Result (*op)(const Data&, const Settings&), const Data& d, const Settings& s);
 
+// --log-base B (Settings::numbers["log_base"]): the base, or 0 for the
+// natural log (unset).
+double log_base(const Settings& s);
+// A natural-log loss (or gradient) v in base `base`: v / ln(base), in the
+// dtype's arithmetic (float32: float(v) / float(ln b), as `loss /
+// math.log(2)` divides a float32 tensor).
+double in_log_base(double v, double base, DType dtype);
+// The loss entries ("loss", "...losses") and the gradients ("grad...") of
+// `r` in --log-base's base, with a note; the intermediates (log_softmax,
+// the exact sums) stay in natural log. Nothing without --log-base.
+void in_log_base(Result& r, const Settings& s);
+
 // Adds "loss" (reduced or per position); when reduced also "losses" (per
 // position) and, for means, "denominator".
 template <class T>
