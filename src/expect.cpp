@@ -49,6 +49,17 @@ std::int64_t class_axis(const FunctionSpec& fn, const Tensor& x) {
   return fn.dim_default == DimDefault::TorchClass ? 1 : x.dims() - 1;
 }
 
+// The data arguments of a function of three (INPUT, then two more, as
+// TARGET and THIRD give them): margin_ranking_loss's input2 and target, a
+// triplet's positives and negatives, gaussian_nll_loss's target and var.
+// Empty for the others.
+std::vector<std::string_view> three_args(const FunctionSpec& fn) {
+  std::vector<std::string_view> rest;
+  for (auto& a : fn.args)
+    if (&a != &fn.args[0] && a.required && a.positional && a.name != "pos_weight") rest.push_back(a.name);
+  return rest.size() == 2 ? rest : std::vector<std::string_view>{};
+}
+
 }  // namespace
 
 Data candidate_data(const Data& data, const Candidate& c) {
@@ -79,6 +90,13 @@ Data candidate_data(const Data& data, const Candidate& c) {
           }
         }
     }
+  }
+  if (const Tensor* third = data.get("third")) {  // a function of three: TARGET and THIRD are its second and third
+    const auto names = three_args(fn);
+    Tensor second = std::move(*d.target);
+    d.target.reset();
+    put_arg(d, fn, names[0], std::move(second));
+    put_arg(d, fn, names[1], *third);
   }
   if (c.weight) d.weight = data.weight;
   if (c.pos_weight) d.pos_weight = data.pos_weight;
@@ -142,21 +160,27 @@ ExpectResult expect_search(const Data& data, const ExpectQuery& q) {
     if (q.function && &fn != q.function) continue;
     // The data arguments: INPUT as the first, TARGET as the target; a
     // function that needs another (input2, var) cannot take this data.
+    const bool three = data.get("third") != nullptr;
+    if (three && three_args(fn).empty()) {
+      const std::string why = std::string(fn.name) + ": takes no third data argument";
+      if (said.insert(why).second) out.skipped.push_back(why);
+      continue;
+    }
     std::string needs;
     for (auto& a : fn.args)
-      if (&a != &fn.args[0] && a.required && a.name != "target") needs = a.name;
-    if (!needs.empty() || (data.target && !fn.takes_target())) {
+      if (!three && &a != &fn.args[0] && a.required && a.name != "target") needs = a.name;
+    if (!needs.empty() || (data.target && !fn.takes_target() && !three)) {
       const std::string why = std::string(fn.name) + ": " + (needs.empty() ? "takes INPUT alone" : "needs " + needs + " too");
       if (said.insert(why).second) out.skipped.push_back(why);
       continue;
     }
-    if (fn.takes_target() && !data.target) continue;
+    if ((fn.takes_target() || three) && !data.target) continue;
     std::vector<Variant> variants = {Variant::Plain};
     if (data.target) variants.push_back(Variant::Swapped);
     // (Class indices: a target of one dim fewer than INPUT.)
-    if (data.target && data.target->dims() + 1 == data.input.dims() && all_integers_from_one(*data.target))
+    if (!three && data.target && data.target->dims() + 1 == data.input.dims() && all_integers_from_one(*data.target))
       variants.push_back(Variant::Shifted);
-    if (fn.holds == Holds::Probabilities && !all_in_unit_interval(data.input)) variants.push_back(Variant::Activated);
+    if (!three && fn.holds == Holds::Probabilities && !all_in_unit_interval(data.input)) variants.push_back(Variant::Activated);
     // One parameter off its default (or none).
     std::vector<std::pair<const Param*, std::string>> choices = {{nullptr, ""}};
     for (auto& p : fn.params)
@@ -186,6 +210,7 @@ ExpectResult expect_search(const Data& data, const ExpectQuery& q) {
           for (auto& [param, value] : choices) {
             if (dtype_departures + (param != nullptr) > 2) continue;
             Candidate c = base;
+            c.three = three;
             c.reduction = r;
             c.dtype = dt;
             c.param = param;
@@ -214,7 +239,8 @@ ExpectResult expect_search(const Data& data, const ExpectQuery& q) {
               continue;
             }
             if (!std::isfinite(c.loss)) continue;
-            if (variant == Variant::Swapped) c.departures.push_back("INPUT and TARGET swapped (the y_true, y_pred order)");
+            if (variant == Variant::Swapped)
+              c.departures.push_back(three ? "the first two data arguments swapped" : "INPUT and TARGET swapped (the y_true, y_pred order)");
             if (variant == Variant::Shifted) c.departures.push_back("labels 1..C: TARGET minus 1");
             if (variant == Variant::Activated)
               c.departures.push_back(fn.layout == Layout::Elementwise ? "INPUT holds logits: a sigmoid first" : "INPUT holds logits: a softmax first");
@@ -339,7 +365,12 @@ std::string framework_call(const Candidate& c) {
     }
   }
   std::string call;
-  if (keras) {
+  if (const auto names = three_args(fn); c.three && !names.empty()) {
+    // Named after the function's arguments: F.margin_ranking_loss(input1, input2, target).
+    std::string a0(fn.args[0].name), a1(names[0]);
+    if (c.variant == Variant::Swapped) std::swap(a0, a1);
+    call = call_name(fn) + "(" + a0 + ", " + a1 + ", " + std::string(names[1]) + args + ")";
+  } else if (keras) {
     call = call_name(fn) + "(" + (args.empty() ? "" : args.substr(2)) + ")(" + yy + ", " + xx + (c.sample_weight ? ", sample_weight=sw" : "") + ")";
   } else if (fn.family == Family::Sklearn) {
     call = call_name(fn) + "(" + yy + ", " + xx + (c.sample_weight ? ", sample_weight=sw" : "") + args + ")";

@@ -34,6 +34,7 @@ struct Candidate {
   std::string value;             // its value
   Variant variant = Variant::Plain;
   bool weight = false, pos_weight = false, sample_weight = false;  // the user's arrays it takes
+  bool three = false;            // a function of three data arguments (THIRD given)
   double loss = 0;
   std::vector<std::string> departures;  // from the function's defaults, for people
   // Where float32 is as much the framework's default as float64 (torch,

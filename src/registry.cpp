@@ -1066,6 +1066,9 @@ const FunctionSpec& expect_spec() {
       .summary = "which function and convention give a number: a search of the table on the data",
       .args = {{.name = "input", .holds = "the data's first argument (logits, probabilities, predictions)"},
                {.name = "target", .holds = "the data's second argument (class indices, probabilities, targets)"},
+               {.name = "third", .holds = "a third data argument, for the losses of three: margin_ranking_loss's and "
+                                          "cosine_embedding_loss's target, a triplet's negatives, gaussian_nll_loss's var",
+                .required = false},
                class_weight(), pos_weight(false), sample_weight()},
       .params = {{.name = "tolerance", .type = ParamType::Number, .default_value = "",
                   .help = "how far a loss may be from VALUE (default: half a unit of VALUE's last typed digit)", .min = 0},
@@ -1085,7 +1088,7 @@ const FunctionSpec& expect_spec() {
 const std::vector<ToolSpec>& tools() {
   static const std::vector<ToolSpec> table = {
       {"compare", {"cmp"}, ToolKind::Compare, compare_spec().summary, "[OPTIONS] INPUT TARGET"},
-      {"expect", {}, ToolKind::Expect, expect_spec().summary, "VALUE [OPTIONS] INPUT TARGET"},
+      {"expect", {}, ToolKind::Expect, expect_spec().summary, "VALUE [OPTIONS] INPUT TARGET [THIRD]"},
       {"merge", {}, ToolKind::Merge, "combine --partial results (shards, threads, machines) into one exact loss",
        "[--json | -f FORMAT | -q] [FILE...]   (files of --partial results, one JSON object a line; - or none: stdin)"},
       {"functions", {}, ToolKind::Functions, "the table of functions: names, data arguments, parameters, reductions",

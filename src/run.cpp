@@ -153,6 +153,8 @@ int run_expect(const Request& rq, std::istream& in, std::ostream& out) {
     if (x.starts_with("-") && x != "-") w.push_back("--");
     w.push_back(x);
     if (!y.empty()) w.push_back(y);
+    for (auto& m : rq.more)
+      if (m.name == "third") w.push_back(m.spec);
     return w;
   };
   write_out(out, print::expect(r, q, shown, rq.output));

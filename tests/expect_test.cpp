@@ -36,6 +36,7 @@ TEST_CASE("expect finds the convention of each number among its first three matc
   for (auto& c : cases()) {
     CAPTURE(c["name"].get<std::string>());
     std::vector<std::string> args = {"expect", c["value"].get<std::string>(), "--json", c["input"].dump(), c["target"].dump()};
+    if (c.contains("third")) args.push_back(c["third"].dump());
     for (auto& a : c["args"]) args.push_back(a.get<std::string>());
     const auto o = run_cli(args);
     REQUIRE(o.status == 0);

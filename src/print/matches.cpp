@@ -62,7 +62,8 @@ std::string expect(const ExpectResult& r, const ExpectQuery& q, const ExpectShow
   std::string s = "expect " + shown.typed + ": ";
   const std::string within = "within " + shortest(q.tolerance) + (shown.tolerance_given ? "" : " (from the digits typed)");
   if (r.matches.empty())
-    s += "no function or convention gives it " + within + "; the nearest:\n";
+    s += "no function or convention gives it " + within +
+         (r.nearest.empty() ? "; no function could take this data (--explain-search says why)\n" : "; the nearest:\n");
   else
     s += std::to_string(r.matches.size()) + (r.matches.size() == 1 ? " match " : " matches ") + within + "\n";
   // People read the first few; --format json and -q list them all.

@@ -16,9 +16,12 @@ torch.manual_seed(0)
 cases = []
 
 
-def add(name, value, x, y, function, departures=(), extra=None):
-    cases.append({"name": name, "value": value, "input": x, "target": y, "function": function,
-                  "departures": list(departures), "args": extra or []})
+def add(name, value, x, y, function, departures=(), extra=None, third=None):
+    c = {"name": name, "value": value, "input": x, "target": y, "function": function,
+         "departures": list(departures), "args": extra or []}
+    if third is not None:
+        c["third"] = third
+    cases.append(c)
 
 
 def p4(t):
@@ -60,6 +63,26 @@ add("torch BCE with a 0", p4(F.binary_cross_entropy(torch.tensor(pz, dtype=torch
 eps = 1e-7
 keras = sum(-math.log(min(max(p[0], eps), 1 - eps)) for p in pz) / 2
 add("keras BinaryCrossentropy with a 0", "%.4f" % keras, pz, tz, "binary_crossentropy")
+
+# A loss stated in bits (information theory, some calculators): the natural
+# log's loss divided by ln 2 (--log-base 2).
+add("cross_entropy in bits", p4(F.cross_entropy(xb, yb) / math.log(2)), xb.tolist(), yb.tolist(), "cross_entropy",
+    ["log base 2 (bits): the loss divided by ln 2"], ["--family", "torch"])
+pb = torch.sigmoid(torch.randn(8, dtype=torch.float64))
+tb = (torch.rand(8, dtype=torch.float64) > 0.5).double()
+add("binary_cross_entropy in bits", p4(F.binary_cross_entropy(pb, tb) / math.log(2)), pb.tolist(), tb.tolist(),
+    "binary_cross_entropy", ["log base 2 (bits): the loss divided by ln 2"], ["--family", "torch"])
+# Losses of three data arguments (THIRD).
+an, po, ne = (torch.randn(6, 4, dtype=torch.float64) for _ in range(3))
+add("triplet_margin_loss margin=0.5", p4(F.triplet_margin_loss(an, po, ne, margin=0.5)), an.tolist(), po.tolist(),
+    "triplet_margin_loss", ["margin=0.5"], ["--family", "torch"], ne.tolist())
+x1, x2 = torch.randn(10, dtype=torch.float64), torch.randn(10, dtype=torch.float64)
+ys = torch.where(torch.rand(10) > 0.5, 1.0, -1.0).double()
+add("margin_ranking_loss, inputs swapped", p4(F.margin_ranking_loss(x2, x1, ys)), x1.tolist(), x2.tolist(),
+    "margin_ranking_loss", ["the first two data arguments swapped"], None, ys.tolist())
+var = torch.rand(10, dtype=torch.float64) + 0.2
+add("gaussian_nll_loss full=True", p4(F.gaussian_nll_loss(x1, x2, var, full=True)), x1.tolist(), x2.tolist(),
+    "gaussian_nll_loss", ["full=True"], None, var.tolist())
 
 here = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(here, "expect_cases.json"), "w") as f:
