@@ -66,7 +66,8 @@ const Param kKerasEpsilon{
 const Param kCompareGroup{
     .name = "group", .type = ParamType::Text, .default_value = "",
     .help = "the groups to compare, comma-separated: multi-class, binary, hinge, multiclass-hinge, cosine, triplet, "
-            "squared-error, absolute-error, huber, kl, poisson, focal, overlap (default: those the data suit)",
+            "squared-error, absolute-error, huber, kl, poisson, focal, overlap, ctc (alone: logits (T, N, C), labels (N, S) padded with 0) "
+            "(default: those the data suit)",
     .store = [](Settings&, const std::string& v) { ops::compare_group_titles(v); }};
 
 const Param kInputKind{
