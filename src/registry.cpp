@@ -74,7 +74,8 @@ const Param kKerasEpsilon{
 const Param kCompareGroup{
     .name = "group", .type = ParamType::Text, .default_value = "",
     .help = "the groups to compare, comma-separated: multi-class, binary, hinge, multiclass-hinge, cosine, triplet, "
-            "squared-error, absolute-error, huber, kl, poisson, focal, overlap (default: those the data suit)",
+            "squared-error, absolute-error, huber, kl, poisson, focal, overlap, ctc (alone: logits (T, N, C), labels (N, S) padded with 0) "
+            "(default: those the data suit)",
     .store = [](Settings&, const std::string& v) { ops::compare_group_titles(v); }};
 
 const Param kInputKind{
@@ -914,6 +915,18 @@ const std::vector<FunctionSpec>& functions() {
        .layout = Layout::ClassAxis, .holds = Holds::Predictions, .run_float = &ops::optax_triplet_margin_loss<float>,
        .run_double = &ops::optax_triplet_margin_loss<double>, .explain_steps = &explain::optax_triplet_steps,
        .explain_rows = {"input", "positives", "negatives", "distance_positive", "distance_negative"}},
+      {.name = "optax.ctc_loss", .aliases = {"optax.losses.ctc_loss"}, .family = Family::Optax,
+       .summary = "optax CTC: -log p(labels | log_softmax(logits)) one a sequence, paddings as data, log_epsilon (-1e5) in place of -inf (an impossible alignment costs about 1e5, not inf)",
+       .args = {{.name = "logits", .holds = "logits (B, T, K), batch-major; log_softmax is taken inside", .differentiable = true},
+                {.name = "logit_paddings", .holds = "(B, T): 1.0 where a frame is padding, else 0.0"},
+                {.name = "target", .holds = "integer labels (B, N), right-padded (padded values are compared for repeats, not read)", .alias = "labels"},
+                {.name = "label_paddings", .holds = "(B, N): 1.0 where a label is padding; the label length is N - their sum"}},
+       .params = {{.name = "blank-id", .type = ParamType::Integer, .default_value = "0", .help = "the blank's class, in [0, K)"},
+                  {.name = "log-epsilon", .type = ParamType::Number, .default_value = "-1e5",
+                   .help = "optax's stand-in for log(0): forbidden transitions are added with it, not left out"}},
+       .reductions = kOptaxReductions, .default_reduction = Reduction::None, .dim_default = DimDefault::Last,
+       .layout = Layout::ClassAxis, .holds = Holds::Logits, .run_float = &ops::optax_ctc_loss<float>,
+       .run_double = &ops::optax_ctc_loss<double>, .whole_batch = true},
       {.name = "optax.ntxent", .aliases = {"ntxent", "optax.losses.ntxent"}, .family = Family::Optax,
        .summary = "optax NT-Xent of embeddings and labels, each sample against the batch: -log softmax of cosine / temperature over the pair and the negatives, the mean over the positive pairs",
        .args = {input("embeddings (N, D)"), target("labels (N): the same label makes a positive pair")},
@@ -1015,6 +1028,13 @@ const std::vector<FunctionSpec>& functions() {
        .reductions = kKerasReductions, .default_reduction = Reduction::SumOverBatchSize, .dim_default = DimDefault::Last,
        .layout = Layout::ClassAxis, .holds = Holds::Predictions, .run_float = &ops::cosine_similarity<float>,
        .run_double = &ops::cosine_similarity<double>, .explain_steps = &explain::keras_cosine_steps},
+      {.name = "ctc", .aliases = {"CTC", "keras.losses.ctc", "keras.losses.CTC"}, .family = Family::Keras,
+       .summary = "keras CTC: tf.nn.ctc_loss of logits (N, T, C) batch-major, blank 0, label_length = nonzero labels, input_length = T; the mean over N, no length normalisation",
+       .args = {input("logits (y_pred), (N, T, C) batch-major; the softmax is taken inside"),
+                target("integer labels (y_true), (N, L): 0 is the padding and the blank (no class 0), labels first"), sample_weight()},
+       .params = {}, .reductions = kKerasReductions, .default_reduction = Reduction::SumOverBatchSize, .dim_default = DimDefault::Last,
+       .layout = Layout::ClassAxis, .holds = Holds::Logits, .run_float = &ops::keras_ctc<float>, .run_double = &ops::keras_ctc<double>,
+       .whole_batch = true},
       {.name = "circle", .aliases = {"Circle", "keras.losses.circle", "keras.losses.Circle"}, .family = Family::Keras,
        .summary = "keras circle loss of L2-normalised embeddings and labels, each sample against the batch: softplus(logsumexp of the weighted positive and negative cosine distances)",
        .args = {input("L2-normalised embeddings (y_pred), (N, D)"), target("labels (y_true), (N): cast to int32 toward 0"), sample_weight()},

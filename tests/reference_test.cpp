@@ -140,6 +140,10 @@ TEST_CASE("torch 1.13 reference cases: ctc_loss (padded and concatenated targets
   run_reference_file(LOSSCALC_SOURCE_DIR "/tests/torch/ctc_reference_cases.json");
 }
 
+TEST_CASE("optax.ctc_loss (emulated from optax 2edbcbe: log_epsilon, paddings, impossible alignments; torch autograd of the translation) and Keras 3.16 CTC (torch's ctc_loss on log_softmax, Keras's reductions and sample_weight)") {
+  run_reference_file(LOSSCALC_SOURCE_DIR "/tests/torch/ctc_optax_keras_reference_cases.json");
+}
+
 TEST_CASE("Keras 3 focal cross-entropies (emulated from keras 3.16): class balancing, from_logits through the logits, clipping, smoothing, --axis, sample_weight, float32") {
   run_reference_file(LOSSCALC_SOURCE_DIR "/tests/torch/keras_focal_reference_cases.json");
 }

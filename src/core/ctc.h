@@ -46,4 +46,37 @@ template <class T>
 CtcSample<T> ctc_sample(const CtcFrames<T>& x, const std::vector<std::int64_t>& labels, std::int64_t blank, bool backward,
                         bool keep_alpha);
 
+// optax.ctc_loss's recursion (optax/losses/_classification.py,
+// ctc_loss_with_forward_probs, at google-deepmind/optax 2edbcbe, Aug 2026),
+// one sequence, in its order of operations: states phi[0..N] (blank after n
+// labels) and emit[0..N-1] (label n emitted), N the labels' padded width;
+// -inf replaced by log_epsilon, so that the forbidden transitions (the
+// epsilon move between two equal labels, the blank move after a label that
+// is not repeated) are added with log_epsilon rather than left out, and an
+// impossible alignment costs a multiple of -log_epsilon instead of inf. A
+// padded frame (pad 1) keeps the states of the frame before. The loss is
+// -phi_last[label_length] after the last epsilon move. Backward is the
+// reverse-mode derivative of that recursion, as jax's autodiff takes it
+// (logaddexp's weights exp(x - out)), w.r.t. the log-probabilities.
+template <class T>
+struct OptaxCtcInput {
+  const T* lp;              // log_softmax, frame t class k at lp[t * classes + k]
+  std::int64_t frames, classes;
+  const T* pad;             // frames values: the logit paddings (1 padded)
+  const T* emit;            // frames x N: einsum of lp and one_hot(labels) (lp[label], 0 for a label outside [0, K))
+  std::vector<std::int64_t> labels;   // N (a value outside [0, classes): one_hot's zero row)
+  std::vector<unsigned char> repeat;  // N: labels[n] == labels[n + 1] (0 for the last)
+  std::int64_t label_length;          // N - sum(label paddings)
+  std::int64_t blank;
+  T log_epsilon;
+};
+template <class T>
+struct OptaxCtcSample {
+  T loss;
+  std::vector<T> phi, emit;  // frames x (N + 1), frames x N: logalpha_blank / logalpha_nonblank (last row updated)
+  std::vector<T> grad_lp;    // frames x classes: d loss / d lp (when backward)
+};
+template <class T>
+OptaxCtcSample<T> optax_ctc_sample(const OptaxCtcInput<T>& x, bool backward);
+
 }  // namespace losscalc::core

@@ -7,6 +7,7 @@
 
 #include "error.h"
 #include "ops/common.h"
+#include "ops/ctc.h"
 #include "ops/ops.h"
 #include "print/number.h"
 
@@ -114,7 +115,7 @@ constexpr GroupName kGroups[] = {{"multi-class", "multi-class"}, {"binary", "bin
                                  {"multiclass-hinge", "multiclass hinge"}, {"cosine", "cosine"}, {"triplet", "triplet"},
                                  {"squared-error", "squared error"},
                                  {"absolute-error", "absolute error"}, {"huber", "huber"}, {"kl", "kl"}, {"poisson", "poisson"},
-                                 {"focal", "focal"}, {"overlap", "overlap"}};
+                                 {"focal", "focal"}, {"overlap", "overlap"}, {"ctc", "ctc"}};
 
 // Which groups run: with --group those it names (one the data cannot take
 // is bad data, saying what it needs), else those the data suit.
@@ -504,6 +505,123 @@ void focal_overlap_rows(std::vector<Row>& rows, std::map<std::string, std::vecto
                         : "INPUT holds logits: Keras's Dice takes probabilities, so its rows get sigmoid(x).");
   }
 }
+
+// The ctc group (--group ctc, alone): one alignment problem through the four
+// CTC conventions. INPUT holds logits (T, N, C), time-major; TARGET the
+// labels (N, S), padded with 0 at the end (0 is the blank, as Keras has it);
+// every sample has T frames and its count of nonzero labels as its length
+// (Keras's label_length). torch gets log_softmax(x); Keras and optax get x
+// transposed to (N, T, C); optax gets logit_paddings 0 and label_paddings
+// (y == 0).
+template <class T>
+Result compare_ctc(const Data& data, const Tensor& y, const Settings& s) {
+  const Tensor& x = data.input;
+  if (x.dims() != 3) throw data_error("input", "", "--group ctc needs logits (T, N, C), time-major; got " + shape_str(x.shape));
+  const std::int64_t F = x.shape[0], N = x.shape[1], C = x.shape[2];
+  if (y.dims() != 2 || y.shape[0] != N)
+    throw data_error("target", "", "--group ctc needs labels (N, S) = (" + std::to_string(N) + ", S), padded with 0; got " + shape_str(y.shape));
+  const std::int64_t S = y.shape[1];
+  Tensor il{Shape{N}, std::vector<double>(static_cast<std::size_t>(N), static_cast<double>(F))}, tl{Shape{N}, std::vector<double>(static_cast<std::size_t>(N), 0.0)};
+  Tensor label_paddings{y.shape, std::vector<double>(y.data.size(), 0.0)};
+  for (std::int64_t n = 0; n < N; ++n) {
+    bool padding = false;
+    for (std::int64_t k = 0; k < S; ++k) {
+      const std::int64_t at = n * S + k;
+      const double v = y.data[static_cast<std::size_t>(at)];
+      if (!std::isfinite(v) || v != std::floor(v) || v < 0 || v >= static_cast<double>(C))
+        throw data_error("target", element_where(y.shape, at),
+                         "--group ctc needs labels in [1, " + std::to_string(C) + "), 0 the padding (and the blank)");
+      if (v == 0) {
+        padding = true;
+        label_paddings.data[static_cast<std::size_t>(at)] = 1;
+      } else if (padding) {
+        throw data_error("target", element_where(y.shape, at), "--group ctc needs the 0 padding at the end of each row (a label after a 0)");
+      } else {
+        tl.data[static_cast<std::size_t>(n)] += 1;
+      }
+    }
+  }
+  Data torch_data;
+  torch_data.input = Tensor{x.shape, {}};
+  {
+    const core::Vec<T> lp = ctc_log_softmax<T>(to_vec<T>(x), C);
+    for (Eigen::Index k = 0; k < lp.size(); ++k) torch_data.input.data.push_back(static_cast<double>(lp[k]));
+  }
+  torch_data.target = y;
+  torch_data.more = {{"input_lengths", il}, {"target_lengths", tl}};
+  Data tf_data = pair_of(x, y);
+  tf_data.more = {{"logit_length", il}, {"label_length", tl}};
+  Tensor xt{Shape{N, F, C}, std::vector<double>(x.data.size())};
+  for (std::int64_t t = 0; t < F; ++t)
+    for (std::int64_t n = 0; n < N; ++n)
+      for (std::int64_t c = 0; c < C; ++c)
+        xt.data[static_cast<std::size_t>((n * F + t) * C + c)] = x.data[static_cast<std::size_t>((t * N + n) * C + c)];
+  const Data keras_data = pair_of(xt, y);
+  Data optax_data = pair_of(xt, y);
+  optax_data.more = {{"logit_paddings", Tensor{Shape{N, F}, std::vector<double>(static_cast<std::size_t>(N * F), 0.0)}},
+                     {"label_paddings", label_paddings}};
+
+  Result r;
+  r.dtype = dtype_name(s.dtype);
+  r.primary = "";
+  r.summary = "logits (INPUT) " + shape_str(x.shape) + " (T, N, C) time-major, labels (TARGET) " + shape_str(y.shape) +
+              " padded with 0 (the blank); " + std::to_string(F) + " frames each, label lengths the counts of nonzero labels";
+  auto& rows = r.rows;
+  current_group = "ctc";
+  const Settings torch_mean = with_numbers(base(s, Reduction::Mean, -1), {{"blank", 0}, {"zero_infinity", 0}});
+  const Settings torch_sum = with_numbers(base(s, Reduction::Sum, -1), {{"blank", 0}, {"zero_infinity", 0}});
+  rows.push_back(run_row("torch", "F.ctc_loss(x.log_softmax(2), y, input_lengths, target_lengths)", &ctc_loss<T>, torch_data, torch_mean));
+  rows.push_back(run_row("torch", "F.ctc_loss(x.log_softmax(2), y, input_lengths, target_lengths, reduction='sum')", &ctc_loss<T>, torch_data,
+                         torch_sum));
+  rows.push_back(run_row("tf.nn", "tf.reduce_mean(tf.nn.ctc_loss(y, x, target_lengths, input_lengths))", &tf_ctc_loss<T>, tf_data,
+                         with_numbers(base(s, Reduction::Mean, -1), {{"logits_time_major", 1}, {"blank_index", 0}})));
+  keras_rows<T>(rows, "CTC()(y, tf.transpose(x, (1, 0, 2)))", &keras_ctc<T>, &keras_ctc<float>, keras_data,
+                base(s, Reduction::SumOverBatchSize, -1));
+  rows.push_back(run_row("optax", "jnp.mean(optax.ctc_loss(x.transpose(1, 0, 2), jnp.zeros((N, T)), y, y == 0))", &optax_ctc_loss<T>,
+                         optax_data, with_numbers(base(s, Reduction::Mean, -1), {{"blank_id", 0}, {"log_epsilon", -1e5}})));
+
+  std::vector<std::string> why;
+  bool lengths_one = true;
+  for (double v : tl.data) lengths_one = lengths_one && v <= 1;
+  why.push_back(std::string("What the mean divides by: torch's reduction='mean' divides each sample's loss by its target length (at least 1), "
+                            "then takes the mean over N; tf.reduce_mean(tf.nn.ctc_loss), Keras's CTC() (sum_over_batch_size) and "
+                            "jnp.mean(optax.ctc_loss) divide the sum by N, with no length normalisation") +
+                (lengths_one ? " (the same here: every target length is at most 1)." : "; reduction='sum' divides by nothing (not compared)."));
+  why.push_back("torch takes log-probabilities: its rows get x.log_softmax(2); tf.nn, Keras and optax take logits and apply the softmax inside.");
+  why.push_back("Layouts and lengths: torch and tf.nn read (T, N, C) with explicit lengths; Keras and optax read (N, T, C). Keras derives "
+                "label_length as the count of nonzero labels (0 is its padding and its blank, so class 0 is never a label) and "
+                "input_length as T; optax takes paddings (1 = padded) instead of lengths.");
+  bool infinite = false, optax_big = false;
+  for (auto& row : rows) {
+    infinite = infinite || (row.error.empty() && std::isinf(row.loss));
+    optax_big = optax_big || (row.framework == "optax" && row.error.empty() && std::fabs(row.loss) >= 1e4);
+  }
+  if (infinite || optax_big)
+    why.push_back("An impossible alignment (fewer frames than the labels and the blanks between repeats need): torch, tf.nn and Keras give "
+                  "inf; optax adds log_epsilon = -1e5 in place of log 0, so each impossible sequence costs about 1e5 (finite), and its "
+                  "mean is that over N.");
+  for (auto& row : rows)
+    if (row.call.find(kFloat32Mark) != std::string::npos) {
+      why.push_back("Keras's TensorFlow backend computes tf.nn.ctc_loss in float32 (it casts float64 to float32): the float32 row is the "
+                    "number Keras prints; --dtype float32 computes every row so.");
+      break;
+    }
+
+  // Agreement, as compare's other groups say it (the sum and float32 rows left out).
+  const double tolerance = s.dtype == DType::Float32 ? 1e-5 : 1e-12;
+  std::vector<double> losses;
+  for (auto& row : rows)
+    if (row.error.empty() && row.call.find(kFloat32Mark) == std::string::npos && !other_reduction(row)) losses.push_back(row.loss);
+  bool same = !losses.empty(), finite = true;
+  for (double v : losses) {
+    finite = finite && std::isfinite(v);
+    const double l0 = losses[0];
+    same = same && (std::isfinite(v) && std::isfinite(l0) ? std::fabs(v - l0) <= tolerance * std::max(1.0, std::fabs(l0)) : v == l0);
+  }
+  r.notes.push_back(same && finite ? "The ctc losses agree on this data." : "The ctc losses differ on this data; the reasons that apply:");
+  for (auto& w : why) r.notes.push_back(w);
+  return r;
+}
 }  // namespace
 
 std::vector<std::string> compare_group_titles(const std::string& value) {
@@ -527,6 +645,14 @@ Result compare(const Data& data, const Settings& s) {
   check_input(data.input, true);
   const Tensor& target = require_target(data.target);
   const Tensor& x = data.input;
+  if (auto it = s.param_text.find("group"); it != s.param_text.end() && !it->second.empty()) {
+    const auto titles = compare_group_titles(it->second);
+    if (std::find(titles.begin(), titles.end(), "ctc") != titles.end()) {
+      if (titles.size() > 1) throw usage_error("--group", "ctc compares alone: its data are logits (T, N, C) and padded labels (N, S)");
+      if (data.get("negative")) throw usage_error("--negative", "holds the negatives of --group triplet, not of ctc");
+      return compare_ctc<T>(data, target, s);
+    }
+  }
   const std::int64_t nd = x.dims();
   const std::int64_t torch_dim = s.dim ? core::normalize_dim(*s.dim, nd) : (nd < 2 ? 0 : 1);
   const std::int64_t last_dim = s.dim ? torch_dim : nd - 1;

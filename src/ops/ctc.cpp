@@ -13,6 +13,9 @@
 #include "error.h"
 #include "ops/common.h"
 #include "ops/ctc.h"
+#include "ops/keras_reduce.h"
+#include "ops/optax_common.h"
+#include "print/number.h"
 #include "ops/ops.h"
 
 namespace losscalc::ops {
@@ -315,9 +318,216 @@ Result tf_ctc_loss(const Data& data, const Settings& s) {
   return r;
 }
 
+// optax.ctc_loss(logits, logit_paddings, labels, label_paddings, *,
+// blank_id=0, log_epsilon=-1e5), emulated from its source
+// (optax/losses/_classification.py, ctc_loss_with_forward_probs, at
+// google-deepmind/optax 2edbcbe): logits (B, T, K), log_softmax inside,
+// paddings 1.0 = padded, one loss a sequence; the recursion is
+// core::optax_ctc_sample's, log_epsilon in place of -inf. The gradient is
+// the reverse-mode derivative of that recursion through the log_softmax, as
+// jax.grad takes it.
+template <class T>
+Result optax_ctc_loss(const Data& data, const Settings& s) {
+  const Tensor& logits = data.input;
+  if (!data.target) throw std::logic_error("optax.ctc_loss: labels missing");
+  const Tensor& labels = *data.target;
+  const Tensor* lpad = data.get("logit_paddings");
+  const Tensor* bpad = data.get("label_paddings");
+  if (!lpad || !bpad) throw std::logic_error("optax.ctc_loss: paddings missing");
+  const auto rank = [](const Tensor& t, std::int64_t r, const char* name) {
+    if (t.dims() != r)
+      throw data_error(name, "", "Expected the input to have rank " + std::to_string(r) + ", got " + std::to_string(t.dims()) + " instead");
+  };
+  rank(logits, 3, "logits");
+  rank(labels, 2, "labels");
+  if (labels.shape != bpad->shape)
+    throw data_error("label_paddings", "", "Shape mismatch: got " + py_shape(labels.shape) + " and " + py_shape(bpad->shape) + ".");
+  const Shape frame_shape{logits.shape[0], logits.shape[1]};
+  if (frame_shape != lpad->shape)
+    throw data_error("logit_paddings", "", "Shape mismatch: got " + py_shape(frame_shape) + " and " + py_shape(lpad->shape) + ".");
+  const std::int64_t B = logits.shape[0], F = logits.shape[1], K = logits.shape[2];
+  if (labels.shape[0] != B)
+    throw data_error("labels", "", "Expected `labels` to have batch size " + std::to_string(B) + ", got " + std::to_string(labels.shape[0]) + ".");
+  if (logits.data.empty()) check_input(logits, true);
+  const std::int64_t N = labels.shape[1];
+  const std::int64_t blank = static_cast<std::int64_t>(s.number("blank_id"));
+  if (blank < 0 || blank >= K)
+    throw data_error("--blank-id", "", "is " + std::to_string(blank) + ": not a class of the " + std::to_string(K) +
+                                           " in logits (optax slices logprobs[:, :, blank_id:blank_id + 1] unchecked)");
+  const T log_epsilon = static_cast<T>(s.number("log_epsilon"));
+  const auto zero_one = [](const Tensor& t, const char* name) {
+    for (std::int64_t k = 0; k < t.size(); ++k) {
+      const double v = t.data[static_cast<std::size_t>(k)];
+      if (v != 0 && v != 1)
+        throw data_error(name, element_where(t.shape, k), "is " + (std::isnan(v) ? std::string("nan") : print::shortest(v)) +
+                                                              ": a padding indicator must be 1.0 (padded) or 0.0 (optax's docstring; it does not check)");
+    }
+  };
+  zero_one(*lpad, "logit_paddings");
+  zero_one(*bpad, "label_paddings");
+  // labellens = N - sum(label_paddings): the labels read are the first
+  // labellens of each row, wherever its 1s are.
+  std::vector<std::int64_t> label_length(static_cast<std::size_t>(B));
+  std::vector<std::vector<std::int64_t>> ids(static_cast<std::size_t>(B));
+  std::vector<std::vector<unsigned char>> repeat(static_cast<std::size_t>(B));
+  for (std::int64_t b = 0; b < B; ++b) {
+    double padded = 0;
+    for (std::int64_t n = 0; n < N; ++n) padded += bpad->data[static_cast<std::size_t>(b * N + n)];
+    const std::int64_t L = N - static_cast<std::int64_t>(padded);
+    label_length[static_cast<std::size_t>(b)] = L;
+    for (std::int64_t n = 0; n < N; ++n) {
+      const std::int64_t at = b * N + n;
+      const double v = labels.data[static_cast<std::size_t>(at)];
+      const bool integral = std::isfinite(v) && v == std::floor(v);
+      if (n < L) {
+        if (!integral || v < 0 || v >= static_cast<double>(K))
+          throw data_error("labels", element_where(labels.shape, at),
+                           "is " + std::string(integral ? std::to_string(static_cast<std::int64_t>(v)) : "not an integer") +
+                               ": a label must be a class index in [0, " + std::to_string(K) +
+                               ") (optax does not check: one_hot gives a zero row, a log-probability of 0)");
+        if (static_cast<std::int64_t>(v) == blank)
+          throw data_error("labels", element_where(labels.shape, at), "is the blank (" + std::to_string(blank) + "): a label cannot be the blank");
+      }
+      // one_hot of a padded value outside [0, K) (or not an integer) is a zero row.
+      ids[static_cast<std::size_t>(b)].push_back(integral && v >= 0 && v < static_cast<double>(K) ? static_cast<std::int64_t>(v) : -1);
+      // repeat compares the raw values, padding included.
+      repeat[static_cast<std::size_t>(b)].push_back(n + 1 < N && v == labels.data[static_cast<std::size_t>(at + 1)] ? 1 : 0);
+    }
+  }
+  const core::Vec<T> z = to_vec<T>(logits);
+  const core::Vec<T> lp = ctc_log_softmax<T>(z, K);
+  const core::Vec<T> pads = to_vec<T>(*lpad);
+  const bool backward = !s.loss_only;
+  core::Vec<T> nll(B);
+  std::vector<core::OptaxCtcSample<T>> out;
+  for (std::int64_t b = 0; b < B; ++b) {
+    // einsum('btk,bnk->btn', logprobs, one_hot): lp[label] where the frame is finite (0 x a finite lp is 0).
+    std::vector<T> emit(static_cast<std::size_t>(F * N));
+    for (std::int64_t t = 0; t < F; ++t) {
+      const T* row = lp.data() + (b * F + t) * K;
+      bool finite = true;
+      for (std::int64_t k = 0; k < K; ++k) finite = finite && std::isfinite(row[k]);
+      for (std::int64_t n = 0; n < N; ++n) {
+        const std::int64_t id = ids[static_cast<std::size_t>(b)][static_cast<std::size_t>(n)];
+        T e = 0;
+        if (finite) {
+          e = id >= 0 ? row[id] : T(0);
+        } else {
+          for (std::int64_t k = 0; k < K; ++k) e += row[k] * (k == id ? T(1) : T(0));
+        }
+        emit[static_cast<std::size_t>(t * N + n)] = e;
+      }
+    }
+    const core::OptaxCtcInput<T> in{.lp = lp.data() + b * F * K, .frames = F, .classes = K, .pad = pads.data() + b * F, .emit = emit.data(),
+                                    .labels = ids[static_cast<std::size_t>(b)], .repeat = repeat[static_cast<std::size_t>(b)],
+                                    .label_length = label_length[static_cast<std::size_t>(b)], .blank = blank, .log_epsilon = log_epsilon};
+    out.push_back(core::optax_ctc_sample<T>(in, backward));
+    nll[b] = out.back().loss;
+  }
+  Result r = start(s, true);
+  r.summary = "logits " + shape_str(logits.shape) + " (B, T, K), labels " + shape_str(labels.shape) + ", blank_id " + std::to_string(blank) +
+              ", log_epsilon " + print::shortest(static_cast<double>(log_epsilon)) + "; log_softmax inside, one loss a sequence";
+  const auto up = reduce_samples(r, Shape{B}, nll, s);
+  if (!backward) return r;
+  r.entries.push_back({"label_lengths", Tensor{Shape{B}, std::vector<double>(label_length.begin(), label_length.end())}});
+  r.entries.push_back({"log_softmax", to_tensor(logits.shape, lp)});
+  // logalpha_blank (T, B, N + 1) and logalpha_nonblank (T, B, N), as ctc_loss_with_forward_probs returns them.
+  Tensor phi{Shape{F, B, N + 1}, std::vector<double>(static_cast<std::size_t>(F * B * (N + 1)))};
+  Tensor emit{Shape{F, B, N}, std::vector<double>(static_cast<std::size_t>(F * B * N))};
+  core::Vec<T> grad = core::Vec<T>::Zero(z.size());
+  for (std::int64_t b = 0; b < B; ++b) {
+    const auto& o = out[static_cast<std::size_t>(b)];
+    for (std::int64_t t = 0; t < F; ++t) {
+      for (std::int64_t n = 0; n <= N; ++n)
+        phi.data[static_cast<std::size_t>((t * B + b) * (N + 1) + n)] = static_cast<double>(o.phi[static_cast<std::size_t>(t * (N + 1) + n)]);
+      for (std::int64_t n = 0; n < N; ++n)
+        emit.data[static_cast<std::size_t>((t * B + b) * N + n)] = static_cast<double>(o.emit[static_cast<std::size_t>(t * N + n)]);
+      // log_softmax's backward: g - softmax sum(g), times the reduction's factor.
+      const T* g = o.grad_lp.data() + t * K;
+      const std::int64_t at = (b * F + t) * K;
+      T sum = 0;
+      for (std::int64_t k = 0; k < K; ++k) sum += g[k];
+      for (std::int64_t k = 0; k < K; ++k) grad[at + k] = (g[k] - std::exp(lp[at + k]) * sum) * up[b];
+    }
+  }
+  r.entries.push_back({"logalpha_blank", std::move(phi)});
+  r.entries.push_back({"logalpha_nonblank", std::move(emit)});
+  r.entries.push_back({"grad", to_tensor(logits.shape, grad)});
+  return r;
+}
+
+// keras.losses.CTC()(y_true, y_pred) and keras.losses.ctc (Keras 3.16,
+// keras/src/losses/losses.py ctc, the TensorFlow backend's ops.nn.ctc_loss):
+// y_true (N, L) integers, 0 both the padding and the blank; y_pred (N, T, C)
+// logits, batch-major; label_length = the count of nonzero labels,
+// input_length = T; tf.nn.ctc_loss(blank_index=0, logits_time_major=False)
+// (softmax inside), then Keras's reduction with sample_weight
+// (sum_over_batch_size: the mean over N, no length normalisation).
+template <class T>
+Result keras_ctc(const Data& data, const Settings& s) {
+  const KerasPair pair = keras_pair(data);
+  const Tensor &y_pred = pair.input, &y_true = pair.target;
+  if (y_true.dims() != 2)
+    throw data_error("target", "", "Targets `y_true` are expected to be a tensor of shape `(batch_size, max_length)` in integer format. Received: y_true.shape=" +
+                                       py_shape(y_true.shape));
+  if (y_pred.dims() != 3)
+    throw data_error("input", "", "Logits `y_pred` are expected to be a tensor of shape `(batch_size, max_length, num_classes)`. Received: y_pred.shape=" +
+                                      py_shape(y_pred.shape));
+  const std::int64_t N = y_pred.shape[0], F = y_pred.shape[1], C = y_pred.shape[2], L = y_true.shape[1];
+  if (y_true.shape[0] != N)
+    throw data_error("target", "", "has " + std::to_string(y_true.shape[0]) + " rows, for a batch of " + std::to_string(N) + " in y_pred");
+  Tensor label_length{Shape{N}, std::vector<double>(static_cast<std::size_t>(N), 0.0)};
+  Tensor input_length{Shape{N}, std::vector<double>(static_cast<std::size_t>(N), static_cast<double>(F))};
+  for (std::int64_t n = 0; n < N; ++n) {
+    std::int64_t count = 0, first_zero = -1;
+    for (std::int64_t k = 0; k < L; ++k) {
+      const std::int64_t at = n * L + k;
+      const double v = y_true.data[static_cast<std::size_t>(at)];
+      if (!std::isfinite(v) || v != std::floor(v))
+        throw data_error("target", element_where(y_true.shape, at), "is not an integer: y_true holds integer labels (Keras casts it to int32)");
+      if (v == 0) {
+        if (first_zero < 0) first_zero = k;
+        continue;
+      }
+      if (v < 0 || v >= static_cast<double>(C))
+        throw data_error("target", element_where(y_true.shape, at),
+                         "is " + std::to_string(static_cast<std::int64_t>(v)) + ": a label must be a class in [1, " + std::to_string(C) +
+                             ") (0 is the padding and the blank)");
+      if (first_zero >= 0)
+        throw data_error("target", element_where(y_true.shape, at),
+                         "is a label after a 0 (padding) at column " + std::to_string(first_zero) +
+                             ": Keras counts the nonzero labels (label_length) and tf.nn.ctc_loss reads that many from the start, "
+                             "a 0 (the blank) among them; pad at the end");
+      ++count;
+    }
+    label_length.data[static_cast<std::size_t>(n)] = static_cast<double>(count);
+  }
+  const CtcNames names{.input = "y_pred", .targets = "y_true", .input_lengths = "input_length", .target_lengths = "label_length",
+                       .blank = "mask_index", .torch = false};
+  const CtcBatch b = ctc_batch(y_pred, y_true, &input_length, &label_length, 0, false, names);
+  const core::Vec<T> lp = ctc_log_softmax<T>(to_vec<T>(y_pred), C);
+  const bool backward = !s.loss_only;
+  const auto g = ctc_run<T>(b, lp, 0, false, backward, 0);
+  Result r = start(s, true);
+  r.summary = "y_pred " + shape_str(y_pred.shape) + " (N, T, C) logits, y_true " + shape_str(y_true.shape) +
+              " (0 = padding and blank), label_length = nonzero labels, input_length = T; softmax inside" + sample_weight_note(data);
+  const auto up = keras_reduce(r, Shape{N}, core::forward_of<T>(g.nll), data.get("sample_weight"), s);
+  if (!backward) return r;
+  r.entries.push_back({"nll", to_tensor(Shape{N}, g.nll)});
+  r.entries.push_back({"label_length", std::move(label_length)});
+  r.entries.push_back({"log_softmax", to_tensor(y_pred.shape, lp)});
+  core::Vec<T> occupancy, grad;
+  ctc_softmax_grad<T>(b, lp, g, false, up, false, occupancy, grad);
+  r.entries.push_back({"occupancy", to_tensor(y_pred.shape, occupancy)});
+  r.entries.push_back({"grad", to_tensor(data.input.shape, grad)});
+  return r;
+}
+
 #define LOSSCALC_INSTANTIATE(T)                                                                                        \
   template Result ctc_loss<T>(const Data&, const Settings&);                                                         \
   template Result tf_ctc_loss<T>(const Data&, const Settings&);                                                      \
+  template Result optax_ctc_loss<T>(const Data&, const Settings&);                                                   \
+  template Result keras_ctc<T>(const Data&, const Settings&);                                                      \
   template core::Vec<T> ctc_log_softmax<T>(const core::Vec<T>&, std::int64_t);                                        \
   template void ctc_softmax_grad<T>(const CtcBatch&, const core::Vec<T>&, const CtcGrads<T>&, bool, const core::Vec<T>&, bool, \
                                     core::Vec<T>&, core::Vec<T>&);                                                   \

@@ -185,11 +185,15 @@ template <class T>
 Result binary_focal_crossentropy(const Data& data, const Settings& s);
 template <class T>
 Result categorical_focal_crossentropy(const Data& data, const Settings& s);
-// CTC (ops/ctc.cpp): torch ctc_loss.
+// CTC (ops/ctc.cpp): torch ctc_loss, tf.nn.ctc_loss, optax.ctc_loss, Keras ctc.
 template <class T>
 Result ctc_loss(const Data& data, const Settings& s);
 template <class T>
 Result tf_ctc_loss(const Data& data, const Settings& s);
+template <class T>
+Result optax_ctc_loss(const Data& data, const Settings& s);
+template <class T>
+Result keras_ctc(const Data& data, const Settings& s);
 // keras dice and tversky (ops/overlap.cpp).
 template <class T>
 Result dice(const Data& data, const Settings& s);
