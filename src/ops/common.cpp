@@ -31,6 +31,25 @@ Attempt attempt(Result (*op)(const Data&, const Settings&), const Data& d, const
   return a;
 }
 
+std::vector<std::int64_t> group_index(const Shape& shape, const std::vector<bool>& summed) {
+  std::int64_t n = 1;
+  for (auto d : shape) n *= d;
+  std::vector<std::int64_t> group(static_cast<std::size_t>(n));
+  for (std::size_t k = 0; k < group.size(); ++k) {
+    std::int64_t rest = static_cast<std::int64_t>(k), g = 0, stride = 1;
+    for (std::size_t d = shape.size(); d-- > 0;) {
+      const std::int64_t i = rest % shape[d];
+      rest /= shape[d];
+      if (!summed[d]) {
+        g += i * stride;
+        stride *= shape[d];
+      }
+    }
+    group[k] = g;
+  }
+  return group;
+}
+
 double log_base(const Settings& s) {
   const auto it = s.numbers.find("log_base");
   return it == s.numbers.end() ? 0 : it->second;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/losses.h"
 #include "ops/checks.h"
@@ -31,6 +32,10 @@ struct Attempt {
   std::string error;  // empty: `loss` holds the number
 };
 Attempt attempt(Result (*op)(const Data&, const Settings&), const Data& d, const Settings& s);
+
+// Each element's group in a sum over the axes marked `summed` (row-major):
+// its index over the axes kept. Keras's and optax's Dice sum by it.
+std::vector<std::int64_t> group_index(const Shape& shape, const std::vector<bool>& summed);
 
 // --log-base B (Settings::numbers["log_base"]): the base, or 0 for the
 // natural log (unset).

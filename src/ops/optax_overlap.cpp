@@ -110,19 +110,7 @@ Result dice_loss_of(const Data& data, const Settings& s, const DiceOptions& o, s
     if (!summed[d]) kept.push_back(shape[d]);
   if (kept.empty()) throw data_error("--axis", "", "axis -1 is out of bounds for array of dimension 0 (every axis summed: no class axis left to reduce)");
   const std::int64_t groups = numel(kept), width = kept.back();
-  std::vector<std::int64_t> group(static_cast<std::size_t>(x.size()));
-  for (std::size_t k = 0; k < group.size(); ++k) {
-    std::int64_t rest = static_cast<std::int64_t>(k), g = 0, stride = 1;
-    for (std::size_t d = shape.size(); d-- > 0;) {
-      const std::int64_t i = rest % shape[d];
-      rest /= shape[d];
-      if (!summed[d]) {
-        g += i * stride;
-        stride *= shape[d];
-      }
-    }
-    group[k] = g;
-  }
+  const std::vector<std::int64_t> group = group_index(shape, summed);
   core::Vec<T> inter = core::Vec<T>::Zero(groups), psum = core::Vec<T>::Zero(groups), tsum = core::Vec<T>::Zero(groups);
   for (std::size_t k = 0; k < group.size(); ++k) {
     inter[group[k]] += p[static_cast<Eigen::Index>(k)] * t[static_cast<Eigen::Index>(k)];

@@ -41,19 +41,7 @@ Result overlap(const Data& data, const Settings& s, bool tversky) {
   Shape positions;
   for (std::size_t d = 0; d < shape.size(); ++d)
     if (!summed[d]) positions.push_back(shape[d]);
-  std::vector<std::int64_t> group(kp.input.data.size());
-  for (std::size_t k = 0; k < group.size(); ++k) {
-    std::int64_t rest = static_cast<std::int64_t>(k), g = 0, stride = 1;
-    for (std::size_t d = shape.size(); d-- > 0;) {
-      const std::int64_t i = rest % shape[d];
-      rest /= shape[d];
-      if (!summed[d]) {
-        g += i * stride;
-        stride *= shape[d];
-      }
-    }
-    group[k] = g;
-  }
+  const std::vector<std::int64_t> group = group_index(shape, summed);
   const core::OverlapOptions o{.tversky = tversky, .alpha = tversky ? s.number("alpha") : 0.5,
                                .beta = tversky ? s.number("beta") : 0.5, .epsilon = s.epsilon};
   const auto p = to_vec<T>(kp.input), t = to_vec<T>(kp.target);
