@@ -159,8 +159,12 @@ void run_merge(const Request& rq, std::istream& in, std::ostream& out) {
   Reduction red = Reduction::Mean;
   for (Reduction r : kAllReductions)
     if (m.reduction == ops::reduction_name(r)) red = r;
+  // --log-base, as its settings record it ("2" or "10"; absent: natural log).
+  double base = 0;
+  if (const auto b = m.settings.is_object() ? m.settings.find("log_base") : m.settings.end(); b != m.settings.end() && b->is_string())
+    base = b->get<std::string>() == "2" ? 2 : 10;
   write_out(out, reduced_output(m.function, red, m.dtype == "float32" ? DType::Float32 : DType::Float64, m.t, rq.output,
-                                "merged " + std::to_string(m.parts) + " partial results", m.settings.is_null() ? "" : m.settings.dump()));
+                                "merged " + std::to_string(m.parts) + " partial results", m.settings.is_null() ? "" : m.settings.dump(), base));
 }
 
 }  // namespace losscalc

@@ -2,8 +2,6 @@
 
 #include <cmath>
 
-#include <nlohmann/json.hpp>
-
 #include "ops/checks.h"
 #include "ops/common.h"
 #include "print/number.h"
@@ -13,7 +11,7 @@
 namespace losscalc {
 
 std::string reduced_output(const std::string& function, Reduction reduction, DType dtype, const Totals& t,
-                           const OutputOptions& o, const std::string& what, const std::string& settings) {
+                           const OutputOptions& o, const std::string& what, const std::string& settings, double base) {
   const bool mean = divides(reduction);
   const double total = t.loss_sum.value();
   const double denominator = t.share_sum.value() + t.extra;
@@ -26,13 +24,6 @@ std::string reduced_output(const std::string& function, Reduction reduction, DTy
     loss = mean ? total / denominator : total;
   const std::string red = ops::reduction_name(reduction);
   const std::string dt = ops::dtype_name(dtype);
-  // --log-base (in the settings record): the sums stay natural-log in a
-  // --partial line, which merge then divides; the loss is divided once.
-  double base = 0;
-  if (!settings.empty()) {
-    const auto j = nlohmann::json::parse(settings, nullptr, false);
-    if (const auto b = j.is_object() ? j.find("log_base") : j.end(); b != j.end() && b->is_string()) base = b->get<std::string>() == "2" ? 2 : 10;
-  }
   if (o.partial) {
     Result r;
     r.function = function;

@@ -31,8 +31,10 @@ struct Totals {
 };
 
 // The final output of a reduced stream (or merge): the loss, or with
-// --partial the mergeable sums and `settings` (a settings record).
+// --partial the mergeable sums and `settings` (a settings record). `base`:
+// --log-base's (0: natural log), applied to the loss, never to the sums.
 std::string reduced_output(const std::string& function, Reduction reduction, DType dtype, const Totals& t,
-                           const OutputOptions& o, const std::string& what, const std::string& settings);
+                           const OutputOptions& o, const std::string& what, const std::string& settings,
+                           double base);
 
 }  // namespace losscalc

@@ -36,6 +36,7 @@
 #include "reduced.h"
 #include "registry.h"
 #include "row_source.h"
+#include "ops/common.h"
 #include "settings_record.h"
 
 namespace losscalc {
@@ -312,7 +313,7 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
     if (totals) {
       const std::string what = "streamed " + std::to_string(rows_seen) + " rows of " + std::to_string(width) +
                                " values from " + input->origin.label + " (two threads)";
-      write_out(out, reduced_output(rq.function, reduction, s.dtype, *totals, o, what, settings_record(fn, rq.settings, fixed)));
+      write_out(out, reduced_output(rq.function, reduction, s.dtype, *totals, o, what, settings_record(fn, rq.settings, fixed), ops::log_base(s)));
       return 0;
     }
   }
@@ -391,7 +392,7 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
   const Totals totals = reduce_blocks(blocks, fn, s, progress);
   const std::string what = "streamed " + std::to_string(blocks.rows_handed()) + " rows of " + std::to_string(blocks.width()) +
                            " values from " + (input->origin.label.empty() ? std::string("inline text") : input->origin.label);
-  write_out(out, reduced_output(rq.function, reduction, s.dtype, totals, o, what, settings_record(fn, rq.settings, fixed)));
+  write_out(out, reduced_output(rq.function, reduction, s.dtype, totals, o, what, settings_record(fn, rq.settings, fixed), ops::log_base(s)));
   return 0;
 }
 
