@@ -228,8 +228,8 @@ ExpectResult expect_search(const Data& data, const ExpectQuery& q) {
             if (why.empty()) {
               s = resolved_settings(fn, d, s);
               s.loss_only = true;
-              ops::Attempt a = ops::attempt(dt == DType::Float32 ? fn.run_float : fn.run_double, d, s);
-              if (a.error.empty() && ops::log_base(s) != 0) a.loss = ops::in_log_base(a.loss, ops::log_base(s), dt);
+              // (fn.run: the dtype's op, then --log-base, as a run computes it.)
+              const ops::Attempt a = ops::attempt([&fn](const Data& dd, const Settings& ss) { return fn.run(dd, ss); }, d, s);
               why = a.error;
               c.loss = a.loss;
             }

@@ -16,7 +16,7 @@ ClassLayout class_layout(const Data& data, const Settings& s, bool needs_class_d
   return c;
 }
 
-Attempt attempt(Result (*op)(const Data&, const Settings&), const Data& d, const Settings& s) {
+Attempt attempt(const std::function<Result(const Data&, const Settings&)>& op, const Data& d, const Settings& s) {
   Attempt a;
   try {
     const Result r = op(d, s);

@@ -1,6 +1,7 @@
 // Pieces every op uses to build its Result.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -31,7 +32,7 @@ struct Attempt {
   double loss = 0;
   std::string error;  // empty: `loss` holds the number
 };
-Attempt attempt(Result (*op)(const Data&, const Settings&), const Data& d, const Settings& s);
+Attempt attempt(const std::function<Result(const Data&, const Settings&)>& op, const Data& d, const Settings& s);
 
 // Each element's group in a sum over the axes marked `summed` (row-major):
 // its index over the axes kept. Keras's and optax's Dice sum by it.
