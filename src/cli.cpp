@@ -45,8 +45,13 @@ struct OptionDef {
 // losscalc's own options: output for every function, rows for every loss.
 const std::vector<OptionDef>& output_defs() {
   static const std::vector<OptionDef> defs = {
-      {.name = "dtype", .kind = Kind::Choice, .help = "float64 (default) or float32 (computes as torch float32 does)",
-       .choices = {"float64", "float32"}},
+      {.name = "dtype", .kind = Kind::Choice,
+       .help = "float64 (default), float32 (computes as torch float32 does), bfloat16 (torch 1.13's CPU bfloat16 kernels) or "
+               "float16 (CUDA's half convention); the half formats: cross_entropy, nll_loss, softmax, log_softmax",
+       .choices = {"float64", "float32", "bfloat16", "float16"}},
+      {.name = "amp", .kind = Kind::Choice,
+       .help = "float16 or bfloat16: autocast, the model's outputs rounded to the format and the loss computed in float32",
+       .choices = {"float16", "bfloat16"}},
       {.name = "format", .short_name = 'f', .kind = Kind::Choice, .help = "text (default), json or csv", .choices = {"text", "json", "csv"}},
       {.name = "json", .kind = Kind::Flag, .help = "same as --format json"},
       {.name = "quiet", .short_name = 'q', .kind = Kind::Flag, .help = "print the loss (or the activation) alone, every digit (round-trip)"},
@@ -665,7 +670,13 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
     if (!value.empty() && g.value[k]) check_range(p, value);
     apply_param(s, p, value);
   }
-  if (auto d = given_own(g, defs, "dtype")) s.dtype = *d == "float32" ? DType::Float32 : DType::Float64;
+  if (auto d = given_own(g, defs, "dtype"))
+    s.dtype = *d == "float32" ? DType::Float32 : *d == "bfloat16" ? DType::BFloat16 : *d == "float16" ? DType::Float16 : DType::Float64;
+  if (auto a = given_own(g, defs, "amp")) {
+    if (given_own(g, defs, "dtype"))
+      throw usage_error("--amp", "computes in float32 as autocast does; it does not combine with --dtype");
+    s.amp = *a == "bfloat16" ? Amp::BFloat16 : Amp::Float16;
+  }
   read_output_options(g, defs, rq.output);
 
   for (const std::string& v : all_values(g, defs, "target-column")) add_specs("--target-column", v, rq.rows.target_columns);

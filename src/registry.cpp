@@ -5,6 +5,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "core/reduced_precision.h"
 #include "error.h"
 #include "ops/common.h"
 #include "ops/ops.h"
@@ -322,7 +323,8 @@ const std::vector<FunctionSpec>& functions() {
        .args = {input("logits"), target(kClassTargets), class_weight()},
        .params = {kIgnoreIndexTorch, kLabelSmoothing, kDimTorch, kTargetType, kLogBase}, .reductions = kTorchReductions,
        .default_reduction = Reduction::Mean, .dim_default = DimDefault::TorchClass, .layout = Layout::ClassAxis, .holds = Holds::Logits,
-       .run_float = &ops::cross_entropy<float>, .run_double = &ops::cross_entropy<double>},
+       .run_float = &ops::cross_entropy<float>, .run_double = &ops::cross_entropy<double>,
+       .run_reduced = &ops::cross_entropy_reduced},
       {.name = "nll_loss", .aliases = {"nll", "nll-loss", "NLLLoss", "F.nll_loss", "torch.nn.functional.nll_loss", "nn.NLLLoss",
                                        "torch.nn.NLLLoss"},
        .family = Family::Torch, .summary = "torch negative log-likelihood of log-probabilities and class indices",
@@ -330,16 +332,19 @@ const std::vector<FunctionSpec>& functions() {
        .params = {kIgnoreIndexTorch, kDimTorch,
                   with_help(kTargetType, "how to read TARGET: auto or index (nll_loss takes class indices only)"), kLogBase},
        .reductions = kTorchReductions, .default_reduction = Reduction::Mean, .dim_default = DimDefault::TorchClass,
-       .layout = Layout::ClassAxis, .holds = Holds::LogProbabilities, .run_float = &ops::nll_loss<float>, .run_double = &ops::nll_loss<double>},
+       .layout = Layout::ClassAxis, .holds = Holds::LogProbabilities, .run_float = &ops::nll_loss<float>, .run_double = &ops::nll_loss<double>,
+       .run_reduced = &ops::nll_loss_reduced},
       {.name = "softmax", .aliases = {"Softmax", "F.softmax", "torch.softmax", "torch.nn.functional.softmax"}, .family = Family::Torch,
        .summary = "torch softmax along --dim", .args = {values()}, .params = {kDimTorch}, .reductions = {},
        .default_reduction = Reduction::Mean, .dim_default = DimDefault::TorchClass, .layout = Layout::ClassAxis, .holds = Holds::Values,
-       .run_float = &ops::softmax<float>, .run_double = &ops::softmax<double>},
+       .run_float = &ops::softmax<float>, .run_double = &ops::softmax<double>,
+       .run_reduced = &ops::softmax_reduced},
       {.name = "log_softmax", .aliases = {"log-softmax", "LogSoftmax", "F.log_softmax", "torch.log_softmax",
                                           "torch.nn.functional.log_softmax"},
        .family = Family::Torch, .summary = "torch log_softmax along --dim", .args = {values()}, .params = {kDimTorch},
        .reductions = {}, .default_reduction = Reduction::Mean, .dim_default = DimDefault::TorchClass,
-       .layout = Layout::ClassAxis, .holds = Holds::Values, .run_float = &ops::log_softmax<float>, .run_double = &ops::log_softmax<double>},
+       .layout = Layout::ClassAxis, .holds = Holds::Values, .run_float = &ops::log_softmax<float>, .run_double = &ops::log_softmax<double>,
+       .run_reduced = &ops::log_softmax_reduced},
       {.name = "binary_cross_entropy", .aliases = {"bce", "binary-cross-entropy", "BCELoss", "F.binary_cross_entropy",
                                                    "torch.nn.functional.binary_cross_entropy", "nn.BCELoss", "torch.nn.BCELoss"},
        .family = Family::Torch, .summary = "torch binary cross-entropy of probabilities (logs clamped at -100)",
@@ -1163,6 +1168,39 @@ const FunctionSpec& spec_of(std::string_view canonical) {
 }
 
 Result FunctionSpec::run(const Data& d, const Settings& s) const {
+  if (is_half(s.dtype)) {
+    if (!run_reduced)
+      throw usage_error("--dtype", std::string(ops::dtype_name(s.dtype)) + " is emulated for cross_entropy, nll_loss, softmax and log_softmax (torch " +
+                                       (s.dtype == DType::BFloat16 ? "1.13's CPU kernels" : "CUDA's convention") + "), not for " + std::string(name) +
+                                       "; --amp " + ops::dtype_name(s.dtype) + " rounds its inputs and computes in float32, as autocast does");
+    Result r = run_reduced(d, s);
+    ops::in_log_base(r, s);
+    return r;
+  }
+  if (s.amp != Amp::Off) {
+    // autocast: the model's outputs (the differentiable arguments but the
+    // target) arrive in the half format; the loss runs in float32.
+    const auto h = s.amp == Amp::BFloat16 ? core::Half::BFloat16 : core::Half::Float16;
+    Data rounded = d;
+    const auto round_tensor = [h](Tensor& t) {
+      for (double& v : t.data) v = core::round_to(h, v);
+    };
+    for (const DataArg& a : args) {
+      if (!a.differentiable || a.name == "target" || a.name == "targets" || a.name == "labels") continue;
+      if (a.name == args.front().name)
+        round_tensor(rounded.input);
+      else
+        for (auto& [n, t] : rounded.more)
+          if (n == a.name) round_tensor(t);
+    }
+    Settings f32 = s;
+    f32.dtype = DType::Float32;
+    Result r = run_float(rounded, f32);
+    ops::in_log_base(r, f32);
+    r.notes.push_back(std::string("--amp ") + (h == core::Half::BFloat16 ? "bfloat16" : "float16") +
+                      ": the model's outputs rounded to it (as autocast receives them), the loss computed in float32");
+    return r;
+  }
   Result r = s.dtype == DType::Float32 ? run_float(d, s) : run_double(d, s);
   ops::in_log_base(r, s);
   return r;

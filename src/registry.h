@@ -99,6 +99,8 @@ struct FunctionSpec {
   Layout layout;
   Holds holds;
   OpFn run_float, run_double;
+  // --dtype bfloat16 / float16 (the settings say which); nullptr: not emulated.
+  OpFn run_reduced = nullptr;
   // --explain's steps for one sample of an elementwise loss; without it the
   // binary cross-entropy walkthrough (the older functions).
   explain::ElementwiseSteps explain_steps = nullptr;

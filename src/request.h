@@ -21,7 +21,11 @@ inline bool divides(Reduction r) { return r != Reduction::None && r != Reduction
 inline constexpr Reduction kAllReductions[] = {Reduction::Mean, Reduction::Sum, Reduction::None, Reduction::SumOverBatchSize,
                                                Reduction::BatchMean, Reduction::MeanWithSampleWeight};
 enum class TargetType { Auto, Index, Prob };
-enum class DType { Float64, Float32 };
+// BFloat16: torch 1.13's CPU bfloat16 kernels; Float16: CUDA's half convention.
+enum class DType { Float64, Float32, BFloat16, Float16 };
+inline bool is_half(DType d) { return d == DType::BFloat16 || d == DType::Float16; }
+// --amp: the model's outputs rounded to a half format, the loss in float32.
+enum class Amp { Off, Float16, BFloat16 };
 enum class Format { Text, Json, Csv };
 enum class InputKind { Auto, Logits, Probabilities };  // compare: what INPUT holds
 
@@ -50,6 +54,7 @@ struct Settings {
   std::optional<std::int64_t> dim;
   TargetType target_type = TargetType::Auto;
   DType dtype = DType::Float64;
+  Amp amp = Amp::Off;
   bool from_logits = false;  // keras: INPUT holds logits
   double epsilon = 1e-7;     // keras: backend epsilon (clipping, masked means)
   InputKind input_kind = InputKind::Auto;

@@ -259,6 +259,13 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
       throw usage_error("--partial", std::string(fn.name) + " needs the whole batch at once (each sample meets every other, or the sums run over the batch): shards of it cannot be merged");
     return std::nullopt;
   }
+  if (is_half(rq.settings.dtype)) {
+    // torch's half sums round at every step in an order over the whole batch.
+    if (o.partial)
+      throw usage_error("--partial", std::string("sums in ") + ops::dtype_name(rq.settings.dtype) +
+                                         " round at every step, in an order over the whole batch: shards of it cannot be merged exactly");
+    return std::nullopt;
+  }
   const bool trigger = !rq.rows.target_columns.empty() || o.partial || o.quiet || o.format == Format::Csv;
   if (!trigger) return std::nullopt;
 

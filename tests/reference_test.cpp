@@ -159,3 +159,60 @@ TEST_CASE("optax sigmoid_focal_loss, dice_loss, binary_dice_loss, multiclass_gen
 TEST_CASE("--log-base 2 and 10 against torch 1.13's loss / math.log(b) and its autograd gradient") {
   run_reference_file(LOSSCALC_SOURCE_DIR "/tests/torch/log_base_reference_cases.json");
 }
+
+namespace {
+
+void flatten(const json& v, std::vector<double>& out) {
+  if (v.is_array())
+    for (const auto& e : v) flatten(e, out);
+  else
+    out.push_back(as_double(v));
+}
+
+}  // namespace
+
+// Bit for bit: losscalc's value equals torch's, or, where losscalc reports
+// KEY_low / KEY_high (torch's float sum may land on either side of a
+// bfloat16 rounding boundary), torch's lies between them.
+TEST_CASE("--dtype bfloat16 against torch 1.13's CPU bfloat16 kernels, to the bit (tests/torch/gen_reference_bf16.py)") {
+  std::ifstream file(LOSSCALC_SOURCE_DIR "/tests/torch/bf16_reference_cases.json");
+  REQUIRE(file);
+  const json doc = json::parse(file);
+  const auto& cases = doc["cases"];
+  REQUIRE(cases.size() >= 1000);
+  int failed = 0, ranged = 0;
+  for (const auto& c : cases) {
+    const auto o = losscalc::testing::run_cli(c["args"].get<std::vector<std::string>>());
+    const auto& expect = c["expect"];
+    CAPTURE(c["name"].get<std::string>());
+    REQUIRE(o.status == expect["status"].get<int>());
+    if (o.status != 0) {
+      CHECK(o.err.find(expect["stderr_contains"].get<std::string>()) != std::string::npos);
+      continue;
+    }
+    const json got = json::parse(o.out);
+    CHECK(got["dtype"] == "bfloat16");
+    for (const auto& [key, want] : expect.items()) {
+      if (key == "status") continue;
+      REQUIRE(got.contains(key));
+      std::vector<double> g, w, lo, hi;
+      flatten(got[key], g);
+      flatten(want, w);
+      flatten(got.contains(key + "_low") ? got[key + "_low"] : got[key], lo);
+      flatten(got.contains(key + "_high") ? got[key + "_high"] : got[key], hi);
+      ranged += got.contains(key + "_low");
+      REQUIRE(g.size() == w.size());
+      for (std::size_t i = 0; i < g.size(); ++i) {
+        const bool same = g[i] == w[i] || (std::isnan(g[i]) && std::isnan(w[i]));
+        if (!same && !(lo[i] <= w[i] && w[i] <= hi[i])) {
+          ++failed;
+          FAIL_CHECK(key << "[" << i << "]: losscalc " << g[i] << " [" << lo[i] << ", " << hi[i] << "], torch " << w[i]);
+          break;
+        }
+      }
+    }
+  }
+  // The ranges are rare (a few percent of the cases), or they would say little.
+  CHECK(ranged * 10 < static_cast<int>(cases.size()));
+  MESSAGE(cases.size() << " cases, " << ranged << " with a reported range, " << failed << " mismatches");
+}

@@ -232,6 +232,18 @@ const char* reduction_name(Reduction r) {
   return "mean";
 }
 
-const char* dtype_name(DType d) { return d == DType::Float32 ? "float32" : "float64"; }
+const char* dtype_name(DType d) {
+  switch (d) {
+    case DType::Float32:
+      return "float32";
+    case DType::BFloat16:
+      return "bfloat16";
+    case DType::Float16:
+      return "float16";
+    case DType::Float64:
+      break;
+  }
+  return "float64";
+}
 
 }  // namespace losscalc::ops

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <string_view>
 
+#include "core/reduced_precision.h"
 #include "error.h"
 
 namespace losscalc::ops {
@@ -57,6 +58,10 @@ double log_base(const Settings& s) {
 
 double in_log_base(double v, double base, DType dtype) {
   if (dtype == DType::Float32) return static_cast<double>(static_cast<float>(v) / static_cast<float>(std::log(base)));
+  if (is_half(dtype)) {
+    // torch: the half loss divided by a Python float, in float, rounded back.
+    return core::round_to(core::half_of(dtype), static_cast<double>(static_cast<float>(v) / static_cast<float>(std::log(base))));
+  }
   return v / std::log(base);
 }
 
@@ -65,7 +70,7 @@ void in_log_base(Result& r, const Settings& s) {
   if (base == 0) return;
   for (auto& e : r.entries) {
     const std::string_view k = e.key;
-    if (k == "loss" || k.ends_with("losses") || k.starts_with("grad"))
+    if (k == "loss" || k.starts_with("loss_") || k.ends_with("losses") || k.starts_with("grad"))
       for (double& v : e.value.data) v = in_log_base(v, base, s.dtype);
   }
   const std::string b = base == 2 ? "2" : "10";

@@ -19,6 +19,8 @@ struct ClassLayout {
 };
 // Checks the input has elements (and a class dim if `needs_class_dim`).
 ClassLayout class_layout(const Data& data, const Settings& s, bool needs_class_dim);
+// nll_loss's target checks: class indices, not a target of INPUT's shape.
+void check_nll_target(const Data& data, const Settings& s, const ClassLayout& c);
 
 // A Result with dtype, reduction (losses only) and its primary key set:
 // "loss", or the activation's output. (run.cpp names the function, from

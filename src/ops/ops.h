@@ -16,6 +16,12 @@ template <class T>
 Result softmax(const Data& data, const Settings& settings);
 template <class T>
 Result log_softmax(const Data& data, const Settings& settings);
+// The same four in bfloat16 (torch 1.13's CPU) and float16 (CUDA's
+// convention), by the settings' dtype (reduced_precision.cpp).
+Result cross_entropy_reduced(const Data& data, const Settings& settings);
+Result nll_loss_reduced(const Data& data, const Settings& settings);
+Result softmax_reduced(const Data& data, const Settings& settings);
+Result log_softmax_reduced(const Data& data, const Settings& settings);
 
 // torch binary family (binary_family.cpp)
 template <class T>

@@ -56,17 +56,22 @@ Result cross_entropy(const Data& data, const Settings& s) {
   return r;
 }
 
-template <class T>
-Result nll_loss(const Data& data, const Settings& s) {
-  auto c = class_layout(data, s, true);
+void check_nll_target(const Data& data, const Settings& s, const ClassLayout& c) {
   const Tensor& target = require_target(data.target);
-  check_class_weight(data.weight, c.layout.classes);
   if (s.target_type == TargetType::Prob)
     throw usage_error("--target-type", "nll_loss takes class indices only; use cross_entropy for class probabilities");
   if (target.shape == data.input.shape && data.input.dims() >= 1)
     throw data_error("target", "",
                      "nll_loss takes class indices of shape " + shape_str(c.positions) + ", got a target of the input's shape " +
                          shape_str(target.shape) + " (class probabilities? use cross_entropy)");
+}
+
+template <class T>
+Result nll_loss(const Data& data, const Settings& s) {
+  auto c = class_layout(data, s, true);
+  const Tensor& target = require_target(data.target);
+  check_class_weight(data.weight, c.layout.classes);
+  check_nll_target(data, s, c);
   const std::int64_t ignore = s.ignore_index.value_or(kTorchIgnoreIndex);
   const auto y = class_indices(target, data.input.shape, c.dim, c.layout.classes, ignore);
   const auto x = to_vec<T>(data.input);
