@@ -97,8 +97,10 @@ CtcSample<T> ctc_sample(const CtcFrames<T>& x, const std::vector<std::int64_t>& 
 namespace {
 
 // jnp.logaddexp (jax's lax logaddexp): amax + log1p(exp(-|x1 - x2|)), x1 + x2
-// where the difference is NaN; its custom_jvp's weights exp(x - out), an
-// infinite x or out taken as 0 (_replace_inf).
+// where the difference is NaN; its custom_jvp's weights exp(x - out), with
+// x or out taken as 0 where it is +inf (jax's _replace_inf selects on
+// isposinf) and left as it is where it is -inf: exp(-inf - out) is 0 for a
+// finite out, and exp(-inf - (-inf)) is NaN, as in jax.
 template <class T>
 T jax_logaddexp(T x1, T x2) {
   const T delta = x1 - x2;
@@ -107,12 +109,12 @@ T jax_logaddexp(T x1, T x2) {
   return amax + std::log1p(std::exp(-std::abs(delta)));
 }
 template <class T>
-T replace_inf(T x) {
-  return std::isinf(x) ? T(0) : x;
+T replace_posinf(T x) {
+  return x == std::numeric_limits<T>::infinity() ? T(0) : x;
 }
 template <class T>
 T jax_logaddexp_weight(T x, T out) {
-  return std::exp(replace_inf(x) - replace_inf(out));
+  return std::exp(replace_posinf(x) - replace_posinf(out));
 }
 
 }  // namespace

@@ -57,7 +57,8 @@ CtcSample<T> ctc_sample(const CtcFrames<T>& x, const std::vector<std::int64_t>& 
 // padded frame (pad 1) keeps the states of the frame before. The loss is
 // -phi_last[label_length] after the last epsilon move. Backward is the
 // reverse-mode derivative of that recursion, as jax's autodiff takes it
-// (logaddexp's weights exp(x - out)), w.r.t. the log-probabilities.
+// (logaddexp's weights exp(x - out), +inf taken as 0 in them as jax's
+// custom_jvp does), w.r.t. the log-probabilities.
 template <class T>
 struct OptaxCtcInput {
   const T* lp;              // log_softmax, frame t class k at lp[t * classes + k]
