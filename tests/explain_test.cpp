@@ -145,3 +145,44 @@ TEST_CASE("--dtype float32: the steps are float32 arithmetic and end on the kern
   CHECK(sq[0].get<double>() == static_cast<double>((0.1f - 0.3f) * (0.1f - 0.3f)));
   CHECK(sq == mse["losses"]);
 }
+
+TEST_CASE("CTC --explain: l', the forward variables of a 3-frame example by hand, log p and torch's mean") {
+  const std::vector<std::vector<double>> lp{{-1.2, -0.8, -1.5}, {-0.9, -1.1, -1.4}, {-1.6, -0.7, -1.2}};
+  auto o = run_cli({"ctc_loss", "--json", "--explain", "[[[-1.2,-0.8,-1.5]],[[-0.9,-1.1,-1.4]],[[-1.6,-0.7,-1.2]]]", "[[1,2]]", "[3]", "[2]"});
+  REQUIRE(o.status == 0);
+  const json doc = json::parse(o.out);
+  const json s0 = section(doc, "sample 0");
+  check_vec(step(s0, "extended l'"), {0, 1, 0, 2, 0});
+  CHECK(step(s0, "input length T").get<double>() == 3);
+  CHECK(step(s0, "target length S").get<double>() == 2);
+  // l' = (blank, 1, blank, 2, blank); alpha_t(s) = logsumexp of the allowed predecessors + lp_t(l'(s)).
+  const auto lse = [](std::initializer_list<double> v) {
+    double s = 0;
+    for (double x : v) s += std::exp(x);
+    return std::log(s);
+  };
+  const double inf = INFINITY;
+  const double a0[5] = {-1.2, -0.8, -inf, -inf, -inf};
+  const double a1[5] = {a0[0] + lp[1][0], lse({a0[1], a0[0]}) + lp[1][1], a0[1] + lp[1][0], a0[1] + lp[1][2], -inf};
+  const double a2[5] = {a1[0] + lp[2][0], lse({a1[1], a1[0]}) + lp[2][1], lse({a1[2], a1[1]}) + lp[2][0],
+                        lse({a1[3], a1[2], a1[1]}) + lp[2][2], a1[3] + lp[2][0]};
+  const json alpha = step(s0, "alpha, t = 0..2");
+  REQUIRE(alpha.size() == 3);
+  const double* want[3] = {a0, a1, a2};
+  for (std::size_t t = 0; t < 3; ++t) {
+    REQUIRE(alpha[t].size() == 5);
+    for (std::size_t s = 0; s < 5; ++s) {
+      INFO("t " << t << " s " << s);
+      if (std::isinf(want[t][s]))
+        CHECK(alpha[t][s] == "-Infinity");
+      else
+        CHECK(close(alpha[t][s].get<double>(), want[t][s], 1e-12, 1e-15));
+    }
+  }
+  const double logp = lse({a2[4], a2[3]});
+  CHECK(close(step(s0, "log p(l|x)").get<double>(), logp, 1e-12, 1e-15));
+  CHECK(close(step(s0, "loss_n").get<double>(), -logp / 2, 1e-12, 1e-15));  // torch's mean: / target length
+  // The printed total is the kernel's loss: the alphas are the ones it used.
+  CHECK(step(s0, "loss_n").get<double>() == doc["loss"].get<double>());
+  CHECK(-step(s0, "log p(l|x)").get<double>() == doc["nll"][0].get<double>());
+}

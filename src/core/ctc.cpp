@@ -29,6 +29,14 @@ T log_add3(T a, T b, T c) {
 }  // namespace
 
 template <class T>
+T ctc_log_likelihood(T a, T b) {
+  constexpr T neginf = -std::numeric_limits<T>::infinity();
+  T m = std::max(a, b);
+  m = m == neginf ? T(0) : m;
+  return std::log(std::exp(a - m) + std::exp(b - m)) + m;
+}
+
+template <class T>
 CtcSample<T> ctc_sample(const CtcFrames<T>& x, const std::vector<std::int64_t>& labels, std::int64_t blank, bool backward,
                         bool keep_alpha) {
   constexpr T neginf = -std::numeric_limits<T>::infinity();
@@ -52,14 +60,7 @@ CtcSample<T> ctc_sample(const CtcFrames<T>& x, const std::vector<std::int64_t>& 
       const T la3 = s > 1 && e[static_cast<std::size_t>(s - 2)] != e[static_cast<std::size_t>(s)] ? a(t - 1, s - 2) : neginf;
       a(t, s) = log_add3(la1, la2, la3) + lp(t, e[static_cast<std::size_t>(s)]);
     }
-  if (S == 0) {
-    r.nll = -a(n - 1, 0);
-  } else {
-    const T l1 = a(n - 1, 2 * S), l2 = a(n - 1, 2 * S - 1);
-    T m = std::max(l1, l2);
-    m = m == neginf ? T(0) : m;
-    r.nll = -(std::log(std::exp(l1 - m) + std::exp(l2 - m)) + m);
-  }
+  r.nll = S == 0 ? -a(n - 1, 0) : -ctc_log_likelihood(a(n - 1, 2 * S), a(n - 1, 2 * S - 1));
   if (backward) {
     std::vector<T> beta(static_cast<std::size_t>(n * L), neginf);
     const auto b = [&](std::int64_t t, std::int64_t s) -> T& { return beta[static_cast<std::size_t>(t * L + s)]; };
@@ -94,11 +95,6 @@ CtcSample<T> ctc_sample(const CtcFrames<T>& x, const std::vector<std::int64_t>& 
   return r;
 }
 
-namespace {
-
-// jnp.logaddexp (jax's lax logaddexp): amax + log1p(exp(-|x1 - x2|)), x1 + x2
-// where the difference is NaN; its custom_jvp's weights exp(x - out), an
-// infinite x or out taken as 0 (_replace_inf).
 template <class T>
 T jax_logaddexp(T x1, T x2) {
   const T delta = x1 - x2;
@@ -106,13 +102,20 @@ T jax_logaddexp(T x1, T x2) {
   const T amax = x1 > x2 ? x1 : x2;
   return amax + std::log1p(std::exp(-std::abs(delta)));
 }
+
+namespace {
+
+// jnp.logaddexp's custom_jvp: the weights exp(x - out), with x or out taken
+// as 0 where it is +inf (jax's _replace_inf selects on isposinf) and left as
+// it is where it is -inf: exp(-inf - out) is 0 for a finite out, and
+// exp(-inf - (-inf)) is NaN, as in jax.
 template <class T>
-T replace_inf(T x) {
-  return std::isinf(x) ? T(0) : x;
+T replace_posinf(T x) {
+  return x == std::numeric_limits<T>::infinity() ? T(0) : x;
 }
 template <class T>
 T jax_logaddexp_weight(T x, T out) {
-  return std::exp(replace_inf(x) - replace_inf(out));
+  return std::exp(replace_posinf(x) - replace_posinf(out));
 }
 
 }  // namespace
@@ -160,6 +163,7 @@ OptaxCtcSample<T> optax_ctc_sample(const OptaxCtcInput<T>& x, bool backward) {
   std::vector<T> last(static_cast<std::size_t>(W));
   last[0] = pf[0];
   for (std::int64_t n = 0; n < N; ++n) last[static_cast<std::size_t>(n + 1)] = jax_logaddexp(pf[n + 1], ef[n]);
+  r.phi_before_last.assign(pf, pf + W);
   T dot = 0;
   for (std::int64_t n = 0; n < W; ++n) dot += last[static_cast<std::size_t>(n)] * (n == x.label_length ? T(1) : T(0));
   r.loss = -dot;
@@ -235,6 +239,10 @@ OptaxCtcSample<T> optax_ctc_sample(const OptaxCtcInput<T>& x, bool backward) {
   return r;
 }
 
+template float ctc_log_likelihood(float, float);
+template double ctc_log_likelihood(double, double);
+template float jax_logaddexp(float, float);
+template double jax_logaddexp(double, double);
 template OptaxCtcSample<float> optax_ctc_sample(const OptaxCtcInput<float>&, bool);
 template OptaxCtcSample<double> optax_ctc_sample(const OptaxCtcInput<double>&, bool);
 

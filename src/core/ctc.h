@@ -46,6 +46,18 @@ template <class T>
 CtcSample<T> ctc_sample(const CtcFrames<T>& x, const std::vector<std::int64_t>& labels, std::int64_t blank, bool backward,
                         bool keep_alpha);
 
+// log p(labels | frames) from the last frame's alphas as ctc_sample forms
+// it: log(exp(a - m) + exp(b - m)) + m, m the larger (0 when both are -inf),
+// a = alpha_{T-1}(2S), b = alpha_{T-1}(2S - 1). (An empty target has only
+// alpha_{T-1}(0): ctc_sample takes it alone.)
+template <class T>
+T ctc_log_likelihood(T a, T b);
+
+// jnp.logaddexp: amax + log1p(exp(-|x1 - x2|)), x1 + x2 where the
+// difference is NaN (infinities of one sign, or a NaN).
+template <class T>
+T jax_logaddexp(T x1, T x2);
+
 // optax.ctc_loss's recursion (optax/losses/_classification.py,
 // ctc_loss_with_forward_probs, at google-deepmind/optax 2edbcbe, Aug 2026),
 // one sequence, in its order of operations: states phi[0..N] (blank after n
@@ -57,7 +69,8 @@ CtcSample<T> ctc_sample(const CtcFrames<T>& x, const std::vector<std::int64_t>& 
 // padded frame (pad 1) keeps the states of the frame before. The loss is
 // -phi_last[label_length] after the last epsilon move. Backward is the
 // reverse-mode derivative of that recursion, as jax's autodiff takes it
-// (logaddexp's weights exp(x - out)), w.r.t. the log-probabilities.
+// (logaddexp's weights exp(x - out), +inf taken as 0 in them as jax's
+// custom_jvp does), w.r.t. the log-probabilities.
 template <class T>
 struct OptaxCtcInput {
   const T* lp;              // log_softmax, frame t class k at lp[t * classes + k]
@@ -74,6 +87,7 @@ template <class T>
 struct OptaxCtcSample {
   T loss;
   std::vector<T> phi, emit;  // frames x (N + 1), frames x N: logalpha_blank / logalpha_nonblank (last row updated)
+  std::vector<T> phi_before_last;  // N + 1: phi's last row as the recursion left it, before the last epsilon move
   std::vector<T> grad_lp;    // frames x classes: d loss / d lp (when backward)
 };
 template <class T>

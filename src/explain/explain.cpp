@@ -9,6 +9,7 @@
 #include "core/layout.h"
 #include "error.h"
 #include "ops/checks.h"
+#include "ops/ctc.h"
 #include "ops/keras_reduce.h"
 #include "ops/ops.h"
 #include "print/number.h"
@@ -1221,6 +1222,114 @@ void triplet_steps(const Args& args, const Settings& s, std::vector<Step>& st) {
   st.push_back({"loss", "max(d(a, p) - d(a, n) + margin, 0), margin " + print::shortest(margin), num(std::max(rd(rd(margin + dp) - dn), 0.0))});
 }
 
+namespace {
+
+// The CTC functions, by the table's name.
+std::optional<ops::CtcFunction> ctc_function(const FunctionSpec& fn) {
+  const std::string_view n = fn.name;
+  if (n == "ctc_loss") return ops::CtcFunction::Torch;
+  if (n == "tf.nn.ctc_loss") return ops::CtcFunction::Tf;
+  if (n == "optax.ctc_loss") return ops::CtcFunction::Optax;
+  if (n == "ctc") return ops::CtcFunction::Keras;
+  return std::nullopt;
+}
+
+// Rows of the alpha table printed whole up to this many cells; past it the
+// first and last kCtcEdgeRows rows.
+constexpr std::int64_t kCtcFullCells = 120;
+constexpr std::int64_t kCtcEdgeRows = 3;
+
+Tensor ctc_rows(const ops::CtcTable& t, std::int64_t from, std::int64_t to) {
+  const std::int64_t w = static_cast<std::int64_t>(t.extended.size());
+  Tensor out{Shape{to - from, w}, {}};
+  out.data.assign(t.log_alpha.begin() + from * w, t.log_alpha.begin() + to * w);
+  return out;
+}
+
+bool same_number(double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); }
+
+// One CTC sample: l, l', T and S, the forward variables, log p(l|x), and
+// the sample's loss as the function forms it, checked against the kernel's.
+void ctc_sample_steps(ops::CtcFunction f, const ops::CtcTable& t, const Settings& s, std::optional<double> kernel, Section& sec) {
+  auto& st = sec.steps;
+  const std::int64_t S = static_cast<std::int64_t>(t.labels.size()), W = static_cast<std::int64_t>(t.extended.size()), T = t.frames;
+  const bool optax = f == ops::CtcFunction::Optax;
+  const std::string blank = std::to_string(t.blank);
+  Values l(t.labels.begin(), t.labels.end()), e(t.extended.begin(), t.extended.end());
+  st.push_back({"labels l", f == ops::CtcFunction::Keras ? "y_true's nonzero labels (label_length)"
+                            : optax                       ? "the first N - sum(label_paddings) labels"
+                                                          : "the first target_length labels of its row",
+                vec(l)});
+  st.push_back({"extended l'", "blank, l1, blank, ..., lS, blank: 2S + 1 states, blank " + blank +
+                                   (f == ops::CtcFunction::Keras ? " (Keras: class 0 is the blank)" : ""),
+                vec(e)});
+  st.push_back({"input length T", optax ? "frames of logits; " + std::to_string(t.padded) + " padded (a padded frame keeps the states before it)"
+                                  : f == ops::CtcFunction::Keras ? "y_pred's frames (Keras's input_length)"
+                                  : f == ops::CtcFunction::Tf    ? "logit_length"
+                                                                 : "input_lengths",
+                num(static_cast<double>(T))});
+  st.push_back({"target length S", "|l'| = 2S + 1 = " + std::to_string(W), num(static_cast<double>(S))});
+  const std::string how =
+      optax ? "log alpha_t(s) as optax keeps it: s = 2n logalpha_blank[n], s = 2n + 1 logalpha_nonblank[n]; log_epsilon " +
+                  print::shortest(s.number("log_epsilon")) + " in place of log 0, forbidden moves added with it; the last row before the last epsilon move"
+            : "log alpha_t(s), rows t, columns s of l': alpha_0(0) = lp_0(blank), alpha_0(1) = lp_0(l1), then alpha_t(s) = logsumexp(alpha_{t-1}(s), "
+              "alpha_{t-1}(s-1), alpha_{t-1}(s-2) if l'(s) != l'(s-2)) + lp_t(l'(s))" +
+                  std::string(f == ops::CtcFunction::Torch ? "" : ", lp = log_softmax(logits)");
+  if (T > 0) {
+    if (T * W <= kCtcFullCells || T <= 2 * kCtcEdgeRows) {
+      st.push_back({"alpha, t = 0.." + std::to_string(T - 1), how, ctc_rows(t, 0, T)});
+    } else {
+      const std::int64_t left = T - 2 * kCtcEdgeRows;
+      st.push_back({"alpha, t = 0.." + std::to_string(kCtcEdgeRows - 1),
+                    how + "; rows t = " + std::to_string(kCtcEdgeRows) + ".." + std::to_string(T - kCtcEdgeRows - 1) + " (" +
+                        std::to_string(left) + " of the " + std::to_string(T) + ") left out",
+                    ctc_rows(t, 0, kCtcEdgeRows)});
+      st.push_back({"alpha, t = " + std::to_string(T - kCtcEdgeRows) + ".." + std::to_string(T - 1), "", ctc_rows(t, T - kCtcEdgeRows, T)});
+    }
+  }
+  const std::string last = "alpha_{T-1}(|l'|-1)";
+  st.push_back({"log p(l|x)", T == 0 ? (S == 0 ? "no frames, an empty target: log 1" : "no frames for a target: no alignment")
+                              : S == 0 ? last + " (l' is the blank alone)"
+                              : optax  ? "jnp.logaddexp(" + last + ", alpha_{T-1}(|l'|-2)): optax's last epsilon move, phi_last[S]"
+                                       : "logsumexp(" + last + ", alpha_{T-1}(|l'|-2))",
+                num(t.log_likelihood)});
+  const double nll = -t.log_likelihood;
+  st.push_back({"-log p(l|x)", same_number(nll, t.nll) ? "" : "the kernel's is " + print::shortest(t.nll), num(nll)});
+  double loss = nll;
+  std::string formula;
+  if (f == ops::CtcFunction::Torch) {
+    if (s.number("zero_infinity") != 0 && loss == std::numeric_limits<double>::infinity()) {
+      loss = 0;
+      formula = "zero_infinity: an impossible alignment (inf) gives 0";
+    }
+    if (*s.reduction == Reduction::Mean) {
+      loss = rd(loss / static_cast<double>(std::max<std::int64_t>(S, 1)));
+      formula = (formula.empty() ? "" : formula + ", then ") + "torch's mean divides each by its target length: -log p / max(S, 1)";
+    } else {
+      formula = formula.empty() ? "-log p, not divided by the target length (only the mean does)" : formula;
+    }
+  } else if (optax) {
+    formula = "-phi_last[S] (-einsum(phi_last, one_hot(label length))); an impossible alignment costs about -log_epsilon per missing step, not inf";
+    loss = t.nll;
+  } else if (f == ops::CtcFunction::Keras) {
+    formula = "-log p, tf.nn.ctc_loss with blank_index 0; Keras's reduction follows";
+  } else {
+    formula = "-log p, one loss an example";
+  }
+  if (kernel) formula += same_number(*kernel, loss) ? "; = the kernel's" : "; the kernel's is " + print::shortest(*kernel);
+  st.push_back({"loss_n", formula, num(loss)});
+}
+
+// The kernel's loss of CTC sample p before the reduction, where it kept one.
+std::optional<double> ctc_kernel_loss(const Result& r, std::int64_t p, std::int64_t total) {
+  for (const std::string key : {"unweighted_losses", "losses", "loss"})
+    if (const Tensor* t = r.find(key); t && static_cast<std::int64_t>(t->data.size()) == total && (key != "loss" || r.reduction == "none"))
+      return t->data[static_cast<std::size_t>(p)];
+  return std::nullopt;
+}
+
+}  // namespace
+
 void explain(const FunctionSpec& fn, const Data& given, const Settings& s, const std::vector<std::int64_t>& picks,
              Result& r) {
   if (!r.rows.empty()) return;  // compare explains itself in its notes
@@ -1270,7 +1379,10 @@ void explain(const FunctionSpec& fn, const Data& given, const Settings& s, const
   for (auto name : spec->explain_rows)
     rows.push_back(name == "input" ? &given.input : spec->arg(name) ? get_arg(given, *spec, name) : r.find(std::string(name)));
   const bool by_rows = !rows.empty() && std::all_of(rows.begin(), rows.end(), [](const Tensor* t) { return t != nullptr; });
-  const std::int64_t total = by_rows ? (given.input.shape.empty() ? 1 : given.input.shape[0]) : c.layout.positions();
+  const auto ctc = ctc_function(fn);
+  const std::int64_t total = ctc       ? ops::ctc_samples(*ctc, given, s)
+                             : by_rows ? (given.input.shape.empty() ? 1 : given.input.shape[0])
+                                       : c.layout.positions();
   std::vector<std::int64_t> shown = picks;
   if (shown.empty())
     for (std::int64_t p = 0; p < std::min(total, kDefaultSamples); ++p) shown.push_back(p);
@@ -1278,10 +1390,21 @@ void explain(const FunctionSpec& fn, const Data& given, const Settings& s, const
     if (p < 0 || p >= total)
       throw usage_error("--explain-samples", "sample " + std::to_string(p) + " is out of range: there are " + std::to_string(total) + " samples");
 
+  // CTC: each sample's forward variables, by the kernel's preparation and recursion.
+  std::vector<ops::CtcTable> ctc_tables;
+  if (ctc) ctc_tables = s.dtype == DType::Float32 ? ops::ctc_tables<float>(*ctc, given, s, shown) : ops::ctc_tables<double>(*ctc, given, s, shown);
+
   const bool prob_target = data.target && data.target->shape == data.input.shape && !elementwise;
   const bool activation = !spec->is_loss();
   const bool sparse = !prob_target;  // class indices (the op accepted them)
-  for (auto p : shown) {
+  for (std::size_t i = 0; i < shown.size(); ++i) {
+    const std::int64_t p = shown[i];
+    if (ctc) {
+      Section sec{"sample " + std::to_string(p), {}};
+      ctc_sample_steps(*ctc, ctc_tables[i], s, ctc_kernel_loss(r, p, total), sec);
+      r.explanation.push_back(std::move(sec));
+      continue;
+    }
     Section sec{"sample " + idx(p, c.positions), {}};
     if (by_rows) {
       Args args;
@@ -1341,7 +1464,8 @@ void explain(const FunctionSpec& fn, const Data& given, const Settings& s, const
     red.steps.push_back({"sum", "", num(sum(losses->data))});
     if (denom) {
       const bool keras = fn.family == Family::Keras;
-      std::string why = sparse && !keras && !elementwise
+      std::string why = ctc && !keras ? "the number of per-sample losses (the batch size)"
+                        : sparse && !keras && !elementwise
                             ? (data.weight ? "sum of w[y] over the targets not ignored" : "the number of targets not ignored")
                         : sparse && keras && !elementwise && s.ignore_index ? "valid targets + epsilon (keras ignore_class)"
                         : r.reduction == "batchmean" ? "input.size(0), the batch size (batchmean)"

@@ -163,12 +163,88 @@ CtcGrads<T> ctc_run(const CtcBatch& b, const core::Vec<T>& x, std::int64_t blank
 }
 
 template <class T>
+CtcPrepared<T> ctc_prepare(CtcFunction f, const Data& data, const Settings& s) {
+  CtcPrepared<T> p;
+  if (f == CtcFunction::Torch) {
+    p.blank = static_cast<std::int64_t>(s.number("blank"));
+    if (!data.target) throw std::logic_error("ctc_loss: targets missing");
+    p.b = ctc_batch(data.input, *data.target, data.get("input_lengths"), data.get("target_lengths"), p.blank, true, CtcNames{});
+    p.lp = to_vec<T>(data.input);
+    p.input_shape = data.input.shape;
+    p.target_shape = data.target->shape;
+    return p;
+  }
+  if (f == CtcFunction::Tf) {
+    p.time_major = s.number("logits_time_major") != 0;
+    p.blank = static_cast<std::int64_t>(s.number("blank_index"));
+    if (p.blank < 0 && data.input.dims() == 3) p.blank += data.input.shape[2];
+    if (!data.target) throw std::logic_error("tf.nn.ctc_loss: labels missing");
+    const CtcNames names{.input = "logits", .targets = "labels", .input_lengths = "logit_length", .target_lengths = "label_length",
+                         .blank = "--blank-index", .torch = false};
+    p.b = ctc_batch(data.input, *data.target, data.get("logit_length"), data.get("label_length"), p.blank, p.time_major, names);
+    p.lp = ctc_log_softmax<T>(to_vec<T>(data.input), p.b.classes);
+    p.input_shape = data.input.shape;
+    p.target_shape = data.target->shape;
+    return p;
+  }
+  if (f != CtcFunction::Keras) throw std::logic_error("ctc_prepare: optax has its own");
+  // keras.losses.ctc: y_true's nonzero labels counted, input_length = T.
+  const KerasPair pair = keras_pair(data);
+  const Tensor &y_pred = pair.input, &y_true = pair.target;
+  if (y_true.dims() != 2)
+    throw data_error("target", "", "Targets `y_true` are expected to be a tensor of shape `(batch_size, max_length)` in integer format. Received: y_true.shape=" +
+                                       py_shape(y_true.shape));
+  if (y_pred.dims() != 3)
+    throw data_error("input", "", "Logits `y_pred` are expected to be a tensor of shape `(batch_size, max_length, num_classes)`. Received: y_pred.shape=" +
+                                      py_shape(y_pred.shape));
+  const std::int64_t N = y_pred.shape[0], F = y_pred.shape[1], C = y_pred.shape[2], L = y_true.shape[1];
+  if (y_true.shape[0] != N)
+    throw data_error("target", "", "has " + std::to_string(y_true.shape[0]) + " rows, for a batch of " + std::to_string(N) + " in y_pred");
+  Tensor label_length{Shape{N}, std::vector<double>(static_cast<std::size_t>(N), 0.0)};
+  Tensor input_length{Shape{N}, std::vector<double>(static_cast<std::size_t>(N), static_cast<double>(F))};
+  for (std::int64_t n = 0; n < N; ++n) {
+    std::int64_t count = 0, first_zero = -1;
+    for (std::int64_t k = 0; k < L; ++k) {
+      const std::int64_t at = n * L + k;
+      const double v = y_true.data[static_cast<std::size_t>(at)];
+      if (!std::isfinite(v) || v != std::floor(v))
+        throw data_error("target", element_where(y_true.shape, at), "is not an integer: y_true holds integer labels (Keras casts it to int32)");
+      if (v == 0) {
+        if (first_zero < 0) first_zero = k;
+        continue;
+      }
+      if (v < 0 || v >= static_cast<double>(C))
+        throw data_error("target", element_where(y_true.shape, at),
+                         "is " + std::to_string(static_cast<std::int64_t>(v)) + ": a label must be a class in [1, " + std::to_string(C) +
+                             ") (0 is the padding and the blank)");
+      if (first_zero >= 0)
+        throw data_error("target", element_where(y_true.shape, at),
+                         "is a label after a 0 (padding) at column " + std::to_string(first_zero) +
+                             ": Keras counts the nonzero labels (label_length) and tf.nn.ctc_loss reads that many from the start, "
+                             "a 0 (the blank) among them; pad at the end");
+      ++count;
+    }
+    label_length.data[static_cast<std::size_t>(n)] = static_cast<double>(count);
+  }
+  const CtcNames names{.input = "y_pred", .targets = "y_true", .input_lengths = "input_length", .target_lengths = "label_length",
+                       .blank = "mask_index", .torch = false};
+  p.b = ctc_batch(y_pred, y_true, &input_length, &label_length, 0, false, names);
+  p.lp = ctc_log_softmax<T>(to_vec<T>(y_pred), C);
+  p.blank = 0;
+  p.time_major = false;
+  p.input_shape = y_pred.shape;
+  p.target_shape = y_true.shape;
+  p.label_length = std::move(label_length);
+  return p;
+}
+
+template <class T>
 Result ctc_loss(const Data& data, const Settings& s) {
-  const std::int64_t blank = static_cast<std::int64_t>(s.number("blank"));
   const bool zero_infinity = s.number("zero_infinity") != 0;
-  if (!data.target) throw std::logic_error("ctc_loss: targets missing");
-  const CtcBatch b = ctc_batch(data.input, *data.target, data.get("input_lengths"), data.get("target_lengths"), blank, true, CtcNames{});
-  const core::Vec<T> x = to_vec<T>(data.input);
+  const CtcPrepared<T> pr = ctc_prepare<T>(CtcFunction::Torch, data, s);
+  const CtcBatch& b = pr.b;
+  const std::int64_t blank = pr.blank;
+  const core::Vec<T>& x = pr.lp;
   const bool backward = !s.loss_only;
   const auto g = ctc_run<T>(b, x, blank, true, backward, 0);
   const std::int64_t N = b.batch, C = b.classes, F = b.frames;
@@ -294,14 +370,11 @@ Tensor ctc_extended_tensor(const CtcBatch& b, std::int64_t blank) {
 // log_softmax(logits).) A negative blank_index counts from C, as TF's does.
 template <class T>
 Result tf_ctc_loss(const Data& data, const Settings& s) {
-  const bool time_major = s.number("logits_time_major") != 0;
-  std::int64_t blank = static_cast<std::int64_t>(s.number("blank_index"));
-  if (blank < 0 && data.input.dims() == 3) blank += data.input.shape[2];
-  if (!data.target) throw std::logic_error("tf.nn.ctc_loss: labels missing");
-  const CtcNames names{.input = "logits", .targets = "labels", .input_lengths = "logit_length", .target_lengths = "label_length",
-                       .blank = "--blank-index", .torch = false};
-  const CtcBatch b = ctc_batch(data.input, *data.target, data.get("logit_length"), data.get("label_length"), blank, time_major, names);
-  const core::Vec<T> lp = ctc_log_softmax<T>(to_vec<T>(data.input), b.classes);
+  const CtcPrepared<T> pr = ctc_prepare<T>(CtcFunction::Tf, data, s);
+  const CtcBatch& b = pr.b;
+  const std::int64_t blank = pr.blank;
+  const bool time_major = pr.time_major;
+  const core::Vec<T>& lp = pr.lp;
   const bool backward = !s.loss_only;
   const auto g = ctc_run<T>(b, lp, blank, time_major, backward, 0);
   Result r = start(s, true);
@@ -326,8 +399,10 @@ Result tf_ctc_loss(const Data& data, const Settings& s) {
 // core::optax_ctc_sample's, log_epsilon in place of -inf. The gradient is
 // the reverse-mode derivative of that recursion through the log_softmax, as
 // jax.grad takes it.
+// optax.ctc_loss's data checked and its inputs formed (log_softmax, the
+// label lengths, repeats, one_hot's emissions), one sequence at a time.
 template <class T>
-Result optax_ctc_loss(const Data& data, const Settings& s) {
+OptaxPrepared<T> optax_prepare(const Data& data, const Settings& s) {
   const Tensor& logits = data.input;
   if (!data.target) throw std::logic_error("optax.ctc_loss: labels missing");
   const Tensor& labels = *data.target;
@@ -394,12 +469,16 @@ Result optax_ctc_loss(const Data& data, const Settings& s) {
       repeat[static_cast<std::size_t>(b)].push_back(n + 1 < N && v == labels.data[static_cast<std::size_t>(at + 1)] ? 1 : 0);
     }
   }
-  const core::Vec<T> z = to_vec<T>(logits);
-  const core::Vec<T> lp = ctc_log_softmax<T>(z, K);
-  const core::Vec<T> pads = to_vec<T>(*lpad);
-  const bool backward = !s.loss_only;
-  core::Vec<T> nll(B);
-  std::vector<core::OptaxCtcSample<T>> out;
+  OptaxPrepared<T> p;
+  p.B = B;
+  p.F = F;
+  p.K = K;
+  p.N = N;
+  p.blank = blank;
+  p.log_epsilon = log_epsilon;
+  p.lp = ctc_log_softmax<T>(to_vec<T>(logits), K);
+  p.pads = to_vec<T>(*lpad);
+  const core::Vec<T>& lp = p.lp;
   for (std::int64_t b = 0; b < B; ++b) {
     // einsum('btk,bnk->btn', logprobs, one_hot): lp[label] where the frame is finite (0 x a finite lp is 0).
     std::vector<T> emit(static_cast<std::size_t>(F * N));
@@ -418,10 +497,35 @@ Result optax_ctc_loss(const Data& data, const Settings& s) {
         emit[static_cast<std::size_t>(t * N + n)] = e;
       }
     }
-    const core::OptaxCtcInput<T> in{.lp = lp.data() + b * F * K, .frames = F, .classes = K, .pad = pads.data() + b * F, .emit = emit.data(),
-                                    .labels = ids[static_cast<std::size_t>(b)], .repeat = repeat[static_cast<std::size_t>(b)],
-                                    .label_length = label_length[static_cast<std::size_t>(b)], .blank = blank, .log_epsilon = log_epsilon};
-    out.push_back(core::optax_ctc_sample<T>(in, backward));
+    p.emit.push_back(std::move(emit));
+  }
+  p.label_length = std::move(label_length);
+  p.ids = std::move(ids);
+  p.repeat = std::move(repeat);
+  return p;
+}
+
+template <class T>
+core::OptaxCtcInput<T> OptaxPrepared<T>::input(std::int64_t b) const {
+  const auto u = static_cast<std::size_t>(b);
+  return core::OptaxCtcInput<T>{.lp = lp.data() + b * F * K, .frames = F, .classes = K, .pad = pads.data() + b * F, .emit = emit[u].data(),
+                                .labels = ids[u], .repeat = repeat[u], .label_length = label_length[u], .blank = blank, .log_epsilon = log_epsilon};
+}
+
+template <class T>
+Result optax_ctc_loss(const Data& data, const Settings& s) {
+  const OptaxPrepared<T> pr = optax_prepare<T>(data, s);
+  const Tensor& logits = data.input;
+  const Tensor& labels = *data.target;
+  const std::int64_t B = pr.B, F = pr.F, K = pr.K, N = pr.N, blank = pr.blank;
+  const T log_epsilon = pr.log_epsilon;
+  const core::Vec<T>& lp = pr.lp;
+  const std::vector<std::int64_t>& label_length = pr.label_length;
+  const bool backward = !s.loss_only;
+  core::Vec<T> nll(B);
+  std::vector<core::OptaxCtcSample<T>> out;
+  for (std::int64_t b = 0; b < B; ++b) {
+    out.push_back(core::optax_ctc_sample<T>(pr.input(b), backward));
     nll[b] = out.back().loss;
   }
   Result r = start(s, true);
@@ -434,7 +538,7 @@ Result optax_ctc_loss(const Data& data, const Settings& s) {
   // logalpha_blank (T, B, N + 1) and logalpha_nonblank (T, B, N), as ctc_loss_with_forward_probs returns them.
   Tensor phi{Shape{F, B, N + 1}, std::vector<double>(static_cast<std::size_t>(F * B * (N + 1)))};
   Tensor emit{Shape{F, B, N}, std::vector<double>(static_cast<std::size_t>(F * B * N))};
-  core::Vec<T> grad = core::Vec<T>::Zero(z.size());
+  core::Vec<T> grad = core::Vec<T>::Zero(lp.size());
   for (std::int64_t b = 0; b < B; ++b) {
     const auto& o = out[static_cast<std::size_t>(b)];
     for (std::int64_t t = 0; t < F; ++t) {
@@ -465,62 +569,95 @@ Result optax_ctc_loss(const Data& data, const Settings& s) {
 // (sum_over_batch_size: the mean over N, no length normalisation).
 template <class T>
 Result keras_ctc(const Data& data, const Settings& s) {
-  const KerasPair pair = keras_pair(data);
-  const Tensor &y_pred = pair.input, &y_true = pair.target;
-  if (y_true.dims() != 2)
-    throw data_error("target", "", "Targets `y_true` are expected to be a tensor of shape `(batch_size, max_length)` in integer format. Received: y_true.shape=" +
-                                       py_shape(y_true.shape));
-  if (y_pred.dims() != 3)
-    throw data_error("input", "", "Logits `y_pred` are expected to be a tensor of shape `(batch_size, max_length, num_classes)`. Received: y_pred.shape=" +
-                                      py_shape(y_pred.shape));
-  const std::int64_t N = y_pred.shape[0], F = y_pred.shape[1], C = y_pred.shape[2], L = y_true.shape[1];
-  if (y_true.shape[0] != N)
-    throw data_error("target", "", "has " + std::to_string(y_true.shape[0]) + " rows, for a batch of " + std::to_string(N) + " in y_pred");
-  Tensor label_length{Shape{N}, std::vector<double>(static_cast<std::size_t>(N), 0.0)};
-  Tensor input_length{Shape{N}, std::vector<double>(static_cast<std::size_t>(N), static_cast<double>(F))};
-  for (std::int64_t n = 0; n < N; ++n) {
-    std::int64_t count = 0, first_zero = -1;
-    for (std::int64_t k = 0; k < L; ++k) {
-      const std::int64_t at = n * L + k;
-      const double v = y_true.data[static_cast<std::size_t>(at)];
-      if (!std::isfinite(v) || v != std::floor(v))
-        throw data_error("target", element_where(y_true.shape, at), "is not an integer: y_true holds integer labels (Keras casts it to int32)");
-      if (v == 0) {
-        if (first_zero < 0) first_zero = k;
-        continue;
-      }
-      if (v < 0 || v >= static_cast<double>(C))
-        throw data_error("target", element_where(y_true.shape, at),
-                         "is " + std::to_string(static_cast<std::int64_t>(v)) + ": a label must be a class in [1, " + std::to_string(C) +
-                             ") (0 is the padding and the blank)");
-      if (first_zero >= 0)
-        throw data_error("target", element_where(y_true.shape, at),
-                         "is a label after a 0 (padding) at column " + std::to_string(first_zero) +
-                             ": Keras counts the nonzero labels (label_length) and tf.nn.ctc_loss reads that many from the start, "
-                             "a 0 (the blank) among them; pad at the end");
-      ++count;
-    }
-    label_length.data[static_cast<std::size_t>(n)] = static_cast<double>(count);
-  }
-  const CtcNames names{.input = "y_pred", .targets = "y_true", .input_lengths = "input_length", .target_lengths = "label_length",
-                       .blank = "mask_index", .torch = false};
-  const CtcBatch b = ctc_batch(y_pred, y_true, &input_length, &label_length, 0, false, names);
-  const core::Vec<T> lp = ctc_log_softmax<T>(to_vec<T>(y_pred), C);
+  CtcPrepared<T> pr = ctc_prepare<T>(CtcFunction::Keras, data, s);
+  const CtcBatch& b = pr.b;
+  const core::Vec<T>& lp = pr.lp;
+  const Shape &pred_shape = pr.input_shape, &true_shape = pr.target_shape;
+  const std::int64_t N = b.batch;
+  Tensor label_length = std::move(pr.label_length);
   const bool backward = !s.loss_only;
   const auto g = ctc_run<T>(b, lp, 0, false, backward, 0);
   Result r = start(s, true);
-  r.summary = "y_pred " + shape_str(y_pred.shape) + " (N, T, C) logits, y_true " + shape_str(y_true.shape) +
+  r.summary = "y_pred " + shape_str(pred_shape) + " (N, T, C) logits, y_true " + shape_str(true_shape) +
               " (0 = padding and blank), label_length = nonzero labels, input_length = T; softmax inside" + sample_weight_note(data);
   const auto up = keras_reduce(r, Shape{N}, core::forward_of<T>(g.nll), data.get("sample_weight"), s);
   if (!backward) return r;
   r.entries.push_back({"nll", to_tensor(Shape{N}, g.nll)});
   r.entries.push_back({"label_length", std::move(label_length)});
-  r.entries.push_back({"log_softmax", to_tensor(y_pred.shape, lp)});
+  r.entries.push_back({"log_softmax", to_tensor(pred_shape, lp)});
   core::Vec<T> occupancy, grad;
   ctc_softmax_grad<T>(b, lp, g, false, up, false, occupancy, grad);
-  r.entries.push_back({"occupancy", to_tensor(y_pred.shape, occupancy)});
+  r.entries.push_back({"occupancy", to_tensor(pred_shape, occupancy)});
   r.entries.push_back({"grad", to_tensor(data.input.shape, grad)});
   return r;
+}
+
+std::int64_t ctc_samples(CtcFunction f, const Data& data, const Settings& s) {
+  const Tensor& x = data.input;
+  if (x.dims() == 0) return 1;
+  if (f == CtcFunction::Torch) return x.dims() == 3 ? x.shape[1] : 1;
+  if (f == CtcFunction::Tf && s.number("logits_time_major") != 0) return x.dims() == 3 ? x.shape[1] : 1;
+  return x.shape[0];
+}
+
+template <class T>
+std::vector<CtcTable> ctc_tables(CtcFunction f, const Data& data, const Settings& s, const std::vector<std::int64_t>& samples) {
+  std::vector<CtcTable> out;
+  if (f == CtcFunction::Optax) {
+    const OptaxPrepared<T> pr = optax_prepare<T>(data, s);
+    const std::int64_t F = pr.F, N = pr.N;
+    for (auto b : samples) {
+      const auto o = core::optax_ctc_sample<T>(pr.input(b), false);
+      CtcTable t;
+      const std::int64_t L = pr.label_length[static_cast<std::size_t>(b)];
+      const auto& ids = pr.ids[static_cast<std::size_t>(b)];
+      t.labels.assign(ids.begin(), ids.begin() + L);
+      t.blank = pr.blank;
+      t.extended = core::ctc_extended(t.labels, pr.blank);
+      t.frames = F;
+      for (std::int64_t k = 0; k < F; ++k) t.padded += pr.pads[b * F + k] == T(1) ? 1 : 0;
+      const std::int64_t W = 2 * L + 1;
+      t.log_alpha.resize(static_cast<std::size_t>(F * W));
+      for (std::int64_t r = 0; r < F; ++r)
+        for (std::int64_t c = 0; c < W; ++c) {
+          const T v = c % 2 == 1 ? o.emit[static_cast<std::size_t>(r * N + c / 2)]
+                      : r == F - 1 ? o.phi_before_last[static_cast<std::size_t>(c / 2)]
+                                   : o.phi[static_cast<std::size_t>(r * (N + 1) + c / 2)];
+          t.log_alpha[static_cast<std::size_t>(r * W + c)] = static_cast<double>(v);
+        }
+      const auto last = [&](std::int64_t c) { return static_cast<T>(t.log_alpha[static_cast<std::size_t>((F - 1) * W + c)]); };
+      t.log_likelihood = F == 0 ? -static_cast<double>(o.loss)
+                         : L == 0 ? static_cast<double>(last(0))
+                                  : static_cast<double>(core::jax_logaddexp<T>(last(W - 1), last(W - 2)));
+      t.nll = static_cast<double>(o.loss);
+      out.push_back(std::move(t));
+    }
+    return out;
+  }
+  const CtcPrepared<T> pr = ctc_prepare<T>(f, data, s);
+  const CtcBatch& b = pr.b;
+  const std::int64_t N = b.batch, C = b.classes, F = b.frames;
+  for (auto n : samples) {
+    // ctc_run's view of sample n.
+    const std::int64_t base = pr.time_major ? n * C : n * F * C, stride = pr.time_major ? N * C : C;
+    const core::CtcFrames<T> fr{pr.lp.data() + base, stride, C, b.input_lengths[static_cast<std::size_t>(n)]};
+    const auto& labels = b.labels[static_cast<std::size_t>(n)];
+    const auto one = core::ctc_sample<T>(fr, labels, pr.blank, false, true);
+    CtcTable t;
+    t.labels = labels;
+    t.blank = pr.blank;
+    t.extended = core::ctc_extended(labels, pr.blank);
+    t.frames = fr.frames;
+    t.log_alpha.assign(one.log_alpha.begin(), one.log_alpha.end());
+    const std::int64_t W = static_cast<std::int64_t>(t.extended.size()), S = static_cast<std::int64_t>(labels.size());
+    const auto last = [&](std::int64_t c) { return one.log_alpha[static_cast<std::size_t>((fr.frames - 1) * W + c)]; };
+    t.log_likelihood = fr.frames == 0 ? -static_cast<double>(one.nll)
+                       : S == 0       ? static_cast<double>(last(0))
+                                      : static_cast<double>(core::ctc_log_likelihood<T>(last(2 * S), last(2 * S - 1)));
+    t.nll = static_cast<double>(one.nll);
+    out.push_back(std::move(t));
+  }
+  return out;
 }
 
 #define LOSSCALC_INSTANTIATE(T)                                                                                        \
@@ -528,6 +665,10 @@ Result keras_ctc(const Data& data, const Settings& s) {
   template Result tf_ctc_loss<T>(const Data&, const Settings&);                                                      \
   template Result optax_ctc_loss<T>(const Data&, const Settings&);                                                   \
   template Result keras_ctc<T>(const Data&, const Settings&);                                                      \
+  template CtcPrepared<T> ctc_prepare<T>(CtcFunction, const Data&, const Settings&);                                 \
+  template OptaxPrepared<T> optax_prepare<T>(const Data&, const Settings&);                                          \
+  template struct OptaxPrepared<T>;                                                                                  \
+  template std::vector<CtcTable> ctc_tables<T>(CtcFunction, const Data&, const Settings&, const std::vector<std::int64_t>&); \
   template core::Vec<T> ctc_log_softmax<T>(const core::Vec<T>&, std::int64_t);                                        \
   template void ctc_softmax_grad<T>(const CtcBatch&, const core::Vec<T>&, const CtcGrads<T>&, bool, const core::Vec<T>&, bool, \
                                     core::Vec<T>&, core::Vec<T>&);                                                   \
