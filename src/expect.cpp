@@ -186,8 +186,18 @@ ExpectResult expect_search(const Data& data, const ExpectQuery& q) {
     for (auto& p : fn.params)
       for (auto& v : grid_of(p)) choices.emplace_back(&p, v);
     const std::optional<DType> natural = default_dtype(fn);
-    const DType dtypes[] = {natural.value_or(DType::Float64), natural == DType::Float32 ? DType::Float64 : DType::Float32};
-    const auto dtype_departs = [&](DType dt) { return natural && dt != *natural; };
+    // The precisions: float64 and float32; torch's half formats where the
+    // table emulates them; autocast for torch's losses.
+    struct Precision {
+      DType dtype;
+      Amp amp = Amp::Off;
+    };
+    std::vector<Precision> precisions = {{natural.value_or(DType::Float64)}, {natural == DType::Float32 ? DType::Float64 : DType::Float32}};
+    if (fn.run_reduced) precisions.insert(precisions.end(), {{DType::BFloat16}, {DType::Float16}});
+    if (fn.family == Family::Torch) precisions.insert(precisions.end(), {{DType::Float32, Amp::BFloat16}, {DType::Float32, Amp::Float16}});
+    const auto dtype_departs = [&](const Precision& p) {
+      return p.amp != Amp::Off || is_half(p.dtype) || (natural && p.dtype != *natural);
+    };
     for (Variant variant : variants) {
       Candidate base;
       base.fn = &fn;
@@ -204,8 +214,9 @@ ExpectResult expect_search(const Data& data, const ExpectQuery& q) {
         const bool departs = r != fn.default_reduction && fn.default_reduction != Reduction::None;
         const int reduction_departures = variant_departures + departs;
         if (reduction_departures > 2) continue;
-        for (DType dt : dtypes) {
-          const int dtype_departures = reduction_departures + dtype_departs(dt);
+        for (const Precision& precision : precisions) {
+          const DType dt = precision.dtype;
+          const int dtype_departures = reduction_departures + dtype_departs(precision);
           if (dtype_departures > 2) continue;
           for (auto& [param, value] : choices) {
             if (dtype_departures + (param != nullptr) > 2) continue;
@@ -213,11 +224,13 @@ ExpectResult expect_search(const Data& data, const ExpectQuery& q) {
             c.three = three;
             c.reduction = r;
             c.dtype = dt;
+            c.amp = precision.amp;
             c.param = param;
             c.value = value;
             Settings s = default_settings(fn);
             s.reduction = r;
             s.dtype = dt;
+            s.amp = precision.amp;
             std::string why;
             try {
               if (param) apply_param(s, *param, value);
@@ -245,7 +258,15 @@ ExpectResult expect_search(const Data& data, const ExpectQuery& q) {
             if (variant == Variant::Activated)
               c.departures.push_back(fn.layout == Layout::Elementwise ? "INPUT holds logits: a sigmoid first" : "INPUT holds logits: a softmax first");
             if (departs) c.departures.push_back(std::string("reduction ") + ops::reduction_name(r));
-            if (dtype_departs(dt)) c.departures.push_back(dt == DType::Float32 ? "float32 (scikit-learn computes in float64)" : "float64 (keras computes in float32)");
+            if (precision.amp != Amp::Off)
+              c.departures.push_back(std::string("under autocast: INPUT in ") + (precision.amp == Amp::BFloat16 ? "bfloat16" : "float16") +
+                                     ", the loss in float32");
+            else if (dt == DType::BFloat16)
+              c.departures.push_back("bfloat16 (torch 1.13's CPU arithmetic)");
+            else if (dt == DType::Float16)
+              c.departures.push_back("float16 (CUDA's half convention)");
+            else if (dtype_departs(precision))
+              c.departures.push_back(dt == DType::Float32 ? "float32 (scikit-learn computes in float64)" : "float64 (keras computes in float32)");
             if (param && param->name == "log-base")
               c.departures.push_back("log base " + value + (value == "2" ? " (bits): the loss divided by ln 2" : ": the loss divided by ln 10"));
             else if (param)
@@ -276,7 +297,7 @@ ExpectResult expect_search(const Data& data, const ExpectQuery& q) {
     if (diff(c) > q.tolerance) continue;
     if (!seen.insert({c.fn, c.loss}).second) continue;
     // A float32 twin of a float64 match (dtype no departure): one entry.
-    if (c.dtype == DType::Float32 && !default_dtype(*c.fn)) {
+    if (c.dtype == DType::Float32 && c.amp == Amp::Off && !default_dtype(*c.fn)) {
       const auto twin = std::find_if(out.matches.begin(), out.matches.end(), [&](const Candidate& m) {
         return m.fn == c.fn && m.dtype == DType::Float64 && m.reduction == c.reduction && m.param == c.param && m.value == c.value &&
                m.variant == c.variant;
@@ -285,6 +306,14 @@ ExpectResult expect_search(const Data& data, const ExpectQuery& q) {
         twin->float32_loss = c.loss;
         continue;
       }
+    }
+    // A half-precision or autocast twin of a match in float64 or float32
+    // says nothing more: the number is explained already.
+    if (c.amp != Amp::Off || is_half(c.dtype)) {
+      const bool twin = std::any_of(out.matches.begin(), out.matches.end(), [&](const Candidate& m) {
+        return m.fn == c.fn && m.reduction == c.reduction && m.param == c.param && m.value == c.value && m.variant == c.variant;
+      });
+      if (twin) continue;
     }
     out.matches.push_back(c);
   }
@@ -382,7 +411,13 @@ std::string framework_call(const Candidate& c) {
   }
   if (optax && per_sample) call += c.reduction == Reduction::Sum ? ".sum()" : ".mean()";
   if (log_base) call += " / math.log(" + c.value + ")";
-  if (c.dtype == DType::Float32 && !keras) call += " in float32";
+  if (c.amp != Amp::Off)
+    call = std::string("with torch.autocast(") + (c.amp == Amp::BFloat16 ? "'cpu'" : "'cuda'") + "): " + call + " on " +
+           (c.amp == Amp::BFloat16 ? "bfloat16" : "float16") + " " + std::string(c.fn->args[0].name);
+  else if (is_half(c.dtype))
+    call += c.dtype == DType::BFloat16 ? " in bfloat16" : " in float16 (CUDA)";
+  else if (c.dtype == DType::Float32 && !keras)
+    call += " in float32";
   if (c.dtype == DType::Float64 && keras) call += " in float64";
   return call;
 }
@@ -390,7 +425,10 @@ std::string framework_call(const Candidate& c) {
 std::vector<std::string> candidate_options(const Candidate& c) {
   std::vector<std::string> o;
   if (c.reduction != c.fn->default_reduction) o.insert(o.end(), {"-r", ops::reduction_name(c.reduction)});
-  if (c.dtype == DType::Float32) o.insert(o.end(), {"--dtype", "float32"});
+  if (c.amp != Amp::Off)
+    o.insert(o.end(), {"--amp", c.amp == Amp::BFloat16 ? "bfloat16" : "float16"});
+  else if (c.dtype != DType::Float64)
+    o.insert(o.end(), {"--dtype", ops::dtype_name(c.dtype)});
   if (c.param) {
     const std::string opt = "--" + std::string(c.param->name);
     if (c.param->type == ParamType::Flag) {

@@ -30,6 +30,7 @@ struct Candidate {
   const FunctionSpec* fn = nullptr;
   Reduction reduction = Reduction::Mean;
   DType dtype = DType::Float64;
+  Amp amp = Amp::Off;  // --amp: INPUT in a half format, the loss in float32
   const Param* param = nullptr;  // the one parameter off its default, if any
   std::string value;             // its value
   Variant variant = Variant::Plain;

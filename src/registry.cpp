@@ -1081,7 +1081,8 @@ const FunctionSpec& compare_spec() {
       .params = {with_help(kIgnoreClassKeras, "target value to ignore (torch ignore_index, keras ignore_class); default none"),
                  kLabelSmoothing, kDimTorch, kKerasEpsilon, kInputKind, kCompareGroup},
       .reductions = {}, .default_reduction = Reduction::Mean, .dim_default = DimDefault::Unset, .layout = Layout::ClassAxis, .holds = Holds::Logits,
-      .run_float = &ops::compare<float>, .run_double = &ops::compare<double>};
+      .run_float = &ops::compare<float>, .run_double = &ops::compare<double>,
+      .run_reduced = &ops::compare_reduced};
   return spec;
 }
 
@@ -1106,7 +1107,8 @@ const FunctionSpec& expect_spec() {
                  {.name = "explain-search", .type = ParamType::Flag, .default_value = "false",
                   .help = "also list the candidates that were skipped, and why"}},
       .reductions = {}, .default_reduction = Reduction::Mean, .dim_default = DimDefault::Unset, .layout = Layout::ClassAxis, .holds = Holds::Logits,
-      .run_float = &ops::compare<float>, .run_double = &ops::compare<double>};
+      .run_float = &ops::compare<float>, .run_double = &ops::compare<double>,
+      .run_reduced = &ops::compare_reduced};
   return spec;
 }
 

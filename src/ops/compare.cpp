@@ -5,6 +5,7 @@
 #include <map>
 #include <type_traits>
 
+#include "core/reduced_precision.h"
 #include "error.h"
 #include "ops/common.h"
 #include "ops/ctc.h"
@@ -948,5 +949,68 @@ Result compare(const Data& data, const Settings& s) {
 
 template Result compare<float>(const Data&, const Settings&);
 template Result compare<double>(const Data&, const Settings&);
+
+Result compare_reduced(const Data& data, const Settings& s) {
+  // The groups in float64, then torch's cross-entropy in each precision.
+  Settings s64 = s;
+  s64.dtype = DType::Float64;
+  Result r = compare<double>(data, s64);
+  r.dtype = dtype_name(s.dtype);
+  const Tensor& x = data.input;
+  const Tensor& target = require_target(data.target);
+  const std::int64_t nd = x.dims();
+  const std::int64_t dim = s.dim ? core::normalize_dim(*s.dim, nd) : (nd < 2 ? 0 : 1);
+  const bool index = target.shape == core::positions_shape(x.shape, dim);
+  const bool probs = s.input_kind == InputKind::Probabilities ||
+                     (s.input_kind == InputKind::Auto && slices_are_distributions(x, nd - 1));
+  if (!index || probs) {
+    r.notes.push_back(std::string("--dtype ") + dtype_name(s.dtype) +
+                      ": the precision rows compare F.cross_entropy on logits and class indices; these data are not that, "
+                      "and the groups above are in float64");
+    return r;
+  }
+  current_group = "precision";
+  Settings st = base(s, Reduction::Mean, dim);
+  st.ignore_index = s.ignore_index;
+  st.label_smoothing = s.label_smoothing;
+  st.target_type = TargetType::Index;
+  const std::string args = args_of(s, data.weight.has_value(), true, true, "ignore_index");
+  const auto rounded = [&](core::Half h) {
+    Data d = data;
+    for (double& v : d.input.data) v = core::round_to(h, v);
+    return d;
+  };
+  const auto in = [&](DType dt) {
+    Settings t = st;
+    t.dtype = dt;
+    return t;
+  };
+  auto& rows = r.rows;
+  rows.push_back(run_row("torch", "F.cross_entropy(x.double(), y" + args + ")", &cross_entropy<double>, data, in(DType::Float64)));
+  rows.push_back(run_row("torch", "F.cross_entropy(x, y" + args + ")  # float32", &cross_entropy<float>, data, in(DType::Float32)));
+  rows.push_back(run_row("torch", "F.cross_entropy(x.bfloat16(), y" + args + ")  # CPU", &cross_entropy_reduced, data,
+                         in(DType::BFloat16)));
+  rows.push_back(run_row("torch", "with torch.autocast('cpu'): F.cross_entropy(x.bfloat16(), y" + args + ")",
+                         &cross_entropy<float>, rounded(core::Half::BFloat16), in(DType::Float32)));
+  rows.push_back(run_row("torch", "F.cross_entropy(x.half().cuda(), y.cuda()" + args + ")  # CUDA's convention", &cross_entropy_reduced,
+                         data, in(DType::Float16)));
+  rows.push_back(run_row("torch", "with torch.autocast('cuda'): F.cross_entropy(x.half(), y" + args + ")", &cross_entropy<float>,
+                         rounded(core::Half::Float16), in(DType::Float32)));
+  auto& notes = r.notes;
+  notes.push_back("The precision losses: the same call in float64, float32, bfloat16 and float16, and under autocast (the logits "
+                  "arrive in the half format, the loss runs in float32).");
+  const double b = rows[rows.size() - 4].loss;
+  if (rows[rows.size() - 4].error.empty() && std::isfinite(b) && b != 0) {
+    const double step = std::ldexp(1.0, std::ilogb(b) - 7);
+    notes.push_back("bfloat16 keeps 8 significant bits: near " + print::shortest(b) + " its values are " + print::shortest(step) +
+                    " apart, and log_softmax rounds its sum of exponentials, their log and its output to them.");
+  }
+  const std::int64_t n = core::make_layout(x.shape, dim).positions();
+  if (core::to_bfloat16(static_cast<double>(n)) != static_cast<double>(n))
+    notes.push_back("bfloat16's nll_loss divides by the count as a bfloat16 number: " + std::to_string(n) + " positions count as " +
+                    print::shortest(core::to_bfloat16(static_cast<double>(n))) + ".");
+  notes.push_back("Autocast computes the loss in float32: its row differs from float32's only by the rounding of the logits.");
+  return r;
+}
 
 }  // namespace losscalc::ops

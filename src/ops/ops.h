@@ -209,6 +209,9 @@ Result tversky(const Data& data, const Settings& s);
 // compare (compare.cpp): the same data through every framework's convention.
 template <class T>
 Result compare(const Data& data, const Settings& settings);
+// --dtype bfloat16 / float16: the groups in float64 and a precision group
+// (torch's cross_entropy in every precision and under autocast).
+Result compare_reduced(const Data& data, const Settings& settings);
 // The titles of the groups a --group value names ("squared-error,kl" gives
 // "squared error", "kl"), or a usage error naming the known ones.
 std::vector<std::string> compare_group_titles(const std::string& value);
