@@ -676,8 +676,11 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
     if (given_own(g, defs, "dtype"))
       throw usage_error("--amp", "computes in float32 as autocast does; it does not combine with --dtype");
     s.amp = *a == "bfloat16" ? Amp::BFloat16 : Amp::Float16;
+    s.dtype = DType::Float32;  // (streamed sums combine as a float32 run's)
   }
   read_output_options(g, defs, rq.output);
+  if (s.amp != Amp::Off && rq.output.partial)
+    throw usage_error("--amp", "does not combine with --partial: the partial record does not carry it, so merge could not tell such shards from float32 ones");
 
   for (const std::string& v : all_values(g, defs, "target-column")) add_specs("--target-column", v, rq.rows.target_columns);
   for (const std::string& v : all_values(g, defs, "column")) {
