@@ -679,6 +679,12 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
     s.dtype = DType::Float32;  // (streamed sums combine as a float32 run's)
   }
   read_output_options(g, defs, rq.output);
+  if ((is_half(s.dtype) || s.amp != Amp::Off) && rq.output.explain) {
+    const std::string h = s.amp == Amp::BFloat16 ? "bfloat16" : s.amp == Amp::Float16 ? "float16" : ops::dtype_name(s.dtype);
+    throw usage_error("--explain", "walks through the steps on the data as given, not " + h + "'s rounded ones; drop " +
+                                       (s.amp != Amp::Off ? "--amp" : "--dtype") + " to see them, or compare --dtype " + h +
+                                       " for the precisions side by side");
+  }
   if (s.amp != Amp::Off && rq.output.partial)
     throw usage_error("--amp", "does not combine with --partial: the partial record does not carry it, so merge could not tell such shards from float32 ones");
 

@@ -63,8 +63,9 @@ Prepared prepare(Result& r, const Data& data, const Settings& s, bool needs_clas
     throw usage_error("--dtype", "bfloat16 over a class dim that is not the last (dim " + std::to_string(c.dim) + " of " +
                                      shape_str(data.input.shape) +
                                      "): torch 1.13's bfloat16 softmax there mixes float and bfloat16 steps across its vector lanes, which "
-                                     "losscalc does not reproduce bit for bit; nll_loss of log-probabilities of this shape is exact, "
-                                     "and --amp bfloat16 gives autocast's float32 loss");
+                                     "losscalc does not reproduce bit for bit; " +
+                                     (needs_class_dim ? std::string("nll_loss of log-probabilities of this shape is exact, and --amp bfloat16 gives autocast's float32 loss")
+                                                      : std::string("put the dim last, or use --dtype float32")));
   core::Vec<double> x = rounded(r, h, data.input, "INPUT");
   return {h, std::move(c), std::move(x), last};
 }

@@ -230,9 +230,11 @@ def check(binary, cases):
     return bad == 0
 
 
-def run(make_case, seeded_cases, out, generator):
+def run(make_case, seeded_cases, out, generator, checker=None):
     """A generator's command line: --differential N (fresh cases checked
-    against --binary) or writing `out` (and checking it with --binary)."""
+    against --binary) or writing `out` (and checking it with --binary);
+    `checker(binary, cases)` instead of check, when given."""
+    check_ = checker or check
     ap = argparse.ArgumentParser()
     ap.add_argument("--differential", type=int, metavar="N", help="N fresh random cases, checked against --binary")
     ap.add_argument("--binary")
@@ -243,14 +245,14 @@ def run(make_case, seeded_cases, out, generator):
         print("seed %d (--seed %d repeats it)" % (seed, seed))
         rng = random.Random(seed)
         torch.manual_seed(seed)
-        sys.exit(0 if check(a.binary, [make_case(rng, "random %d" % i) for i in range(a.differential)]) else 1)
+        sys.exit(0 if check_(a.binary, [make_case(rng, "random %d" % i) for i in range(a.differential)]) else 1)
     doc = {"generator": generator, "torch_version": torch.__version__, "cases": seeded_cases()}
     with open(out, "w") as f:
         json.dump(doc, f, indent=None, separators=(",", ":"))
         f.write("\n")
     print("wrote %d cases to %s" % (len(doc["cases"]), out))
     if a.binary:
-        sys.exit(0 if check(a.binary, doc["cases"]) else 1)
+        sys.exit(0 if check_(a.binary, doc["cases"]) else 1)
 
 
 if __name__ == "__main__":
