@@ -311,7 +311,8 @@ ExpectResult expect_search(const Data& data, const ExpectQuery& q) {
     // says nothing more: the number is explained already.
     if (c.amp != Amp::Off || is_half(c.dtype)) {
       const bool twin = std::any_of(out.matches.begin(), out.matches.end(), [&](const Candidate& m) {
-        return m.fn == c.fn && m.reduction == c.reduction && m.param == c.param && m.value == c.value && m.variant == c.variant;
+        return m.amp == Amp::Off && !is_half(m.dtype) && m.fn == c.fn && m.reduction == c.reduction && m.param == c.param &&
+               m.value == c.value && m.variant == c.variant;
       });
       if (twin) continue;
     }

@@ -83,6 +83,15 @@ add("margin_ranking_loss, inputs swapped", p4(F.margin_ranking_loss(x2, x1, ys))
 var = torch.rand(10, dtype=torch.float64) + 0.2
 add("gaussian_nll_loss full=True", p4(F.gaussian_nll_loss(x1, x2, var, full=True)), x1.tolist(), x2.tolist(),
     "gaussian_nll_loss", ["full=True"], None, var.tolist())
+# bfloat16 on the CPU, as torch prints it, and the same logits under autocast.
+xf = torch.randn(300, 7) * 2
+yf = torch.randint(0, 7, (300,))
+add("cross_entropy in bfloat16, N = 300", "tensor(%s, dtype=torch.bfloat16)" % p4(F.cross_entropy(xf.bfloat16(), yf).float()),
+    xf.tolist(), yf.tolist(), "cross_entropy", ["bfloat16 (torch 1.13's CPU arithmetic)"])
+with torch.autocast("cpu"):
+    amp = F.cross_entropy(xf.bfloat16(), yf)
+add("cross_entropy under torch.autocast('cpu')", p4(amp), xf.tolist(), yf.tolist(), "cross_entropy",
+    ["under autocast: INPUT in bfloat16, the loss in float32"])
 
 here = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(here, "expect_cases.json"), "w") as f:
