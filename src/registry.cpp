@@ -351,7 +351,8 @@ const std::vector<FunctionSpec>& functions() {
        .args = {input("probabilities in [0, 1]"), target(kLabels), elementwise_weight()}, .params = {kLogBase},
        .reductions = kTorchReductions, .default_reduction = Reduction::Mean, .dim_default = DimDefault::TorchClass,
        .layout = Layout::Elementwise, .holds = Holds::Probabilities, .run_float = &ops::binary_cross_entropy<float>,
-       .run_double = &ops::binary_cross_entropy<double>},
+       .run_double = &ops::binary_cross_entropy<double>,
+       .bf16_cpu_error = "\"binary_cross_entropy\" not implemented for 'BFloat16'"},
       {.name = "binary_cross_entropy_with_logits",
        .aliases = {"bce_with_logits", "bce-with-logits", "BCEWithLogitsLoss", "F.binary_cross_entropy_with_logits",
                    "torch.nn.functional.binary_cross_entropy_with_logits", "nn.BCEWithLogitsLoss", "torch.nn.BCEWithLogitsLoss"},
@@ -367,7 +368,8 @@ const std::vector<FunctionSpec>& functions() {
        .args = {input("predictions"), regression_target()},
        .params = {}, .reductions = kTorchReductions, .default_reduction = Reduction::Mean,
        .dim_default = DimDefault::TorchClass, .layout = Layout::Elementwise, .holds = Holds::Predictions, .run_float = &ops::mse_loss<float>,
-       .run_double = &ops::mse_loss<double>, .explain_steps = &explain::squared_error_steps},
+       .run_double = &ops::mse_loss<double>,
+       .bf16_cpu_error = "\"mse_cpu\" not implemented for 'BFloat16'", .explain_steps = &explain::squared_error_steps},
       {.name = "l1_loss", .aliases = {"l1-loss", "L1Loss", "F.l1_loss", "torch.nn.functional.l1_loss", "nn.L1Loss", "torch.nn.L1Loss"},
        .family = Family::Torch, .summary = "torch mean absolute error |x - y|, elementwise (broadcast, with torch's warning)",
        .args = {input("predictions"), regression_target()}, .params = {}, .reductions = kTorchReductions,
@@ -483,7 +485,8 @@ const std::vector<FunctionSpec>& functions() {
                    .help = "an impossible alignment (inf) gives loss 0 and gradient 0"}},
        .reductions = kTorchReductions, .default_reduction = Reduction::Mean, .dim_default = DimDefault::Last,
        .layout = Layout::ClassAxis, .holds = Holds::LogProbabilities, .run_float = &ops::ctc_loss<float>,
-       .run_double = &ops::ctc_loss<double>, .whole_batch = true},
+       .run_double = &ops::ctc_loss<double>,
+       .bf16_cpu_error = "\"ctc_loss_cpu\" not implemented for 'BFloat16'", .whole_batch = true},
       {.name = "soft_margin_loss", .aliases = {"SoftMarginLoss", "nn.SoftMarginLoss", "torch.nn.SoftMarginLoss", "F.soft_margin_loss", "torch.nn.functional.soft_margin_loss"},
        .family = Family::Torch, .summary = "torch soft margin (logistic): log(1 + exp(-y x)), elementwise",
        .args = {input("scores"), target("labels 1 or -1 (any value is taken), broadcasting to INPUT")}, .params = {},
@@ -512,7 +515,8 @@ const std::vector<FunctionSpec>& functions() {
                   {.name = "margin", .type = ParamType::Number, .default_value = "1.0", .help = "the margin the true class should win by"}},
        .reductions = kTorchReductions, .default_reduction = Reduction::Mean, .dim_default = DimDefault::TorchClass,
        .layout = Layout::ClassAxis, .holds = Holds::Predictions, .run_float = &ops::multi_margin_loss<float>,
-       .run_double = &ops::multi_margin_loss<double>, .explain_steps = &explain::multi_margin_steps},
+       .run_double = &ops::multi_margin_loss<double>,
+       .bf16_cpu_error = "\"multi_margin_loss_cpu_kernel\" not implemented for 'BFloat16'", .explain_steps = &explain::multi_margin_steps},
       {.name = "multilabel_margin_loss",
        .aliases = {"MultiLabelMarginLoss", "nn.MultiLabelMarginLoss", "torch.nn.MultiLabelMarginLoss", "F.multilabel_margin_loss", "torch.nn.functional.multilabel_margin_loss"},
        .family = Family::Torch,
@@ -520,7 +524,8 @@ const std::vector<FunctionSpec>& functions() {
        .args = {input("scores (N, C) or (C)"), target("class indices of INPUT's shape, read up to the first -1")}, .params = {},
        .reductions = kTorchReductions, .default_reduction = Reduction::Mean, .dim_default = DimDefault::TorchClass,
        .layout = Layout::ClassAxis, .holds = Holds::Predictions, .run_float = &ops::multilabel_margin_loss<float>,
-       .run_double = &ops::multilabel_margin_loss<double>, .explain_steps = &explain::multilabel_margin_steps},
+       .run_double = &ops::multilabel_margin_loss<double>,
+       .bf16_cpu_error = "\"multilabel_margin_loss_forward_out_frame\" not implemented for 'BFloat16'", .explain_steps = &explain::multilabel_margin_steps},
       {.name = "cosine_embedding_loss",
        .aliases = {"CosineEmbeddingLoss", "nn.CosineEmbeddingLoss", "torch.nn.CosineEmbeddingLoss", "F.cosine_embedding_loss", "torch.nn.functional.cosine_embedding_loss"},
        .family = Family::Torch,
@@ -1174,6 +1179,9 @@ Result FunctionSpec::run(const Data& d, const Settings& s) const {
     if (!run_reduced)
       throw usage_error("--dtype", std::string(ops::dtype_name(s.dtype)) + " is emulated for cross_entropy, nll_loss, softmax and log_softmax (torch " +
                                        (s.dtype == DType::BFloat16 ? "1.13's CPU kernels" : "CUDA's convention") + "), not for " + std::string(name) +
+                                       (s.dtype == DType::BFloat16 && !bf16_cpu_error.empty()
+                                            ? " (torch 1.13 has no CPU bfloat16 kernel for it either: " + std::string(bf16_cpu_error) + ")"
+                                            : "") +
                                        "; --amp " + ops::dtype_name(s.dtype) + " rounds its inputs and computes in float32, as autocast does");
     Result r = run_reduced(d, s);
     ops::in_log_base(r, s);

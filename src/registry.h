@@ -101,6 +101,9 @@ struct FunctionSpec {
   OpFn run_float, run_double;
   // --dtype bfloat16 / float16 (the settings say which); nullptr: not emulated.
   OpFn run_reduced = nullptr;
+  // torch 1.13's own error for this function on a CPU bfloat16 tensor, where
+  // it has no kernel ("" where it runs one).
+  std::string_view bf16_cpu_error = "";
   // --explain's steps for one sample of an elementwise loss; without it the
   // binary cross-entropy walkthrough (the older functions).
   explain::ElementwiseSteps explain_steps = nullptr;
