@@ -81,6 +81,10 @@ Data read_data(const Request& rq, std::istream& in) {
 Result compute(const Request& rq, const Data& data, const std::string& swapped) {
   const FunctionSpec& fn = spec_of(rq.function);
   Settings s = resolved_settings(fn, data, rq.settings);
+  // -q prints the loss alone: no gradients or intermediates to form (the
+  // same numbers, without their memory: a 100 MB .pt of logits). torch
+  // only: other families' streamed blocks sum differently.
+  if (rq.output.quiet && fn.is_loss() && fn.family == Family::Torch && !rq.output.explain) s.loss_only = true;
   // float vs double is chosen here, once.
   Result r = fn.run(data, s);
   r.function = fn.name;

@@ -268,6 +268,11 @@ std::optional<int> run_streamed(const Request& rq, std::istream& in, std::ostrea
   }
   const bool trigger = !rq.rows.target_columns.empty() || o.partial || o.quiet || o.format == Format::Csv;
   if (!trigger) return std::nullopt;
+  // Inline numbers with other data arguments given apart (a one-liner of
+  // scalars: margin_ranking_loss -q 0.5 1 -1) are arrays, not rows.
+  if (read::looks_inline(rq.input->spec) && rq.rows.column_option().empty())
+    for (auto& m : rq.more)
+      if (const DataArg* a = fn.arg(m.name); a && a->per_row) return std::nullopt;
 
   // (A stored .npz member's CRC is checked below: by the two threads'
   // parts, or whole before one stream reads it.)
