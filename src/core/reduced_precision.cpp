@@ -112,10 +112,10 @@ Bounded reduced_log_softmax(Half h, const Layout& layout, bool last_dim, const V
       }
       continue;
     }
-    // The float32 result rounded once. torch's float log of its float sum
-    // is within the sum's bound and the log's 2 ulps of log(sum): float
-    // bounds of it, then torch's float arithmetic on them (monotone).
-    // Both form (x - max) - log(sum).
+    // The float32 result rounded once (CUDA's half kernels; float16 over
+    // any dim): (x - max) - log(sum). torch's float log of its float sum is
+    // within the sum's bound and the log's 2 ulps of log(sum): float bounds
+    // of it, then the float arithmetic on them (monotone).
     const double l = std::log(r.sum), slack = rel + std::fabs(l) * kUlps2;
     const float l_nom = static_cast<float>(l);
     const float l_lo = std::nextafter(static_cast<float>(l - slack), -std::numeric_limits<float>::infinity());

@@ -3,10 +3,12 @@
 //
 // --dtype bfloat16 is torch 1.13's CPU kernels (losses-catalogue §4.1):
 // log_softmax over the last dim rounds the sum of exponentials to bf16, its
-// log to bf16 and the output once; over another dim it rounds the float32
-// result once; nll_loss adds in bf16 through an 8-level cascade whose count
-// is a bf16 number. --dtype float16 is the CUDA convention (§4.2): half
-// inputs, float sums, one rounding of the result.
+// log to bf16 and the output once; nll_loss adds in bf16 through an 8-level
+// cascade whose count is a bf16 number. (Over another dim torch 1.13 mixes
+// float and bf16 steps across its vector lanes: not the float32 result
+// rounded once, as checked against torch; the ops refuse it.) --dtype
+// float16 is the CUDA convention (§4.2): half inputs, float sums, one
+// rounding of the result.
 //
 // torch sums the exponentials in float in an order of its vector lanes
 // and takes exp and log from its vector library. losscalc forms the same
