@@ -680,7 +680,7 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
   }
   read_output_options(g, defs, rq.output);
   if ((is_half(s.dtype) || s.amp != Amp::Off) && rq.output.explain) {
-    const std::string h = s.amp == Amp::BFloat16 ? "bfloat16" : s.amp == Amp::Float16 ? "float16" : ops::dtype_name(s.dtype);
+    const std::string h = ops::dtype_name(s.amp != Amp::Off ? amp_dtype(s.amp) : s.dtype);
     throw usage_error("--explain", "walks through the steps on the data as given, not " + h + "'s rounded ones; drop " +
                                        (s.amp != Amp::Off ? "--amp" : "--dtype") + " to see them, or compare --dtype " + h +
                                        " for the precisions side by side");

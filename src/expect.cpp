@@ -259,7 +259,7 @@ ExpectResult expect_search(const Data& data, const ExpectQuery& q) {
               c.departures.push_back(fn.layout == Layout::Elementwise ? "INPUT holds logits: a sigmoid first" : "INPUT holds logits: a softmax first");
             if (departs) c.departures.push_back(std::string("reduction ") + ops::reduction_name(r));
             if (precision.amp != Amp::Off)
-              c.departures.push_back(std::string("under autocast: INPUT in ") + (precision.amp == Amp::BFloat16 ? "bfloat16" : "float16") +
+              c.departures.push_back(std::string("under autocast: INPUT in ") + ops::dtype_name(amp_dtype(precision.amp)) +
                                      ", the loss in float32");
             else if (dt == DType::BFloat16)
               c.departures.push_back("bfloat16 (torch 1.13's CPU arithmetic)");
@@ -414,7 +414,7 @@ std::string framework_call(const Candidate& c) {
   if (log_base) call += " / math.log(" + c.value + ")";
   if (c.amp != Amp::Off)
     call = std::string("with torch.autocast(") + (c.amp == Amp::BFloat16 ? "'cpu'" : "'cuda'") + "): " + call + " on " +
-           (c.amp == Amp::BFloat16 ? "bfloat16" : "float16") + " " + std::string(c.fn->args[0].name);
+           ops::dtype_name(amp_dtype(c.amp)) + " " + std::string(c.fn->args[0].name);
   else if (is_half(c.dtype))
     call += c.dtype == DType::BFloat16 ? " in bfloat16" : " in float16 (CUDA)";
   else if (c.dtype == DType::Float32 && !keras)
@@ -427,7 +427,7 @@ std::vector<std::string> candidate_options(const Candidate& c) {
   std::vector<std::string> o;
   if (c.reduction != c.fn->default_reduction) o.insert(o.end(), {"-r", ops::reduction_name(c.reduction)});
   if (c.amp != Amp::Off)
-    o.insert(o.end(), {"--amp", c.amp == Amp::BFloat16 ? "bfloat16" : "float16"});
+    o.insert(o.end(), {"--amp", ops::dtype_name(amp_dtype(c.amp))});
   else if (c.dtype != DType::Float64)
     o.insert(o.end(), {"--dtype", ops::dtype_name(c.dtype)});
   if (c.param) {

@@ -1190,7 +1190,7 @@ Result FunctionSpec::run(const Data& d, const Settings& s) const {
   if (s.amp != Amp::Off) {
     // autocast: the model's outputs (the differentiable arguments but the
     // target) arrive in the half format; the loss runs in float32.
-    const auto h = s.amp == Amp::BFloat16 ? core::Half::BFloat16 : core::Half::Float16;
+    const auto h = core::half_of(amp_dtype(s.amp));
     Data rounded = d;
     const auto round_tensor = [h](Tensor& t) {
       for (double& v : t.data) v = core::round_to(h, v);
@@ -1207,7 +1207,7 @@ Result FunctionSpec::run(const Data& d, const Settings& s) const {
     f32.dtype = DType::Float32;
     Result r = run_float(rounded, f32);
     ops::in_log_base(r, f32);
-    r.notes.push_back(std::string("--amp ") + (h == core::Half::BFloat16 ? "bfloat16" : "float16") +
+    r.notes.push_back(std::string("--amp ") + ops::dtype_name(amp_dtype(s.amp)) +
                       ": the model's outputs rounded to it (as autocast receives them), the loss computed in float32");
     return r;
   }

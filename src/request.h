@@ -26,6 +26,8 @@ enum class DType { Float64, Float32, BFloat16, Float16 };
 inline bool is_half(DType d) { return d == DType::BFloat16 || d == DType::Float16; }
 // --amp: the model's outputs rounded to a half format, the loss in float32.
 enum class Amp { Off, Float16, BFloat16 };
+// The half format --amp rounds to (Float16 for Off: not asked).
+inline DType amp_dtype(Amp a) { return a == Amp::BFloat16 ? DType::BFloat16 : DType::Float16; }
 enum class Format { Text, Json, Csv };
 enum class InputKind { Auto, Logits, Probabilities };  // compare: what INPUT holds
 

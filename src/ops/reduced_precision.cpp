@@ -13,18 +13,16 @@ namespace losscalc::ops {
 
 namespace {
 
-std::string format_name(core::Half h) { return h == core::Half::BFloat16 ? "bfloat16" : "float16"; }
-
 // A data argument rounded to the format, with a note of how many values
 // rounding changed.
-core::Vec<double> rounded(Result& r, core::Half h, const Tensor& t, const std::string& name) {
+core::Vec<double> rounded(Result& r, DType dtype, const Tensor& t, const std::string& name) {
   const core::Vec<double> v = to_vec<double>(t);
-  core::Vec<double> out = core::round_to(h, v);
+  core::Vec<double> out = core::round_to(core::half_of(dtype), v);
   std::int64_t changed = 0;
   for (Eigen::Index i = 0; i < v.size(); ++i)
     if (out[i] != v[i] && !(std::isnan(out[i]) && std::isnan(v[i]))) ++changed;
   if (changed)
-    r.notes.push_back(name + " rounded to " + format_name(h) + " (to nearest, ties to even): " + std::to_string(changed) +
+    r.notes.push_back(name + " rounded to " + dtype_name(dtype) + " (to nearest, ties to even): " + std::to_string(changed) +
                       " of " + std::to_string(v.size()) + " values changed");
   return out;
 }
@@ -66,7 +64,7 @@ Prepared prepare(Result& r, const Data& data, const Settings& s, bool needs_clas
                                      "losscalc does not reproduce bit for bit; " +
                                      (needs_class_dim ? std::string("nll_loss of log-probabilities of this shape is exact, and --amp bfloat16 gives autocast's float32 loss")
                                                       : std::string("put the dim last, or use --dtype float32")));
-  core::Vec<double> x = rounded(r, h, data.input, "INPUT");
+  core::Vec<double> x = rounded(r, s.dtype, data.input, "INPUT");
   return {h, std::move(c), std::move(x), last};
 }
 
@@ -89,7 +87,7 @@ Result nll_part(Result r, const Prepared& p, const Data& data, const Settings& s
   check_class_weight(data.weight, p.c.layout.classes);
   const std::int64_t ignore = s.ignore_index.value_or(kTorchIgnoreIndex);
   const auto y = class_indices(target, data.input.shape, p.c.dim, p.c.layout.classes, ignore);
-  const core::Vec<double> w = data.weight ? rounded(r, p.h, *data.weight, "WEIGHT") : core::Vec<double>();
+  const core::Vec<double> w = data.weight ? rounded(r, s.dtype, *data.weight, "WEIGHT") : core::Vec<double>();
   const auto loss = core::reduced_nll(p.h, p.c.layout, data.input.dims(), log_probs, y, w, ignore, *s.reduction);
   put_bounded(r, "loss", *s.reduction == Reduction::None ? p.c.positions : Shape{}, loss, kSumWhy);
   r.count = p.c.layout.positions();
