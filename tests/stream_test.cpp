@@ -940,3 +940,89 @@ TEST_CASE(".npz (stored, deflated) and safetensors arrays of 4 MB or more stream
   b = two_and_one({"ce", "-q", "-r", "sum", st + ":logits", st + ":labels"}, "");
   CHECK(b.two.out == ref_sum.out);
 }
+
+namespace {
+
+// A torch.save pickle (protocol 2, as torch.save writes it) of a dict of
+// tensors, each a view of its own storage "0", "1", ...: (name, storage
+// class, numel, size, stride, offset).
+struct PtTensor {
+  std::string name, storage_class;
+  std::int64_t numel;
+  std::vector<std::int64_t> size, stride;
+  std::int64_t offset = 0;
+};
+std::string pt_pickle(const std::vector<PtTensor>& tensors) {
+  const auto str = [](const std::string& s) {
+    std::string out = "X";
+    for (int k = 0; k < 4; ++k) out += static_cast<char>((s.size() >> (8 * k)) & 0xff);
+    return out + s;
+  };
+  const auto integer = [](std::int64_t v) {
+    std::string out = "J";
+    for (int k = 0; k < 4; ++k) out += static_cast<char>((static_cast<std::uint64_t>(v) >> (8 * k)) & 0xff);
+    return out;
+  };
+  std::string p = "\x80\x02}(";
+  for (std::size_t i = 0; i < tensors.size(); ++i) {
+    const PtTensor& t = tensors[i];
+    p += str(t.name) + "ctorch._utils\n_rebuild_tensor_v2\n(";
+    p += "(" + str("storage") + "ctorch\n" + t.storage_class + "\n" + str(std::to_string(i)) + str("cpu") + integer(t.numel) + "tQ";
+    p += integer(t.offset) + "(";
+    for (auto d : t.size) p += integer(d);
+    p += "t(";
+    for (auto d : t.stride) p += integer(d);
+    p += "t\x89" "ccollections\nOrderedDict\n)Rt" "R";
+  }
+  return p + "u.";
+}
+
+}  // namespace
+
+TEST_CASE("a torch.save file's tensors of 4 MB or more stream as the .npy pair does, a sliced one is read whole; damage deep in them is an error") {
+  const std::int64_t n = 90000, c = 8;  // 5.76 MB of float64
+  std::string f8, labels;
+  std::mt19937 gen(23);
+  std::normal_distribution<double> normal;
+  for (std::int64_t i = 0; i < n; ++i) {
+    for (std::int64_t k = 0; k < c; ++k) {
+      const double d = normal(gen);
+      f8.append(reinterpret_cast<const char*>(&d), 8);
+    }
+    const std::int64_t y = (i * 3) % c;
+    labels.append(reinterpret_cast<const char*>(&y), 8);
+  }
+  const std::string xn = npy("<f8", "(" + std::to_string(n) + ", " + std::to_string(c) + ")", f8);
+  const std::string yn = npy("<i8", "(" + std::to_string(n) + ",)", labels);
+  const auto ref = run_cli({"ce", "-q", write("p_x.npy", xn), write("p_y.npy", yn)});
+  REQUIRE(ref.status == 0);
+  const auto pt = [&](const std::string& pickle, const std::string& x) {
+    return zip_of({{"archive/data.pkl", pickle}, {"archive/byteorder", "little"}, {"archive/data/0", x}, {"archive/data/1", labels},
+                   {"archive/version", "3\n"}},
+                  false);
+  };
+  const std::string whole = pt_pickle({{"logits", "DoubleStorage", n * c, {n, c}, {c, 1}}, {"labels", "LongStorage", n, {n}, {1}}});
+  const std::string file = write("p.pt", pt(whole, f8));
+  auto b = two_and_one({"ce", "-q", file}, "");  // INPUT's logits and labels, by their names
+  CHECK(b.two.out == ref.out);
+  b = two_and_one({"ce", "-q", file + ":logits", file + ":labels"}, "");
+  CHECK(b.two.out == ref.out);
+  // A view that starts one row into a longer storage is gathered whole: the same loss.
+  const std::string sliced = pt_pickle({{"logits", "DoubleStorage", (n + 1) * c, {n, c}, {c, 1}, c}, {"labels", "LongStorage", n, {n}, {1}}});
+  std::string padded(static_cast<std::size_t>(c) * 8, '\0');
+  b = two_and_one({"ce", "-q", write("p_sliced.pt", pt(sliced, padded + f8))}, "");
+  CHECK(b.two.status == 0);
+  CHECK(b.two.out == ref.out);
+  // A byte of a storage changed, in each half: a checksum error, never a number.
+  for (double where : {0.3, 0.8}) {
+    CAPTURE(where);
+    std::string flipped = pt(whole, f8);
+    const auto at = flipped.find(f8.substr(0, 64));
+    REQUIRE(at != std::string::npos);
+    flipped[at + static_cast<std::size_t>(static_cast<double>(f8.size()) * where)] ^= 0x10;
+    b = two_and_one({"ce", "-q", write("p_flip.pt", flipped)}, "");
+    CHECK(b.two.status == 1);
+    CHECK(b.two.out.empty());
+    CHECK(b.two.err.find("zip member 'archive/data/0': checksum mismatch (a corrupt archive)") != std::string::npos);
+  }
+}

@@ -115,7 +115,20 @@ Container safetensors(std::string_view bytes, const Origin& o) {
 
 // ---- zip: .npz, torch.save -----------------------------------------------------
 
-Container npz(std::shared_ptr<Zip> zip, const Origin& o) {
+// A member's name below the archive's folder: "data.pkl" of "ckpt/data.pkl".
+std::string_view leaf_of(std::string_view name) {
+  const auto slash = name.find('/');
+  return slash == std::string_view::npos ? name : name.substr(slash + 1);
+}
+
+const ZipMember* torch_pickle_member(const Zip& zip) {
+  for (auto& m : zip.members())
+    if (leaf_of(m.name) == "data.pkl") return &m;
+  return nullptr;
+}
+
+
+Container npz(std::shared_ptr<const Zip> zip, const Origin& o) {
   Container c{"a .npz archive", {}, {}};
   for (auto& m : zip->members()) {
     if (!m.name.ends_with(".npy"))
@@ -134,33 +147,94 @@ Container npz(std::shared_ptr<Zip> zip, const Origin& o) {
 }
 
 // A torch.save file: ARCHIVE/data.pkl read by the restricted unpickler
-// (torch_pickle.h), its storages ARCHIVE/data/KEY out of the zip.
-Container torch_file(std::shared_ptr<Zip> zip, const ZipMember& pkl, const Origin& o) {
-  const std::string prefix = pkl.name.substr(0, pkl.name.size() - std::string_view("data.pkl").size());
-  if (const ZipMember* order = zip->find(prefix + "byteorder")) {
+// (torch_pickle.h), its storages ARCHIVE/data/KEY out of the zip. The
+// storages are read when an array is: a stored one (as torch.save writes
+// them) is only measured here, a deflated one inflated once.
+struct TorchFile {
+  std::shared_ptr<const Zip> zip;
+  std::string prefix;  // the archive's folder, "ckpt/"
+  std::vector<TorchArray> arrays;
+  std::map<std::string, std::pair<std::string_view, std::string>> bytes;  // storages read: a view, or inflated into the string
+
+  const ZipMember& member(const std::string& key, const Origin& o) const {
+    const ZipMember* m = zip->find(prefix + "data/" + key);
+    if (!m) throw data_error(o.subject, o.label, "a torch.save file without the storage " + in_quotes(prefix + "data/" + key, 80) + " its pickle names");
+    return *m;
+  }
+  // A storage's bytes, read (and its CRC checked) once.
+  std::string_view storage(const std::string& key, const Origin& o) {
+    auto it = bytes.find(key);
+    if (it != bytes.end()) return it->second.first;
+    const ZipMember& m = member(key, o);
+    auto& slot = bytes[key];
+    slot.first = zip->data(m, slot.second);
+    return slot.first;
+  }
+};
+
+std::shared_ptr<TorchFile> torch_index(std::shared_ptr<const Zip> zip, const ZipMember& pkl, const Origin& o) {
+  auto f = std::make_shared<TorchFile>();
+  f->zip = std::move(zip);
+  f->prefix = pkl.name.substr(0, pkl.name.size() - std::string_view("data.pkl").size());
+  if (const ZipMember* order = f->zip->find(f->prefix + "byteorder")) {
     std::string scratch;
-    const std::string_view v = zip->data(*order, scratch);
+    const std::string_view v = f->zip->data(*order, scratch);
     if (v != "little")
       throw data_error(o.subject, o.label, "a torch.save file of " + in_quotes(std::string(v), 20) + "-endian storages: losscalc reads little-endian ones");
   }
   std::string pickle_scratch;
-  const std::string_view pickle = zip->data(pkl, pickle_scratch);
-  // Each storage once (a shared one is asked for by each of its tensors).
-  std::map<std::string, std::pair<std::string_view, std::string>> storages;
-  const auto storage = [&](const std::string& key) -> std::string_view {
-    auto it = storages.find(key);
-    if (it != storages.end()) return it->second.first;
-    const ZipMember* m = zip->find(prefix + "data/" + key);
-    if (!m) throw data_error(o.subject, o.label, "a torch.save file without the storage " + in_quotes(prefix + "data/" + key, 80) + " its pickle names");
-    auto& slot = storages[key];
-    slot.first = zip->data(*m, slot.second);
-    return slot.first;
-  };
-  auto arrays = std::make_shared<std::vector<std::pair<std::string, Tensor>>>(torch_pickle_arrays(pickle, storage, o));
+  const std::string_view pickle = f->zip->data(pkl, pickle_scratch);
+  f->arrays = torch_pickle_index(pickle, [&](const std::string& key) -> std::uint64_t {
+    const ZipMember& m = f->member(key, o);
+    // A stored member's size is checked against the archive's length; a
+    // deflated one's is only claimed until it is inflated.
+    return m.method == 0 ? m.size : f->storage(key, o).size();
+  }, o);
+  return f;
+}
+
+Container torch_file(std::shared_ptr<const Zip> zip, const ZipMember& pkl, const Origin& o) {
+  auto f = torch_index(std::move(zip), pkl, o);
   Container c{"a torch.save file", {}, {}};
-  for (auto& [key, t] : *arrays) c.keys.push_back(key.empty() ? "tensor" : key);
-  c.load = [arrays](std::size_t i) { return (*arrays)[i].second; };
+  for (auto& a : f->arrays) c.keys.push_back(a.key.empty() ? "tensor" : a.key);
+  c.load = [f, o](std::size_t i) {
+    const TorchArray& a = f->arrays[i];
+    return torch_array_tensor(a, a.is_tensor ? f->storage(a.storage, o) : std::string_view{});
+  };
   return c;
+}
+
+// The .npy header of an array of `elem` and `shape` (C order); empty when
+// numpy has no such dtype (bfloat16).
+std::string npy_header(Elem elem, const Shape& shape) {
+  static const std::pair<Elem, const char*> kDescr[] = {{Elem::F64, "<f8"}, {Elem::F32, "<f4"}, {Elem::F16, "<f2"}, {Elem::I64, "<i8"},
+                                                        {Elem::I32, "<i4"}, {Elem::I16, "<i2"}, {Elem::I8, "|i1"},  {Elem::U64, "<u8"},
+                                                        {Elem::U32, "<u4"}, {Elem::U16, "<u2"}, {Elem::U8, "|u1"},  {Elem::Bool, "|b1"}};
+  const char* descr = nullptr;
+  for (auto& [de, dn] : kDescr)
+    if (de == elem) descr = dn;
+  if (!descr) return {};
+  std::string dims;
+  for (auto d : shape) dims += std::to_string(d) + ", ";
+  std::string h = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': (" + dims + "), }";
+  h.resize((10 + h.size() + 1 + 63) / 64 * 64 - 10 - 1, ' ');
+  h += '\n';
+  std::string head = "\x93NUMPY\x01";
+  head += '\0';
+  head += static_cast<char>(h.size() & 0xff);
+  head += static_cast<char>(h.size() >> 8);
+  return head + h;
+}
+
+// A zip member's bytes as they are read, its CRC checked as container_npy() says.
+std::unique_ptr<ByteReader> member_reader(const Zip& zip, const ZipMember& m, std::shared_ptr<const void> keep, bool verify,
+                                          std::shared_ptr<CrcLedger>* ledger, const RangeOpener& range) {
+  if (ledger && m.method == 0) {
+    if (!*ledger) *ledger = std::make_shared<CrcLedger>(m.crc, m.size);
+    return zip.tracked_reader(m, *ledger, std::move(keep), range);
+  }
+  if (verify) zip.verify(m);
+  return zip.reader(m, std::move(keep), range);
 }
 
 }  // namespace
@@ -171,39 +245,29 @@ std::unique_ptr<ByteReader> container_npy(std::string_view bytes, std::size_t in
   if (is_safetensors(bytes)) {
     const auto entries = safetensors_entries(bytes, o);
     const Entry& e = entries.at(index).second;
-    // The .npy header of the same dtype and shape (numpy has no bfloat16).
-    static const std::pair<Elem, const char*> kDescr[] = {{Elem::F64, "<f8"}, {Elem::F32, "<f4"}, {Elem::F16, "<f2"}, {Elem::I64, "<i8"},
-                                                          {Elem::I32, "<i4"}, {Elem::I16, "<i2"}, {Elem::I8, "|i1"},  {Elem::U64, "<u8"},
-                                                          {Elem::U32, "<u4"}, {Elem::U16, "<u2"}, {Elem::U8, "|u1"},  {Elem::Bool, "|b1"}};
-    const char* descr = nullptr;
-    for (auto& [de, dn] : kDescr)
-      if (de == e.elem) descr = dn;
-    if (!descr || e.shape.size() > 2) return nullptr;
-    std::string dims;
-    for (auto d : e.shape) dims += std::to_string(d) + ", ";
-    std::string h = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': (" + dims + "), }";
-    h.resize((10 + h.size() + 1 + 63) / 64 * 64 - 10 - 1, ' ');
-    h += '\n';
-    std::string head = "\x93NUMPY\x01";
-    head += '\0';
-    head += static_cast<char>(h.size() & 0xff);
-    head += static_cast<char>(h.size() >> 8);
+    std::string head = npy_header(e.elem, e.shape);  // numpy has no bfloat16
+    if (head.empty() || e.shape.size() > 2) return nullptr;
     const std::string_view data = safetensors_data(bytes).substr(e.begin, e.end - e.begin);
-    return chain_bytes(head + h, range ? range(static_cast<std::uint64_t>(data.data() - bytes.data()), data.size()) : view_bytes(data, std::move(keep)),
+    return chain_bytes(std::move(head), range ? range(static_cast<std::uint64_t>(data.data() - bytes.data()), data.size()) : view_bytes(data, std::move(keep)),
                        false);
   }
-  const Zip zip(bytes, o);
-  for (auto& member : zip.members())
-    if (!member.name.ends_with(".npy")) return nullptr;  // not a .npz (a torch.save file)
-  const ZipMember& m = zip.members().at(index);
-  std::unique_ptr<ByteReader> in;
-  if (ledger && m.method == 0) {
-    if (!*ledger) *ledger = std::make_shared<CrcLedger>(m.crc, m.size);
-    in = zip.tracked_reader(m, *ledger, std::move(keep), range);
-  } else {
-    if (verify) zip.verify(m);
-    in = zip.reader(m, std::move(keep), range);
+  auto zip = std::make_shared<const Zip>(bytes, o);
+  if (const ZipMember* pkl = torch_pickle_member(*zip)) {
+    // A tensor of torch.save streams when it is its whole stored storage, in
+    // row-major order (as a tensor that was never sliced or transposed is).
+    const auto f = torch_index(zip, *pkl, o);
+    const TorchArray& a = f->arrays.at(index);
+    if (!a.is_tensor || !a.contiguous() || a.offset != 0 || a.size.size() > 2) return nullptr;
+    const ZipMember& m = f->member(a.storage, o);
+    std::string head = npy_header(a.elem, a.size);
+    if (head.empty() || m.method != 0 || m.size != static_cast<std::uint64_t>(numel(a.size)) * static_cast<std::uint64_t>(elem_bytes(a.elem)))
+      return nullptr;
+    return chain_bytes(std::move(head), member_reader(*zip, m, std::move(keep), verify, ledger, range), false);
   }
+  for (auto& member : zip->members())
+    if (!member.name.ends_with(".npy")) return nullptr;  // not a .npz
+  const ZipMember& m = zip->members().at(index);
+  std::unique_ptr<ByteReader> in = member_reader(*zip, m, std::move(keep), verify, ledger, range);
   if (inflates) *inflates = m.method != 0;
   // The member's header decides: read it, then hand it back before the rest.
   std::string head(std::min<std::uint64_t>(m.size, 1 << 16), '\0');
@@ -216,38 +280,13 @@ std::unique_ptr<ByteReader> container_npy(std::string_view bytes, std::size_t in
 
 bool is_container(std::string_view head) { return is_zip(head) || is_safetensors(head) || is_pickle(head); }
 
-namespace {
-
-// A member's name below the archive's folder: "data.pkl" of "ckpt/data.pkl".
-std::string_view leaf_of(std::string_view name) {
-  const auto slash = name.find('/');
-  return slash == std::string_view::npos ? name : name.substr(slash + 1);
-}
-
-const ZipMember* torch_pickle_member(const Zip& zip) {
-  for (auto& m : zip.members())
-    if (leaf_of(m.name) == "data.pkl") return &m;
-  return nullptr;
-}
-
-}  // namespace
-
-bool is_torch_file(std::string_view bytes) {
-  if (!is_zip(bytes)) return false;
-  try {
-    return torch_pickle_member(Zip(bytes, Origin{"", ""})) != nullptr;
-  } catch (const Error&) {
-    return false;
-  }
-}
-
 Container open_container(std::string_view bytes, const Origin& o) {
   if (is_safetensors(bytes)) return safetensors(bytes, o);
   if (is_pickle(bytes))
     throw data_error(o.subject, o.label,
                      "a Python pickle (a legacy torch.save file, or pickle.dump's): losscalc reads torch.save's zip format "
                      "(the default since torch 1.6: load it and save it again with torch.save) and never runs a pickle");
-  auto zip = std::make_shared<Zip>(bytes, o);
+  auto zip = std::make_shared<const Zip>(bytes, o);
   const ZipMember* pkl = torch_pickle_member(*zip);
   bool script = false;
   for (auto& m : zip->members()) script = script || leaf_of(m.name) == "constants.pkl" || leaf_of(m.name).starts_with("code/");

@@ -20,8 +20,6 @@ namespace losscalc::read {
 // (a little-endian header length, then '{'), or as a pickle (a legacy
 // torch.save file, which open_container refuses with a message).
 bool is_container(std::string_view head);
-// Whether bytes are a torch.save zip (ARCHIVE/data.pkl): read whole.
-bool is_torch_file(std::string_view bytes);
 
 struct Container {
   std::string kind;               // "a .npz archive", "a safetensors file", "a torch.save file"

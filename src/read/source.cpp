@@ -215,7 +215,6 @@ std::optional<ContainerStream> open_array(const Source& source, std::string_view
     const std::string_view bytes = file->bytes();
     if (!is_container(bytes)) return std::nullopt;
     ContainerStream out;
-    if (is_torch_file(bytes)) return out;  // read whole (and its pickle run once)
     const Origin origin = origin_of(source, "file " + in_quotes(path));
     const Container c = open_container(bytes, origin);
     std::optional<std::size_t> index;

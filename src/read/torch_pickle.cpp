@@ -45,9 +45,8 @@ struct Obj {
   std::string s;            // Str; Global: "module.name"; Storage: its key
   std::vector<Obj*> items;  // Tuple, List; Dict: key, value, key, value, ...
   std::unordered_map<std::string, std::size_t> index;  // Dict: a key's place in items
-  // Storage: its dtype and bytes, numel elements of them.
+  // Storage: its dtype and numel elements.
   Elem elem = Elem::F32;
-  std::string_view bytes;
   std::int64_t numel = 0;
   // Tensor: a view of a storage.
   const Obj* storage = nullptr;
@@ -97,11 +96,11 @@ constexpr const char* kDtypes = "float64/32/16, bfloat16, int64/32/16, int8, uin
 
 class Unpickler {
  public:
-  Unpickler(std::string_view p, const std::function<std::string_view(const std::string&)>& storage, const Origin& o)
-      : p_(p), storage_(storage), o_(o) {}
+  Unpickler(std::string_view p, const std::function<std::uint64_t(const std::string&)>& storage_size, const Origin& o)
+      : p_(p), storage_size_(storage_size), o_(o) {}
 
   Obj* run();
-  void flatten(const Obj& v, const std::string& key, std::size_t depth, std::vector<std::pair<std::string, Tensor>>& out);
+  void flatten(const Obj& v, const std::string& key, std::size_t depth, std::vector<TorchArray>& out);
 
  private:
   Error bad(const std::string& m) const { return data_error(o_.subject, o_.label, ".pt: data.pkl: " + m); }
@@ -120,10 +119,10 @@ class Unpickler {
   Obj* reduce(const Obj& callable, const Obj& args);
   Obj* rebuild_tensor(const std::vector<Obj*>& a);
   void set_item(Obj& dict, Obj* key, Obj* value);
-  Tensor gather(const Obj& t, const std::string& key);
+  TorchArray view(const Obj& t, const std::string& key);
 
   std::string_view p_;
-  const std::function<std::string_view(const std::string&)>& storage_;
+  const std::function<std::uint64_t(const std::string&)>& storage_size_;
   const Origin& o_;
   std::size_t pos_ = 0, op_ = 0;
   std::vector<std::unique_ptr<Obj>> objects_;
@@ -229,17 +228,17 @@ Obj* Unpickler::persistent(const Obj& pid) {
     throw bad("a persistent id" + at() + " that is not torch.save's ('storage', StorageClass, key, location, numel)");
   const std::string& key = pid.items[2]->s;
   const std::int64_t numel = pid.items[4]->i;
-  const std::string_view bytes = storage_(key);
-  const auto eb = static_cast<std::size_t>(elem_bytes(e));
-  if (numel < 0 || static_cast<std::uint64_t>(numel) > bytes.size() / eb)
+  const std::uint64_t size = storage_size_(key);
+  const auto eb = static_cast<std::uint64_t>(elem_bytes(e));
+  if (numel < 0 || static_cast<std::uint64_t>(numel) > size / eb)
     throw bad("storage " + in_quotes(key, 40) + " claims " + std::to_string(numel) + " elements of " + elem_name(e) + " (" +
-              std::to_string(eb) + " bytes each), and data/" + key.substr(0, 40) + " holds " + std::to_string(bytes.size()) +
+              std::to_string(eb) + " bytes each), and data/" + key.substr(0, 40) + " holds " + std::to_string(size) +
               " bytes: the file is truncated or corrupt");
-  if (storages_seen_.insert(key).second) budget_ += 2 * static_cast<std::int64_t>(bytes.size());
+  // A zip's sizes stay below 2^63 (checked against its length), so twice one does too.
+  if (storages_seen_.insert(key).second) budget_ += 2 * static_cast<std::int64_t>(size);
   Obj* s = make(Kind::Storage);
   s->s = key;
   s->elem = e;
-  s->bytes = bytes;
   s->numel = numel;
   return s;
 }
@@ -472,44 +471,26 @@ Obj* Unpickler::run() {
   throw bad("truncated: the pickle ends at byte " + std::to_string(p_.size()) + " without its STOP opcode");
 }
 
-// A view's elements in row-major order, each index inside the storage (checked
-// by rebuild_tensor()).
-Tensor Unpickler::gather(const Obj& t, const std::string& key) {
+// A tensor as an array of the output, its elements not yet read: counted
+// against the budget, which bounds what gathering them all may allocate.
+TorchArray Unpickler::view(const Obj& t, const std::string& key) {
   const Obj& s = *t.storage;
   const std::int64_t n = numel(t.size);
   if (n > budget_)
     throw bad(in_quotes(key, 80) + ": the tensors add up to more elements than their storages hold, past losscalc's bound "
               "(a storage expanded or viewed many times); save them with .contiguous() or .clone()");
   budget_ -= n;
-  Tensor out{t.size, std::vector<double>(static_cast<std::size_t>(n))};
-  if (n == 0) return out;
-  const auto eb = static_cast<std::size_t>(elem_bytes(s.elem));
-  const std::size_t dims = t.size.size();
-  bool contiguous = true;
-  std::int64_t want = 1;
-  for (std::size_t d = dims; d-- > 0;) {
-    if (t.size[d] != 1 && t.stride[d] != want) contiguous = false;
-    want *= t.size[d];
-  }
-  if (contiguous) {
-    decode_elements(s.bytes.data() + static_cast<std::size_t>(t.offset) * eb, static_cast<std::size_t>(n), s.elem, out.data.data());
-    return out;
-  }
-  std::vector<std::int64_t> index(dims, 0);
-  std::int64_t at = t.offset;
-  for (std::size_t k = 0; k < out.data.size(); ++k) {
-    decode_elements(s.bytes.data() + static_cast<std::size_t>(at) * eb, 1, s.elem, &out.data[k]);
-    for (std::size_t d = dims; d-- > 0;) {  // the last index runs fastest
-      at += t.stride[d];
-      if (++index[d] < t.size[d]) break;
-      at -= t.stride[d] * t.size[d];
-      index[d] = 0;
-    }
-  }
-  return out;
+  TorchArray a;
+  a.key = key;
+  a.storage = s.s;
+  a.elem = s.elem;
+  a.offset = t.offset;
+  a.size = t.size;
+  a.stride = t.stride;
+  return a;
 }
 
-void Unpickler::flatten(const Obj& v, const std::string& key, std::size_t depth, std::vector<std::pair<std::string, Tensor>>& out) {
+void Unpickler::flatten(const Obj& v, const std::string& key, std::size_t depth, std::vector<TorchArray>& out) {
   if (depth > kMaxDepth) throw bad("containers nested more than " + std::to_string(kMaxDepth) + " deep (or holding themselves)");
   if (++visits_ > kMaxObjects)
     throw bad("the containers hold more than " + std::to_string(kMaxObjects) + " values in all (one container held by another many times over)");
@@ -521,8 +502,15 @@ void Unpickler::flatten(const Obj& v, const std::string& key, std::size_t depth,
     case Kind::Tensor: case Kind::Bool: case Kind::Int: case Kind::Float:
       if (out.size() >= kMaxArrays) throw bad("more than " + std::to_string(kMaxArrays) + " arrays");
       if ((name_bytes_ += key.size()) > kMaxNameBytes) throw bad("the arrays' names add up to more than " + std::to_string(kMaxNameBytes) + " bytes");
-      if (v.kind == Kind::Tensor) out.emplace_back(key, gather(v, key));
-      else out.emplace_back(key, Tensor{{}, {v.kind == Kind::Float ? v.f : static_cast<double>(v.i)}});  // a Python number: a 0-d tensor
+      if (v.kind == Kind::Tensor) {
+        out.push_back(view(v, key));
+      } else {  // a Python number: a 0-d tensor
+        TorchArray a;
+        a.key = key;
+        a.is_tensor = false;
+        a.value = v.kind == Kind::Float ? v.f : static_cast<double>(v.i);
+        out.push_back(std::move(a));
+      }
       return;
     case Kind::Dict:
       for (std::size_t k = 0; k < v.items.size(); k += 2) {
@@ -546,17 +534,60 @@ void Unpickler::flatten(const Obj& v, const std::string& key, std::size_t depth,
 
 }  // namespace
 
-std::vector<std::pair<std::string, Tensor>> torch_pickle_arrays(
-    std::string_view pickle, const std::function<std::string_view(const std::string&)>& storage, const Origin& origin) {
-  Unpickler u(pickle, storage, origin);
+bool TorchArray::contiguous() const {
+  std::int64_t want = 1;
+  for (std::size_t d = size.size(); d-- > 0;) {
+    if (size[d] != 1 && stride[d] != want) return false;
+    want *= size[d];
+  }
+  return true;
+}
+
+std::vector<TorchArray> torch_pickle_index(std::string_view pickle, const std::function<std::uint64_t(const std::string&)>& storage_size,
+                                           const Origin& origin) {
+  Unpickler u(pickle, storage_size, origin);
   const Obj* top = u.run();
-  std::vector<std::pair<std::string, Tensor>> out;
+  std::vector<TorchArray> out;
   u.flatten(*top, "", 0, out);
   // Python dicts keep str 1 and int 1 apart; as names they are one.
   std::unordered_set<std::string> names;
-  for (const auto& [name, t] : out)
-    if (!names.insert(name).second)
-      throw data_error(origin.subject, origin.label, ".pt: data.pkl: two arrays are named " + in_quotes(name, 80));
+  for (const auto& a : out)
+    if (!names.insert(a.key).second) throw data_error(origin.subject, origin.label, ".pt: data.pkl: two arrays are named " + in_quotes(a.key, 80));
+  return out;
+}
+
+Tensor torch_array_tensor(const TorchArray& a, std::string_view storage) {
+  if (!a.is_tensor) return Tensor{{}, {a.value}};
+  const std::int64_t n = numel(a.size);
+  Tensor out{a.size, std::vector<double>(static_cast<std::size_t>(n))};
+  if (n == 0) return out;
+  const auto eb = static_cast<std::size_t>(elem_bytes(a.elem));
+  if (a.contiguous()) {
+    decode_elements(storage.data() + static_cast<std::size_t>(a.offset) * eb, static_cast<std::size_t>(n), a.elem, out.data.data());
+    return out;
+  }
+  const std::size_t dims = a.size.size();
+  std::vector<std::int64_t> index(dims, 0);
+  std::int64_t at = a.offset;
+  for (std::size_t k = 0; k < out.data.size(); ++k) {
+    decode_elements(storage.data() + static_cast<std::size_t>(at) * eb, 1, a.elem, &out.data[k]);
+    for (std::size_t d = dims; d-- > 0;) {  // the last index runs fastest
+      at += a.stride[d];
+      if (++index[d] < a.size[d]) break;
+      at -= a.stride[d] * a.size[d];
+      index[d] = 0;
+    }
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, Tensor>> torch_pickle_arrays(
+    std::string_view pickle, const std::function<std::string_view(const std::string&)>& storage, const Origin& origin) {
+  std::unordered_map<std::string, std::string_view> bytes;
+  const auto arrays = torch_pickle_index(pickle, [&](const std::string& key) -> std::uint64_t { return (bytes[key] = storage(key)).size(); }, origin);
+  std::vector<std::pair<std::string, Tensor>> out;
+  out.reserve(arrays.size());
+  for (const auto& a : arrays) out.emplace_back(a.key, torch_array_tensor(a, a.is_tensor ? bytes.at(a.storage) : std::string_view{}));
   return out;
 }
 
