@@ -207,8 +207,8 @@ Totals reduce_blocks(Blocks& blocks, const FunctionSpec& fn, const Settings& s, 
     }
   };
   const auto work = [&](int who) {
+    Data d;  // across blocks: its values' memory goes back to the reader (Blocks::next)
     for (;;) {
-      Data d;
       std::int64_t first_row = 0, n = 0;
       {
         std::lock_guard<std::mutex> lock(m);

@@ -115,6 +115,8 @@ class Blocks {
   // The next block into `d`, its first row and its number of rows; false at the end.
   bool next(Data& d, std::int64_t& first_row, std::int64_t& n) {
     read::RowBlock blk;
+    // The last block's values, given back to the reader for their memory.
+    blk.input = std::move(d.input.data);
     if (!read_.empty()) {
       blk = std::move(read_.front());
       read_.pop_front();

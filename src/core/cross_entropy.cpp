@@ -7,7 +7,7 @@ namespace losscalc::core {
 template <class T>
 Forward<T> cross_entropy_index_forward(const Layout& layout, const Vec<T>& log_probs, const Index& target,
                                        const Vec<T>& weight, std::int64_t ignore_index, T label_smoothing) {
-  return index_forward(layout, target, weight, ignore_index, label_smoothing, array_rows(layout, log_probs));
+  return index_forward(layout, target, weight, ignore_index, label_smoothing, array_rows(layout, log_probs.data()));
 }
 
 template <class T>

@@ -40,11 +40,11 @@ Forward<T> index_forward(const Layout& layout, const Index& target, const Vec<T>
   return f;
 }
 
-// The log-probabilities held in an array laid out as `layout`.
+// The log-probabilities held in an array laid out as `layout`, from `data`.
 template <class T>
-auto array_rows(const Layout& layout, const Vec<T>& log_probs) {
-  return [&layout, &log_probs](std::int64_t p) {
-    const T* row = log_probs.data() + layout.base(p);
+auto array_rows(const Layout& layout, const T* data) {
+  return [&layout, data](std::int64_t p) {
+    const T* row = data + layout.base(p);
     return [row, inner = layout.inner](std::int64_t c) { return row[c * inner]; };
   };
 }

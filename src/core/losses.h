@@ -107,7 +107,7 @@ Vec<T> cross_entropy_prob_backward(const Layout& layout, const Vec<T>& log_probs
 // torch.nn.functional.nll_loss(x, y, weight, ignore_index) on log-probabilities
 // (not checked): loss_i = -w[y] x[i, y]; share_i = w[y_i], 0 where ignored.
 template <class T>
-Forward<T> nll_forward(const Layout& layout, const Vec<T>& input, const Index& target, const Vec<T>& weight,
+Forward<T> nll_forward(const Layout& layout, const VecViewOf<T>& input, const Index& target, const Vec<T>& weight,
                        std::int64_t ignore_index);
 // grad[i, y] = -w[y] upstream_i; zero elsewhere and where ignored.
 template <class T>

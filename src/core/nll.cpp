@@ -4,9 +4,9 @@
 namespace losscalc::core {
 
 template <class T>
-Forward<T> nll_forward(const Layout& layout, const Vec<T>& input, const Index& target, const Vec<T>& weight,
+Forward<T> nll_forward(const Layout& layout, const VecViewOf<T>& input, const Index& target, const Vec<T>& weight,
                        std::int64_t ignore_index) {
-  return index_forward(layout, target, weight, ignore_index, T(0), array_rows(layout, input));
+  return index_forward(layout, target, weight, ignore_index, T(0), array_rows(layout, input.data()));
 }
 
 template <class T>
@@ -22,8 +22,8 @@ Vec<T> nll_backward(const Layout& layout, const Index& target, const Vec<T>& wei
   return grad;
 }
 
-template Forward<float> nll_forward(const Layout&, const Vec<float>&, const Index&, const Vec<float>&, std::int64_t);
-template Forward<double> nll_forward(const Layout&, const Vec<double>&, const Index&, const Vec<double>&, std::int64_t);
+template Forward<float> nll_forward(const Layout&, const VecViewOf<float>&, const Index&, const Vec<float>&, std::int64_t);
+template Forward<double> nll_forward(const Layout&, const VecViewOf<double>&, const Index&, const Vec<double>&, std::int64_t);
 template Vec<float> nll_backward(const Layout&, const Index&, const Vec<float>&, std::int64_t, const Vec<float>&);
 template Vec<double> nll_backward(const Layout&, const Index&, const Vec<double>&, std::int64_t, const Vec<double>&);
 

@@ -74,7 +74,8 @@ Result nll_loss(const Data& data, const Settings& s) {
   check_nll_target(data, s, c);
   const std::int64_t ignore = s.ignore_index.value_or(kTorchIgnoreIndex);
   const auto y = class_indices(target, data.input.shape, c.dim, c.layout.classes, ignore);
-  const auto x = to_vec<T>(data.input);
+  core::Vec<T> stored;
+  const auto x = view_of<T>(data.input, stored);  // (read in place in double)
   const auto w = to_vec<T>(data.weight);
 
   Result r = start(s, true);

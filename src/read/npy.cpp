@@ -166,12 +166,16 @@ class NpyReader : public RowReader {
   }
 
   bool next(RowBlock& b, std::int64_t max_rows) override {
+    // The block's input keeps its memory and its size, every value of which
+    // is overwritten below: a vector given back with room is not zeroed anew.
+    std::vector<double> room = std::move(b.input);
     b.clear();
     b.first_row = done_;
     b.width = width_;
     b.target_width = 0;
     const std::int64_t want = std::min({max_rows, end_ - done_, std::max<std::int64_t>(1, (std::int64_t{1} << 20) / std::max<std::int64_t>(1, width_))});
     if (want <= 0) return false;
+    b.input = std::move(room);
     // rows * width * bytes stays below 2^63 (the header caps elements at 2^58).
     const auto count = static_cast<std::size_t>(want * width_);
     const std::size_t bytes = count * static_cast<std::size_t>(h_.bytes);
@@ -201,10 +205,8 @@ class NpyReader : public RowReader {
         have += n;
       }
     }
-    if (!direct) {
-      b.input.resize(count);
-      npy_values(raw_.data(), count, h_, b.input.data());
-    }
+    b.input.resize(count);  // (direct: a vector with room held more)
+    if (!direct) npy_values(raw_.data(), count, h_, b.input.data());
     b.rows = want;
     done_ += want;
     read_ += static_cast<std::int64_t>(bytes);

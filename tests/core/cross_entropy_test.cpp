@@ -67,7 +67,7 @@ TEST_CASE("float32 reproduces torch's float32 mean") {
 
 TEST_CASE("cross_entropy equals nll_loss of log_softmax") {
   auto ce = ce_index(kSeed, kSeedX, idx({2, 3}), vec({1, 2, 3, 4}), -100, 0, Reduction::Mean);
-  auto nll = nll_forward(kSeed, ce.log_probs, idx({2, 3}), vec({1, 2, 3, 4}), -100);
+  auto nll = nll_forward<double>(kSeed, ce.log_probs, idx({2, 3}), vec({1, 2, 3, 4}), -100);
   auto red = reduce(Reduction::Mean, nll);
   CHECK(close(ce.reduced.loss[0], red.loss[0]));
 }
