@@ -8,6 +8,8 @@ bytes alone.
 Writes float32 logits of about --mb MB (N x 100) with int64 labels in each
 form, then runs side by side in one run:
   - losscalc cross_entropy -q on each file (the arrays picked by PATH:KEY);
+  - losscalc nll_loss -q on each file: reading, as nearly alone as a loss
+    allows (every value is decoded; one a row is used);
   - cat of each file to /dev/null (the floor: reading its bytes);
   - the Python route: numpy.load (or torch.load) and torch's cross_entropy.
 It prints the wall-clock medians, MB/s and the ratios to the .npy run and to
@@ -93,18 +95,21 @@ def main():
         if have_torch:
             runs.append((".pt", [b, "cross_entropy", "-q", f["pt"]], [f["pt"]], PY_PT))
         print(f"float32 logits {n} x {c} ({x.nbytes / 1e6:.0f} MB) and int64 labels; medians of {args.repeat}")
-        base = None
+        base = read_base = None
         for name, cmd, files, py in runs:
             try:
                 t, out = median_time(cmd, args.repeat)
             except SystemExit as e:
                 print(f"{name:14s} losscalc failed: {str(e).splitlines()[1] if len(str(e).splitlines()) > 1 else e}")
                 continue
-            tc, _ = median_time(["cat"] + files, args.repeat) if False else median_time(["sh", "-c", 'cat "$@" > /dev/null', "sh"] + files, args.repeat)
+            tc, _ = median_time(["sh", "-c", 'cat "$@" > /dev/null', "sh"] + files, args.repeat)
+            tr, _ = median_time([b, "nll_loss", "-q"] + cmd[3:], args.repeat)
             size = sum(os.path.getsize(p) for p in files)
             base = base or t
+            read_base = read_base or tr
             line = (f"{name:14s} losscalc {t * 1000:7.0f} ms ({size / 1e6 / t:6.0f} MB/s), {t / base:4.2f}x the .npy run, "
-                    f"{t / tc:5.2f}x cat ({tc * 1000:.0f} ms); loss {out}")
+                    f"{t / tc:5.2f}x cat ({tc * 1000:.0f} ms); read (nll_loss -q) {tr * 1000:.0f} ms, {tr / read_base:4.2f}x the .npy read, "
+                    f"{tr / tc:4.2f}x cat; loss {out}")
             if py and not args.no_python and have_torch:
                 tp, outp = median_time([PY, "-c", py, files[0]], args.repeat)
                 line += f"; Python {tp * 1000:.0f} ms ({tp / t:.1f}x losscalc), loss {outp}"
