@@ -201,6 +201,21 @@ struct Strided {
 
 }  // namespace
 
+double bf16_total_weight(const Layout& layout, std::int64_t input_dims, const Index& target, const Vec<double>& weight,
+                         std::int64_t ignore_index) {
+  const auto w = [&](std::int64_t p) { return weight.size() ? weight[target[p]] : 1.0; };
+  if (input_dims == 1) return target[0] == ignore_index ? 0.0 : to_bfloat16(w(0));  // one unbatched sample: its weight
+  const std::int64_t n = layout.positions();
+  Cascade weights(n);
+  std::int64_t counted = 0;
+  for (std::int64_t p = 0; p < n; ++p) {
+    if (target[p] == ignore_index) continue;
+    ++counted;
+    weights.add(p, w(p), false);
+  }
+  return weight.size() ? weights.total() : to_bfloat16(static_cast<double>(counted));
+}
+
 Bounded reduced_nll(Half h, const Layout& layout, std::int64_t input_dims, const Bounded& log_probs, const Index& target,
                     const Vec<double>& weight, std::int64_t ignore_index, Reduction reduction) {
   const std::int64_t n = layout.positions();
@@ -231,17 +246,11 @@ Bounded reduced_nll(Half h, const Layout& layout, std::int64_t input_dims, const
         if (target[0] == ignore_index) return mean ? std::numeric_limits<double>::quiet_NaN() : 0.0;
         return mean ? div_in(h, t[0], round_to(h, w[0])) : t[0];
       }
-      Cascade loss(n), weights(n);
-      std::int64_t counted = 0;
-      for (std::int64_t p = 0; p < n; ++p) {
-        if (target[p] == ignore_index) continue;
-        ++counted;
-        loss.add(p, t[p], false);
-        weights.add(p, w[p], false);
-      }
-      const double total_weight = weight.size() ? weights.total() : to_bfloat16(static_cast<double>(counted));
+      Cascade loss(n);
+      for (std::int64_t p = 0; p < n; ++p)
+        if (target[p] != ignore_index) loss.add(p, t[p], false);
       const double sum = loss.total();
-      return mean ? div_in(h, sum, total_weight) : sum;
+      return mean ? div_in(h, sum, bf16_total_weight(layout, input_dims, target, weight, ignore_index)) : sum;
     }
     // float16, the CUDA convention.
     Strided loss, weights;
@@ -266,6 +275,78 @@ Bounded reduced_nll(Half h, const Layout& layout, std::int64_t input_dims, const
   r.hi[0] = std::max(a, z);
   if (std::isnan(r.value[0])) r.lo[0] = r.hi[0] = r.value[0];
   return r;
+}
+
+// ---- bfloat16 gradients -------------------------------------------------------
+
+Vec<double> bf16_nll_backward(const Layout& layout, std::int64_t input_dims, const Index& target, const Vec<double>& weight,
+                              std::int64_t ignore_index, Reduction reduction) {
+  Vec<double> grad = Vec<double>::Zero(layout.positions() * layout.classes);
+  // The upstream gradient of the loss, 1 (of each loss with reduction
+  // none), divided in bfloat16 by the bfloat16 total weight for the mean.
+  const double g = reduction != Reduction::None && reduction != Reduction::Sum
+                       ? div_in(Half::BFloat16, 1.0, bf16_total_weight(layout, input_dims, target, weight, ignore_index))
+                       : 1.0;
+  for (std::int64_t p = 0; p < layout.positions(); ++p) {
+    const std::int64_t y = target[p];
+    if (y == ignore_index) continue;
+    grad[layout.base(p) + y * layout.inner] = -to_bfloat16((weight.size() ? weight[y] : 1.0) * g);
+  }
+  return grad;
+}
+
+namespace {
+
+// exp of a float as torch 1.13's Vectorized<float>::exp computes it on an
+// AVX2 machine: SLEEF's expf u10 (Sleef_expf8_u10): x = q ln 2 + s with q
+// the nearest integer to x / ln 2 and ln 2 in two parts, exp(s) by a degree-6
+// polynomial in fused multiply-adds, then 2^q in two halves. Checked against
+// torch.exp on 8,000,000 floats (scale 5 and 30): all bit-identical.
+float torch_expf(float x) {
+  const int q = static_cast<int>(std::nearbyint(x * 1.442695040888963407359924681001892137426645954152985934135449406931f));
+  const auto qf = static_cast<float>(q);
+  float s = std::fma(qf, -0.693145751953125f, x);
+  s = std::fma(qf, -1.428606765330187045e-06f, s);
+  float u = 0.000198527617612853646278381f;
+  for (float c : {0.00139304355252534151077271f, 0.00833336077630519866943359f, 0.0416664853692054748535156f,
+                  0.166666671633720397949219f, 0.5f})
+    u = std::fma(u, s, c);
+  u = 1.0f + std::fma(s * s, u, s);
+  const int half = q >> 1;
+  u = u * std::ldexp(1.0f, half) * std::ldexp(1.0f, q - half);
+  if (x < -104) u = 0;
+  if (x > 100) u = std::numeric_limits<float>::infinity();
+  return std::isnan(x) ? x : u;
+}
+
+}  // namespace
+
+Bounded bf16_log_softmax_backward_lastdim(const Layout& layout, const Bounded& out, const Vec<double>& gy) {
+  Bounded gx = sized(out.value.size());
+  const std::int64_t c = layout.classes;
+  for (std::int64_t p = 0; p < layout.positions(); ++p) {
+    const std::int64_t at = layout.base(p);  // inner is 1: the row's classes lie together
+    double sum = 0;
+    for (std::int64_t k = 0; k < c; ++k) sum += gy[at + k];
+    const double s = to_bfloat16(sum);  // (nll_loss's gradient: one value a row, so the float sum is exact)
+    // g - e s in one fused multiply-add (torch's build contracts the
+    // vector multiply and subtract: a separate rounding of e s differs).
+    const auto one = [&](double g, double y) {
+      return to_bfloat16(std::fma(-torch_expf(static_cast<float>(y)), static_cast<float>(s), static_cast<float>(g)));
+    };
+    for (std::int64_t k = 0; k < c; ++k) {
+      const std::int64_t i = at + k;
+      const double g = gy[i];
+      gx.value[i] = one(g, out.value[i]);
+      // Where the output is one of two values, either: g - exp(y) s is
+      // monotone in y, and every rounding keeps the order.
+      const double a = one(g, out.lo[i]), z = one(g, out.hi[i]);
+      gx.lo[i] = std::min(a, z);
+      gx.hi[i] = std::max(a, z);
+      if (std::isnan(gx.value[i])) gx.lo[i] = gx.hi[i] = gx.value[i];
+    }
+  }
+  return gx;
 }
 
 }  // namespace losscalc::core

@@ -59,4 +59,24 @@ Bounded reduced_softmax(Half h, const Layout& layout, bool last_dim, const Vec<d
 Bounded reduced_nll(Half h, const Layout& layout, std::int64_t input_dims, const Bounded& log_probs, const Index& target,
                     const Vec<double>& weight, std::int64_t ignore_index, Reduction reduction);
 
+// torch 1.13's CPU bfloat16 backward of the loss above (nll_loss_backward,
+// LossNLL.cpp / LossNLL2d.cpp): the gradient of the loss with respect to its
+// log-probabilities, -w[y] g at each position's class y (the product
+// rounded), 0 elsewhere and where ignored; g is 1 for sum and none, and for
+// the mean 1 / total_weight divided in bfloat16, total_weight being the
+// forward's bfloat16 number (its cascade of weights, or the count rounded:
+// 257 positions divide by 256).
+Vec<double> bf16_nll_backward(const Layout& layout, std::int64_t input_dims, const Index& target, const Vec<double>& weight,
+                              std::int64_t ignore_index, Reduction reduction);
+// The total_weight of bfloat16 nll_loss's mean.
+double bf16_total_weight(const Layout& layout, std::int64_t input_dims, const Index& target, const Vec<double>& weight,
+                         std::int64_t ignore_index);
+// log_softmax's bfloat16 backward over the last dim
+// (_vec_log_softmax_backward_lastdim through vec's bfloat16 map2, in float):
+// gx = bf16(gy - exp(out) * s), s = bf16(the row's float sum of gy), exp
+// in float as torch's (SLEEF's expf u10, bit for bit), gy - e s in one
+// fused multiply-add rounded to float. `out`: log_softmax's output (bounded: either end gives a
+// bound); `gy`: its upstream gradient, one nonzero a row (nll_loss's).
+Bounded bf16_log_softmax_backward_lastdim(const Layout& layout, const Bounded& out, const Vec<double>& gy);
+
 }  // namespace losscalc::core

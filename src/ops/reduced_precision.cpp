@@ -82,7 +82,15 @@ void note_cuda(Result& r, const Prepared& p) {
                       "the value shown rounds the whole sum and the count to half once each (inf beyond 65504, as CUDA's half accumulators)");
 }
 
-Result nll_part(Result r, const Prepared& p, const Data& data, const Settings& s, const core::Bounded& log_probs) {
+void no_gradient(Result& r, const Settings& s, const std::string& where = "") {
+  r.notes.push_back(std::string("no gradient in ") + dtype_name(s.dtype) + where +
+                    ": torch's reduced-precision backward is not emulated (--dtype float32 gives float32's)");
+}
+
+// nll_loss on log-probabilities in the format: the loss, and (bfloat16, not
+// -q) its gradient with respect to them, which it returns (empty when not
+// formed).
+core::Vec<double> nll_part(Result& r, const Prepared& p, const Data& data, const Settings& s, const core::Bounded& log_probs) {
   const Tensor& target = require_target(data.target);
   check_class_weight(data.weight, p.c.layout.classes);
   const std::int64_t ignore = s.ignore_index.value_or(kTorchIgnoreIndex);
@@ -91,13 +99,11 @@ Result nll_part(Result r, const Prepared& p, const Data& data, const Settings& s
   const auto loss = core::reduced_nll(p.h, p.c.layout, data.input.dims(), log_probs, y, w, ignore, *s.reduction);
   put_bounded(r, "loss", *s.reduction == Reduction::None ? p.c.positions : Shape{}, loss, kSumWhy);
   r.count = p.c.layout.positions();
-  return r;
+  if (s.loss_only || p.h != core::Half::BFloat16) return {};
+  return core::bf16_nll_backward(p.c.layout, data.input.dims(), y, w, ignore, *s.reduction);
 }
 
-void no_gradient(Result& r, const Settings& s) {
-  r.notes.push_back(std::string("no gradient in ") + dtype_name(s.dtype) +
-                    ": torch's reduced-precision backward is not emulated (--dtype float32 gives float32's)");
-}
+const char* kGradWhy = "formed from a log_softmax value that may be torch's neighbouring one (log_softmax_low, log_softmax_high)";
 
 }  // namespace
 
@@ -112,10 +118,17 @@ Result cross_entropy_reduced(const Data& data, const Settings& s) {
   r.summary = describe(data.input, &target, "class indices", p.c.dim);
   r.class_dim = p.c.dim;
   const auto log_probs = core::reduced_log_softmax(p.h, p.c.layout, p.last_dim, p.x);
-  r = nll_part(std::move(r), p, data, s, log_probs);
+  const auto nll_grad = nll_part(r, p, data, s, log_probs);
   put_bounded(r, "log_softmax", data.input.shape, log_probs, kSumWhy);
   note_cuda(r, p);
-  no_gradient(r, s);
+  if (s.loss_only) return r;
+  if (p.h != core::Half::BFloat16) {
+    no_gradient(r, s);
+  } else if (!p.last_dim) {
+    no_gradient(r, s, " over a class dim that is not the last");
+  } else {
+    put_bounded(r, "grad", data.input.shape, core::bf16_log_softmax_backward_lastdim(p.c.layout, log_probs, nll_grad), kGradWhy);
+  }
   return r;
 }
 
@@ -126,9 +139,11 @@ Result nll_loss_reduced(const Data& data, const Settings& s) {
   check_nll_target(data, s, p.c);
   r.summary = describe(data.input, &target, "class indices", p.c.dim);
   r.class_dim = p.c.dim;
-  r = nll_part(std::move(r), p, data, s, core::Bounded::exact(p.x));
+  const auto grad = nll_part(r, p, data, s, core::Bounded::exact(p.x));
   note_cuda(r, p);
-  no_gradient(r, s);
+  if (s.loss_only) return r;
+  if (p.h != core::Half::BFloat16) no_gradient(r, s);
+  else r.entries.push_back({"grad", to_tensor(data.input.shape, grad)});
   return r;
 }
 

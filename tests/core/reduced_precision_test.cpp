@@ -77,3 +77,42 @@ TEST_CASE("float16, CUDA's 2-D nll_loss: 32 strided float partials, one rounding
   const Vec<double> x = Vec<double>::Constant(2 * n, -0.5);
   CHECK(reduced_nll(Half::Float16, layout, 2, Bounded::exact(x), Index::Zero(n), Vec<double>(), -100, Reduction::Mean).value[0] == 0.5);
 }
+
+TEST_CASE("bfloat16 backward of nll_loss: 1 / total_weight in bfloat16, times the weight, rounded (torch 1.13)") {
+  const Layout layout{257, 2, 1};
+  Index y = Index::Zero(257);
+  // The mean of 257 unweighted positions divides by the bfloat16 count, 256:
+  // torch's x.grad is -0.00390625 at each target, not -1/257.
+  auto g = bf16_nll_backward(layout, 2, y, {}, -100, Reduction::Mean);
+  CHECK(g[0] == -0.00390625);
+  CHECK(g[1] == 0.0);
+  CHECK(g[2 * 256] == -0.00390625);
+  // Weighted: -bf16(w * bf16(1 / total_weight)); total_weight 1.5 + 3 = 4.5,
+  // 1 / 4.5 = 0.22265625 in bfloat16, times 3 = 0.66796875 (torch: -0.66796875).
+  const Layout two{2, 2, 1};
+  Index t(2);
+  t << 0, 1;
+  Vec<double> w(2);
+  w << 1.5, 3.0;
+  g = bf16_nll_backward(two, 2, t, w, -100, Reduction::Mean);
+  CHECK(g[0] == -0.333984375);
+  CHECK(g[3] == -0.66796875);
+  g = bf16_nll_backward(two, 2, t, w, 0, Reduction::Sum);  // class 0 ignored (torch: [[0, 0], [0, -3]])
+  CHECK(g[0] == 0.0);
+  CHECK(g[3] == -3.0);
+}
+
+TEST_CASE("bfloat16 backward of log_softmax over the last dim: exp as torch's, g - e s in one fused multiply-add (torch 1.13)") {
+  // A row of F.cross_entropy(x.bfloat16(), y, weight=w) that torch 1.13 gives
+  // as [9.0003e-06, -0.00027275, 0.00023937]: rounding e s apart gives
+  // -0.00027084 in the middle.
+  const Layout layout{1, 3, 1};
+  Vec<double> out(3), gy(3);
+  out << -6.90625, -0.03076171875, -3.625;
+  gy << 0.0, -0.00897216796875, 0.0;
+  const Bounded gx = bf16_log_softmax_backward_lastdim(layout, Bounded::exact(out), gy);
+  CHECK(gx.value[0] == 9.000301361083984e-06);
+  CHECK(gx.value[1] == -0.0002727508544921875);
+  CHECK(gx.value[2] == 0.00023937225341796875);
+  CHECK(gx.uncertain() == 0);
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Reference values of --dtype bfloat16: torch 1.13's CPU bfloat16 kernels
 (cross_entropy with class indices, nll_loss, log_softmax, softmax), bit for
-bit, for tests/reference_test.cpp ("bfloat16 reference cases").
+bit, and the gradients of cross_entropy and nll_loss (of at most 3000
+values), for tests/reference_test.cpp ("bfloat16 reference cases").
 
   /usr/bin/python3 tests/torch/gen_reference_bf16.py
       writes tests/torch/bf16_reference_cases.json (fixed seed) and, with
@@ -165,6 +166,12 @@ def make_case(rng, name):
     fn = F.cross_entropy if kind.startswith("ce") else F.nll_loss
     out = fn(xt, yt, weight=weight, ignore_index=ignore, reduction=red)
     expect["loss"] = jsonable(out.double().tolist())
+    if kind != "ce_kdim" and xt.numel() <= 3000:
+        # The gradient, through torch's bfloat16 backward (reduction none:
+        # of the losses' sum, an upstream gradient of ones).
+        xg = xt.clone().requires_grad_()
+        fn(xg, yt, weight=weight, ignore_index=ignore, reduction=red).sum().backward()
+        expect["grad"] = jsonable(xg.grad.double().tolist())
     if kind.startswith("ce") and xt.numel() <= 100:
         expect["log_softmax"] = jsonable(F.log_softmax(xt, 0 if kind == "ce_unbatched" else 1).double().tolist())
     return {"name": "%s %s %s %s%s%s" % (name, kind, shape, red, " weighted" if weight is not None else "",
