@@ -42,17 +42,24 @@ struct Row {
   bool finite = true;
 };
 
-Row row_of(const Layout& layout, const Vec<double>& x, std::int64_t p) {
-  Row r;
+// The max of position p's classes: NaN if any is NaN.
+double column_max(const Layout& layout, const Vec<double>& x, std::int64_t p) {
   const double* xs = x.data() + layout.base(p);
-  r.max = -kInf;
+  double m = -kInf;
   bool nan = false;
   for (std::int64_t c = 0; c < layout.classes; ++c) {
     const double v = xs[c * layout.inner];
     if (std::isnan(v)) nan = true;
-    r.max = std::max(r.max, v);
+    m = std::max(m, v);
   }
-  if (nan) r.max = std::numeric_limits<double>::quiet_NaN();
+  return nan ? std::numeric_limits<double>::quiet_NaN() : m;
+}
+
+// Position p's classes less `max` (in float) and the sum of their exponentials.
+Row row_at(const Layout& layout, const Vec<double>& x, std::int64_t p, double max) {
+  Row r;
+  const double* xs = x.data() + layout.base(p);
+  r.max = max;
   r.d.resize(static_cast<std::size_t>(layout.classes));
   for (std::int64_t c = 0; c < layout.classes; ++c) {
     const float v = static_cast<float>(static_cast<float>(xs[c * layout.inner]) - static_cast<float>(r.max));
@@ -61,6 +68,77 @@ Row row_of(const Layout& layout, const Vec<double>& x, std::int64_t p) {
   }
   r.finite = std::isfinite(r.sum);
   return r;
+}
+
+Row row_of(const Layout& layout, const Vec<double>& x, std::int64_t p) { return row_at(layout, x, p, column_max(layout, x, p)); }
+
+// torch 1.13's bfloat16 kernels over a dim that is not the last
+// (SoftMaxKernel.cpp, _vec_softmax and _vec_logsoftmax) run the inner
+// positions of each outer index in vectors of Vectorized<BFloat16>::size()
+// = 16 lanes (AVX2) from inner position 0, and the inner % 16 left over
+// one at a time in scalar code.
+constexpr std::int64_t kLanes = 16;
+bool vector_lane(const Layout& layout, std::int64_t p) {
+  return p % layout.inner < layout.inner - layout.inner % kLanes;
+}
+
+// The max torch 1.13's bfloat16 log_softmax over a non-last dim subtracts at
+// position p. Its vector path keeps the max in float, as two 8-lane halves,
+// and the upper half (lanes 8..15) subtracts the max of the lower half's
+// lane (lane - 8) -- found against torch, not the position's own max: the
+// result differs only by rounding (log_softmax is unchanged by a shift) until
+// exp(x - max) overflows or underflows float. That max is taken as
+// blendv(max, x, x > max) from -inf: a NaN class is passed over.
+double log_softmax_max(const Layout& layout, const Vec<double>& x, std::int64_t p) {
+  if (!vector_lane(layout, p) || (p % layout.inner) % kLanes < kLanes / 2) return column_max(layout, x, p);
+  const double* xs = x.data() + layout.base(p - kLanes / 2);
+  double m = -kInf;
+  for (std::int64_t c = 0; c < layout.classes; ++c)
+    if (xs[c * layout.inner] > m) m = xs[c * layout.inner];
+  return m;
+}
+
+// Two float steps toward -inf / +inf: where SLEEF's u10 and glibc's float
+// exp and log (within an ulp of the exact value) can land from the exact
+// value rounded to float.
+float down2(float v) {
+  const float inf = std::numeric_limits<float>::infinity();
+  return std::nextafter(std::nextafter(v, -inf), -inf);
+}
+float up2(float v) {
+  const float inf = std::numeric_limits<float>::infinity();
+  return std::nextafter(std::nextafter(v, inf), inf);
+}
+
+// Over a non-last dim each lane adds its classes' exponentials in class
+// order in float: that sum, formed the same way, with each exponential the
+// exact one rounded to float (exp(0) = 1 exactly) and, for the bounds, two
+// float steps below or above it; float addition is monotone, so torch's sum
+// lies between.
+struct FloatSum {
+  float value = 0, lo = 0, hi = 0;
+};
+float exp_float(double d) { return static_cast<float>(std::exp(d)); }
+float exp_lo(double d) { return d == 0 ? 1.0f : std::max(0.0f, down2(exp_float(d))); }
+float exp_hi(double d) { return d == 0 ? 1.0f : up2(exp_float(d)); }
+FloatSum float_sum(const std::vector<double>& d) {
+  FloatSum s;
+  for (const double v : d) {
+    s.value += exp_float(v);
+    s.lo += exp_lo(v);
+    s.hi += exp_hi(v);
+  }
+  return s;
+}
+
+// torch's float log of that sum, and its bounds.
+struct FloatLog {
+  float value, lo, hi;
+};
+FloatLog float_log(const FloatSum& s) {
+  const auto log_f = [](float v) { return static_cast<float>(std::log(static_cast<double>(v))); };
+  if (std::isnan(s.value)) return {s.value, s.value, s.value};
+  return {log_f(s.value), down2(log_f(s.lo)), up2(log_f(s.hi))};
 }
 
 void put(Bounded& b, const Layout& layout, std::int64_t p, std::int64_t c, double v, double lo, double hi) {
@@ -112,6 +190,25 @@ Bounded reduced_log_softmax(Half h, const Layout& layout, bool last_dim, const V
       }
       continue;
     }
+    if (h == Half::BFloat16) {
+      // Over another dim (_vec_logsoftmax): max, x - max, exp, sum and log
+      // in float in the vector lanes and the scalar ones alike, then
+      // (x - max) - log(sum) rounded once; the vector lanes' max as
+      // log_softmax_max says.
+      const double m = log_softmax_max(layout, x, p);
+      const Row s = std::isnan(m) || m == r.max ? r : row_at(layout, x, p, m);
+      const FloatLog l = float_log(float_sum(s.d));
+      const auto out = [](double d, float ls) { return to_bfloat16(static_cast<double>(static_cast<float>(d) - ls)); };
+      for (std::int64_t c = 0; c < layout.classes; ++c) {
+        const double d = s.d[static_cast<std::size_t>(c)];
+        const double v = out(d, l.value);
+        if (std::isnan(v))
+          put(b, layout, p, c, v, v, v);
+        else
+          put(b, layout, p, c, v, out(d, l.hi), out(d, l.lo));
+      }
+      continue;
+    }
     // The float32 result rounded once (CUDA's half kernels; float16 over
     // any dim): (x - max) - log(sum). torch's float log of its float sum is
     // within the sum's bound and the log's 2 ulps of log(sum): float bounds
@@ -138,13 +235,33 @@ Bounded reduced_log_softmax(Half h, const Layout& layout, bool last_dim, const V
   return b;
 }
 
-Bounded reduced_softmax(Half h, const Layout& layout, bool /*last_dim*/, const Vec<double>& x) {
+Bounded reduced_softmax(Half h, const Layout& layout, bool last_dim, const Vec<double>& x) {
   // Every path forms exp(x - max) and the sum in float and rounds
-  // exp * (1 / sum) (or exp / sum) once.
+  // exp * (1 / sum) (or exp / sum) once, but for torch 1.13's bfloat16
+  // scalar positions over a non-last dim (_vec_softmax's tail): they store
+  // exp(x - max) as bfloat16 and divide that by the float sum.
   Bounded b = sized(x.size());
   const double rel = sum_bound(layout.classes) + kUlps2 + std::ldexp(1.0, -23);
   for (std::int64_t p = 0; p < layout.positions(); ++p) {
     const Row r = row_of(layout, x, p);
+    if (h == Half::BFloat16 && !last_dim) {
+      // The lane's float sum in class order (float_sum) and float division,
+      // monotone in both: bounds from the exponential's and the sum's.
+      const bool stored = !vector_lane(layout, p);
+      const FloatSum s = float_sum(r.d);
+      const auto q = [stored](float e, float sum) {
+        return to_bfloat16(static_cast<double>((stored ? static_cast<float>(to_bfloat16(e)) : e) / sum));
+      };
+      for (std::int64_t c = 0; c < layout.classes; ++c) {
+        const double d = r.d[static_cast<std::size_t>(c)];
+        const double v = q(exp_float(d), s.value);
+        if (std::isnan(v))
+          put(b, layout, p, c, v, v, v);
+        else
+          put(b, layout, p, c, v, q(exp_lo(d), s.hi), q(exp_hi(d), s.lo));
+      }
+      continue;
+    }
     for (std::int64_t c = 0; c < layout.classes; ++c) {
       const double q = std::exp(r.d[static_cast<std::size_t>(c)]) / r.sum;
       const double v = round_to(h, q);

@@ -4,11 +4,14 @@
 // --dtype bfloat16 is torch 1.13's CPU kernels (losses-catalogue §4.1):
 // log_softmax over the last dim rounds the sum of exponentials to bf16, its
 // log to bf16 and the output once; nll_loss adds in bf16 through an 8-level
-// cascade whose count is a bf16 number. (Over another dim torch 1.13 mixes
-// float and bf16 steps across its vector lanes: not the float32 result
-// rounded once, as checked against torch; the ops refuse it.) --dtype
-// float16 is the CUDA convention (§4.2): half inputs, float sums, one
-// rounding of the result.
+// cascade whose count is a bf16 number. Over another dim torch 1.13 runs
+// 16 inner positions at a time in float vectors and the inner % 16 left
+// over in scalar code: log_softmax rounds (x - max) - log(sum) once, but the
+// vectors' upper 8 lanes subtract the max of the lane 8 below (a shift that
+// changes only the roundings, until exp overflows or underflows); softmax
+// rounds exp / sum once in the vectors and, in the scalar positions, stores
+// exp as bf16 before dividing. --dtype float16 is the CUDA convention
+// (§4.2): half inputs, float sums, one rounding of the result.
 //
 // torch sums the exponentials in float in an order of its vector lanes
 // and takes exp and log from its vector library. losscalc forms the same

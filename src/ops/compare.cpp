@@ -1003,7 +1003,9 @@ Result compare_reduced(const Data& data, const Settings& s) {
   if (rows[rows.size() - 4].error.empty() && std::isfinite(b) && b != 0) {
     const double step = std::ldexp(1.0, std::ilogb(b) - 7);
     notes.push_back("bfloat16 keeps 8 significant bits: near " + print::shortest(b) + " its values are " + print::shortest(step) +
-                    " apart, and log_softmax rounds its sum of exponentials, their log and its output to them.");
+                    " apart, and log_softmax rounds " +
+                    (dim == nd - 1 ? "its sum of exponentials, their log and its output" : "its output (over a dim that is not the last)") +
+                    " to them.");
   }
   const std::int64_t n = core::make_layout(x.shape, dim).positions();
   if (core::to_bfloat16(static_cast<double>(n)) != static_cast<double>(n))

@@ -52,18 +52,10 @@ struct Prepared {
   bool last_dim;
 };
 
-// `softmax`: the op takes a softmax of INPUT (not nll_loss).
-Prepared prepare(Result& r, const Data& data, const Settings& s, bool needs_class_dim, bool softmax) {
+Prepared prepare(Result& r, const Data& data, const Settings& s, bool needs_class_dim) {
   const core::Half h = core::half_of(s.dtype);
   auto c = class_layout(data, s, needs_class_dim);
   const bool last = c.dim == data.input.dims() - 1 || data.input.dims() == 0;
-  if (h == core::Half::BFloat16 && softmax && !last)
-    throw usage_error("--dtype", "bfloat16 over a class dim that is not the last (dim " + std::to_string(c.dim) + " of " +
-                                     shape_str(data.input.shape) +
-                                     "): torch 1.13's bfloat16 softmax there mixes float and bfloat16 steps across its vector lanes, which "
-                                     "losscalc does not reproduce bit for bit; " +
-                                     (needs_class_dim ? std::string("nll_loss of log-probabilities of this shape is exact, and --amp bfloat16 gives autocast's float32 loss")
-                                                      : std::string("put the dim last, or use --dtype float32")));
   core::Vec<double> x = rounded(r, s.dtype, data.input, "INPUT");
   return {h, std::move(c), std::move(x), last};
 }
@@ -114,7 +106,7 @@ Result cross_entropy_reduced(const Data& data, const Settings& s) {
     throw usage_error("--dtype", std::string(dtype_name(s.dtype)) +
                                      " emulates cross_entropy with class indices; class-probability targets are not emulated (use --dtype float32, or --amp)");
   refuse_label_smoothing(s);
-  const Prepared p = prepare(r, data, s, true, true);
+  const Prepared p = prepare(r, data, s, true);
   r.summary = describe(data.input, &target, "class indices", p.c.dim);
   r.class_dim = p.c.dim;
   const auto log_probs = core::reduced_log_softmax(p.h, p.c.layout, p.last_dim, p.x);
@@ -135,7 +127,7 @@ Result cross_entropy_reduced(const Data& data, const Settings& s) {
 Result nll_loss_reduced(const Data& data, const Settings& s) {
   Result r = start(s, true);
   const Tensor& target = require_target(data.target);
-  const Prepared p = prepare(r, data, s, true, false);
+  const Prepared p = prepare(r, data, s, true);
   check_nll_target(data, s, p.c);
   r.summary = describe(data.input, &target, "class indices", p.c.dim);
   r.class_dim = p.c.dim;
@@ -151,7 +143,7 @@ namespace {
 
 Result activation(const char* name, bool log, const Data& data, const Settings& s) {
   Result r = start(s, false, name);
-  const Prepared p = prepare(r, data, s, false, true);
+  const Prepared p = prepare(r, data, s, false);
   r.summary = describe(data.input, nullptr, "", p.c.dim);
   r.class_dim = p.c.dim;
   const auto out = log ? core::reduced_log_softmax(p.h, p.c.layout, p.last_dim, p.x)
