@@ -867,6 +867,23 @@ std::string zip_of(const std::vector<std::pair<std::string, std::string>>& membe
   return body + dir + end;
 }
 
+// n x c normal float64 logits and int64 labels (i * step mod c), as raw
+// little-endian bytes.
+std::pair<std::string, std::string> raw_batch(std::int64_t n, std::int64_t c, unsigned seed, std::int64_t step) {
+  std::string f8, labels;
+  std::mt19937 gen(seed);
+  std::normal_distribution<double> normal;
+  for (std::int64_t i = 0; i < n; ++i) {
+    for (std::int64_t k = 0; k < c; ++k) {
+      const double d = normal(gen);
+      f8.append(reinterpret_cast<const char*>(&d), 8);
+    }
+    const std::int64_t y = (i * step) % c;
+    labels.append(reinterpret_cast<const char*>(&y), 8);
+  }
+  return {f8, labels};
+}
+
 // A safetensors file of (name, dtype, shape, raw bytes).
 std::string safetensors_of(const std::vector<std::tuple<std::string, std::string, std::string, std::string>>& tensors) {
   std::string header = "{", data;
@@ -887,17 +904,7 @@ std::string safetensors_of(const std::vector<std::tuple<std::string, std::string
 
 TEST_CASE(".npz (stored, deflated) and safetensors arrays of 4 MB or more stream as the .npy pair does: the same bits; damage deep in them is an error") {
   const std::int64_t n = 90000, c = 8;  // 5.76 MB of float64
-  std::string f8, labels;
-  std::mt19937 gen(19);
-  std::normal_distribution<double> normal;
-  for (std::int64_t i = 0; i < n; ++i) {
-    for (std::int64_t k = 0; k < c; ++k) {
-      const double d = normal(gen);
-      f8.append(reinterpret_cast<const char*>(&d), 8);
-    }
-    const std::int64_t y = (i * 5) % c;
-    labels.append(reinterpret_cast<const char*>(&y), 8);
-  }
+  const auto [f8, labels] = raw_batch(n, c, 19, 5);
   const std::string shape = "(" + std::to_string(n) + ", " + std::to_string(c) + ")", rows = "(" + std::to_string(n) + ",)";
   const std::string xn = npy("<f8", shape, f8), yn = npy("<i8", rows, labels);
   const auto ref = run_cli({"ce", "-q", write("c_x.npy", xn), write("c_y.npy", yn)});
@@ -981,17 +988,7 @@ std::string pt_pickle(const std::vector<PtTensor>& tensors) {
 
 TEST_CASE("a torch.save file's tensors of 4 MB or more stream as the .npy pair does, a sliced one is read whole; damage deep in them is an error") {
   const std::int64_t n = 90000, c = 8;  // 5.76 MB of float64
-  std::string f8, labels;
-  std::mt19937 gen(23);
-  std::normal_distribution<double> normal;
-  for (std::int64_t i = 0; i < n; ++i) {
-    for (std::int64_t k = 0; k < c; ++k) {
-      const double d = normal(gen);
-      f8.append(reinterpret_cast<const char*>(&d), 8);
-    }
-    const std::int64_t y = (i * 3) % c;
-    labels.append(reinterpret_cast<const char*>(&y), 8);
-  }
+  const auto [f8, labels] = raw_batch(n, c, 23, 3);
   const std::string xn = npy("<f8", "(" + std::to_string(n) + ", " + std::to_string(c) + ")", f8);
   const std::string yn = npy("<i8", "(" + std::to_string(n) + ",)", labels);
   const auto ref = run_cli({"ce", "-q", write("p_x.npy", xn), write("p_y.npy", yn)});
