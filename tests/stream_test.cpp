@@ -1022,4 +1022,21 @@ TEST_CASE("a torch.save file's tensors of 4 MB or more stream as the .npy pair d
     CHECK(b.two.out.empty());
     CHECK(b.two.err.find("zip member 'archive/data/0': checksum mismatch (a corrupt archive)") != std::string::npos);
   }
+  // A storage whose sizes (local header and directory) claim 4 GB past the
+  // file: refused before anything is sized by it, whole (--json) or streamed.
+  std::string lying = pt(whole, f8);
+  for (std::size_t at = lying.find("archive/data/0"); at != std::string::npos; at = lying.find("archive/data/0", at + 1)) {
+    const bool central = lying.compare(at - 46, 4, "PK\x01\x02") == 0, local = lying.compare(at - 30, 4, "PK\x03\x04") == 0;
+    if (!central && !local) continue;
+    const std::size_t sizes = at - (central ? 46 : 30) + (central ? 20 : 18);
+    for (std::size_t k = 0; k < 8; ++k) lying[sizes + k] = k % 4 == 0 ? '\xf0' : '\xff';
+  }
+  const std::string lie = write("p_lie.pt", lying);
+  for (const char* mode : {"-q", "--json"}) {
+    CAPTURE(mode);
+    const auto o = run_cli({"ce", mode, lie});
+    CHECK(o.status == 1);
+    CHECK(o.out.empty());
+    CHECK(o.err == "losscalc: input: file '" + lie + "': zip member 'archive/data/0': its 4294967280 bytes lie past the end of the file (truncated?)\n");
+  }
 }

@@ -127,7 +127,6 @@ const ZipMember* torch_pickle_member(const Zip& zip) {
   return nullptr;
 }
 
-
 Container npz(std::shared_ptr<const Zip> zip, const Origin& o) {
   Container c{"a .npz archive", {}, {}};
   for (auto& m : zip->members()) {
@@ -186,9 +185,11 @@ std::shared_ptr<TorchFile> torch_index(std::shared_ptr<const Zip> zip, const Zip
   const std::string_view pickle = f->zip->data(pkl, pickle_scratch);
   f->arrays = torch_pickle_index(pickle, [&](const std::string& key) -> std::uint64_t {
     const ZipMember& m = f->member(key, o);
-    // A stored member's size is checked against the archive's length; a
-    // deflated one's is only claimed until it is inflated.
-    return m.method == 0 ? m.size : f->storage(key, o).size();
+    // A stored member's size, once its reader has checked it against the
+    // archive's length (nothing is read); a deflated one is inflated, as
+    // its size is only claimed until then.
+    if (m.method == 0) return static_cast<std::uint64_t>(f->zip->reader(m)->size());
+    return f->storage(key, o).size();
   }, o);
   return f;
 }
