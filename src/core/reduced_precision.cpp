@@ -98,6 +98,28 @@ double log_softmax_max(const Layout& layout, const Vec<double>& x, std::int64_t 
   return m;
 }
 
+// exp of a float as torch 1.13's Vectorized<float>::exp computes it on an
+// AVX2 machine: SLEEF's expf u10 (Sleef_expf8_u10): x = q ln 2 + s with q
+// the nearest integer to x / ln 2 and ln 2 in two parts, exp(s) by a degree-6
+// polynomial in fused multiply-adds, then 2^q in two halves. Checked against
+// torch.exp on 8,000,000 floats (scale 5 and 30): all bit-identical.
+float torch_expf(float x) {
+  const int q = static_cast<int>(std::nearbyint(x * 1.442695040888963407359924681001892137426645954152985934135449406931f));
+  const auto qf = static_cast<float>(q);
+  float s = std::fma(qf, -0.693145751953125f, x);
+  s = std::fma(qf, -1.428606765330187045e-06f, s);
+  float u = 0.000198527617612853646278381f;
+  for (float c : {0.00139304355252534151077271f, 0.00833336077630519866943359f, 0.0416664853692054748535156f,
+                  0.166666671633720397949219f, 0.5f})
+    u = std::fma(u, s, c);
+  u = 1.0f + std::fma(s * s, u, s);
+  const int half = q >> 1;
+  u = u * std::ldexp(1.0f, half) * std::ldexp(1.0f, q - half);
+  if (x < -104) u = 0;
+  if (x > 100) u = std::numeric_limits<float>::infinity();
+  return std::isnan(x) ? x : u;
+}
+
 // Two float steps toward -inf / +inf: where SLEEF's u10 and glibc's float
 // exp and log (within an ulp of the exact value) can land from the exact
 // value rounded to float.
@@ -111,34 +133,29 @@ float up2(float v) {
 }
 
 // Over a non-last dim each lane adds its classes' exponentials in class
-// order in float: that sum, formed the same way, with each exponential the
-// exact one rounded to float (exp(0) = 1 exactly) and, for the bounds, two
-// float steps below or above it; float addition is monotone, so torch's sum
-// lies between.
-struct FloatSum {
-  float value = 0, lo = 0, hi = 0;
-};
-float exp_float(double d) { return static_cast<float>(std::exp(d)); }
-float exp_lo(double d) { return d == 0 ? 1.0f : std::max(0.0f, down2(exp_float(d))); }
-float exp_hi(double d) { return d == 0 ? 1.0f : up2(exp_float(d)); }
-FloatSum float_sum(const std::vector<double>& d) {
-  FloatSum s;
-  for (const double v : d) {
-    s.value += exp_float(v);
-    s.lo += exp_lo(v);
-    s.hi += exp_hi(v);
-  }
+// order in float, with torch's float exp: SLEEF's (torch_expf) in the
+// vector lanes, glibc's expf (the same library's here) in the scalar ones.
+// That sum, formed the same way, is torch's.
+float exp_torch(double d, bool vector) { return vector ? torch_expf(static_cast<float>(d)) : std::exp(static_cast<float>(d)); }
+float float_sum(const std::vector<double>& d, bool vector) {
+  float s = 0;
+  for (const double v : d) s += exp_torch(v, vector);
   return s;
 }
 
-// torch's float log of that sum, and its bounds.
+// torch's float log of that sum: glibc's logf in the scalar lanes; in the
+// vector ones SLEEF's, within an ulp of the exact log: two float steps
+// either side of it rounded to float bound it.
 struct FloatLog {
   float value, lo, hi;
 };
-FloatLog float_log(const FloatSum& s) {
-  const auto log_f = [](float v) { return static_cast<float>(std::log(static_cast<double>(v))); };
-  if (std::isnan(s.value)) return {s.value, s.value, s.value};
-  return {log_f(s.value), down2(log_f(s.lo)), up2(log_f(s.hi))};
+FloatLog float_log(float sum, bool vector) {
+  if (std::isnan(sum) || !vector) {
+    const float l = std::log(sum);
+    return {l, l, l};
+  }
+  const auto l = static_cast<float>(std::log(static_cast<double>(sum)));
+  return {l, down2(l), up2(l)};
 }
 
 void put(Bounded& b, const Layout& layout, std::int64_t p, std::int64_t c, double v, double lo, double hi) {
@@ -197,7 +214,8 @@ Bounded reduced_log_softmax(Half h, const Layout& layout, bool last_dim, const V
       // log_softmax_max says.
       const double m = log_softmax_max(layout, x, p);
       const Row s = std::isnan(m) || m == r.max ? r : row_at(layout, x, p, m);
-      const FloatLog l = float_log(float_sum(s.d));
+      const bool vector = vector_lane(layout, p);
+      const FloatLog l = float_log(float_sum(s.d, vector), vector);
       const auto out = [](double d, float ls) { return to_bfloat16(static_cast<double>(static_cast<float>(d) - ls)); };
       for (std::int64_t c = 0; c < layout.classes; ++c) {
         const double d = s.d[static_cast<std::size_t>(c)];
@@ -245,20 +263,14 @@ Bounded reduced_softmax(Half h, const Layout& layout, bool last_dim, const Vec<d
   for (std::int64_t p = 0; p < layout.positions(); ++p) {
     const Row r = row_of(layout, x, p);
     if (h == Half::BFloat16 && !last_dim) {
-      // The lane's float sum in class order (float_sum) and float division,
-      // monotone in both: bounds from the exponential's and the sum's.
+      // The lane's float sum in class order (float_sum) and a float
+      // division, all as torch forms them: certain.
       const bool stored = !vector_lane(layout, p);
-      const FloatSum s = float_sum(r.d);
-      const auto q = [stored](float e, float sum) {
-        return to_bfloat16(static_cast<double>((stored ? static_cast<float>(to_bfloat16(e)) : e) / sum));
-      };
+      const float sum = float_sum(r.d, !stored);
       for (std::int64_t c = 0; c < layout.classes; ++c) {
-        const double d = r.d[static_cast<std::size_t>(c)];
-        const double v = q(exp_float(d), s.value);
-        if (std::isnan(v))
-          put(b, layout, p, c, v, v, v);
-        else
-          put(b, layout, p, c, v, q(exp_lo(d), s.hi), q(exp_hi(d), s.lo));
+        const float e = exp_torch(r.d[static_cast<std::size_t>(c)], !stored);
+        const double v = to_bfloat16(static_cast<double>((stored ? static_cast<float>(to_bfloat16(e)) : e) / sum));
+        put(b, layout, p, c, v, v, v);
       }
       continue;
     }
@@ -411,32 +423,6 @@ Vec<double> bf16_nll_backward(const Layout& layout, std::int64_t input_dims, con
   }
   return grad;
 }
-
-namespace {
-
-// exp of a float as torch 1.13's Vectorized<float>::exp computes it on an
-// AVX2 machine: SLEEF's expf u10 (Sleef_expf8_u10): x = q ln 2 + s with q
-// the nearest integer to x / ln 2 and ln 2 in two parts, exp(s) by a degree-6
-// polynomial in fused multiply-adds, then 2^q in two halves. Checked against
-// torch.exp on 8,000,000 floats (scale 5 and 30): all bit-identical.
-float torch_expf(float x) {
-  const int q = static_cast<int>(std::nearbyint(x * 1.442695040888963407359924681001892137426645954152985934135449406931f));
-  const auto qf = static_cast<float>(q);
-  float s = std::fma(qf, -0.693145751953125f, x);
-  s = std::fma(qf, -1.428606765330187045e-06f, s);
-  float u = 0.000198527617612853646278381f;
-  for (float c : {0.00139304355252534151077271f, 0.00833336077630519866943359f, 0.0416664853692054748535156f,
-                  0.166666671633720397949219f, 0.5f})
-    u = std::fma(u, s, c);
-  u = 1.0f + std::fma(s * s, u, s);
-  const int half = q >> 1;
-  u = u * std::ldexp(1.0f, half) * std::ldexp(1.0f, q - half);
-  if (x < -104) u = 0;
-  if (x > 100) u = std::numeric_limits<float>::infinity();
-  return std::isnan(x) ? x : u;
-}
-
-}  // namespace
 
 Bounded bf16_log_softmax_backward_lastdim(const Layout& layout, const Bounded& out, const Vec<double>& gy) {
   Bounded gx = sized(out.value.size());
