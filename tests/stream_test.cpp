@@ -12,8 +12,10 @@
 
 #include <zlib.h>
 
+#include "error.h"
 #include "helpers.h"
 #include "print/number.h"
+#include "read/container.h"
 
 using losscalc::testing::run_cli;
 
@@ -958,6 +960,7 @@ struct PtTensor {
   std::int64_t numel;
   std::vector<std::int64_t> size, stride;
   std::int64_t offset = 0;
+  std::string storage = "";  // its storage's key; empty: its index
 };
 std::string pt_pickle(const std::vector<PtTensor>& tensors) {
   const auto str = [](const std::string& s) {
@@ -974,7 +977,8 @@ std::string pt_pickle(const std::vector<PtTensor>& tensors) {
   for (std::size_t i = 0; i < tensors.size(); ++i) {
     const PtTensor& t = tensors[i];
     p += str(t.name) + "ctorch._utils\n_rebuild_tensor_v2\n(";
-    p += "(" + str("storage") + "ctorch\n" + t.storage_class + "\n" + str(std::to_string(i)) + str("cpu") + integer(t.numel) + "tQ";
+    p += "(" + str("storage") + "ctorch\n" + t.storage_class + "\n" + str(t.storage.empty() ? std::to_string(i) : t.storage) + str("cpu") +
+         integer(t.numel) + "tQ";
     p += integer(t.offset) + "(";
     for (auto d : t.size) p += integer(d);
     p += "t(";
@@ -1038,5 +1042,33 @@ TEST_CASE("a torch.save file's tensors of 4 MB or more stream as the .npy pair d
     CHECK(o.status == 1);
     CHECK(o.out.empty());
     CHECK(o.err == "losscalc: input: file '" + lie + "': zip member 'archive/data/0': its 4294967280 bytes lie past the end of the file (truncated?)\n");
+  }
+}
+
+TEST_CASE("two tensors of one storage whose CRC fails: each load is the same data error (a failed read is not kept as empty bytes; found by fuzz_container)") {
+  std::string f8;
+  for (int k = 0; k < 64; ++k) {
+    const double d = k * 0.25;
+    f8.append(reinterpret_cast<const char*>(&d), 8);
+  }
+  const std::string pickle = pt_pickle({{"a", "DoubleStorage", 64, {8, 8}, {8, 1}}, {"b", "DoubleStorage", 64, {4, 8}, {8, 1}, 32, "0"}});
+  std::string file = zip_of({{"archive/data.pkl", pickle}, {"archive/data/0", f8}}, false);
+  const auto at = file.find(f8.substr(0, 64));
+  REQUIRE(at != std::string::npos);
+  {
+    const losscalc::read::Container good = losscalc::read::open_container(file, {"input", "file 'x.pt'"});
+    REQUIRE(good.keys == std::vector<std::string>{"a", "b"});
+    CHECK(good.load(1).data[0] == 8.0);  // b starts 32 values in: 32 * 0.25
+  }
+  file[at + 100] ^= 0x10;
+  const losscalc::read::Container c = losscalc::read::open_container(file, {"input", "file 'x.pt'"});
+  for (std::size_t i : {0u, 1u, 0u}) {
+    CAPTURE(i);
+    try {
+      (void)c.load(i);
+      FAIL("loaded a storage whose CRC does not match");
+    } catch (const losscalc::Error& e) {
+      CHECK(std::string(e.what()).find("zip member 'archive/data/0': checksum mismatch (a corrupt archive)") != std::string::npos);
+    }
   }
 }

@@ -160,14 +160,20 @@ struct TorchFile {
     if (!m) throw data_error(o.subject, o.label, "a torch.save file without the storage " + in_quotes(prefix + "data/" + key, 80) + " its pickle names");
     return *m;
   }
-  // A storage's bytes, read (and its CRC checked) once.
+  // A storage's bytes, read (and its CRC checked) once; one that fails to
+  // read is not kept, so that each array of it fails alike.
   std::string_view storage(const std::string& key, const Origin& o) {
     auto it = bytes.find(key);
     if (it != bytes.end()) return it->second.first;
     const ZipMember& m = member(key, o);
-    auto& slot = bytes[key];
-    slot.first = zip->data(m, slot.second);
-    return slot.first;
+    it = bytes.try_emplace(key).first;
+    try {
+      it->second.first = zip->data(m, it->second.second);
+    } catch (...) {
+      bytes.erase(it);
+      throw;
+    }
+    return it->second.first;
   }
 };
 
