@@ -424,13 +424,18 @@ Vec<double> bf16_nll_backward(const Layout& layout, std::int64_t input_dims, con
   return grad;
 }
 
-Bounded bf16_log_softmax_backward_lastdim(const Layout& layout, const Bounded& out, const Vec<double>& gy) {
+namespace {
+
+// gx = bf16(fma(-e, s, g)) at every class of every position, the classes
+// `layout.inner` apart: e = torch_expf(out), s = bf16(the float sum of the
+// position's g).
+Bounded log_softmax_backward_in_float(const Layout& layout, const Bounded& out, const Vec<double>& gy) {
   Bounded gx = sized(out.value.size());
-  const std::int64_t c = layout.classes;
+  const std::int64_t c = layout.classes, stride = layout.inner;
   for (std::int64_t p = 0; p < layout.positions(); ++p) {
-    const std::int64_t at = layout.base(p);  // inner is 1: the row's classes lie together
+    const std::int64_t at = layout.base(p);
     double sum = 0;
-    for (std::int64_t k = 0; k < c; ++k) sum += gy[at + k];
+    for (std::int64_t k = 0; k < c; ++k) sum += gy[at + k * stride];
     const double s = to_bfloat16(sum);  // (nll_loss's gradient: one value a row, so the float sum is exact)
     // g - e s in one fused multiply-add (torch's build contracts the
     // vector multiply and subtract: a separate rounding of e s differs).
@@ -438,7 +443,7 @@ Bounded bf16_log_softmax_backward_lastdim(const Layout& layout, const Bounded& o
       return to_bfloat16(std::fma(-torch_expf(static_cast<float>(y)), static_cast<float>(s), static_cast<float>(g)));
     };
     for (std::int64_t k = 0; k < c; ++k) {
-      const std::int64_t i = at + k;
+      const std::int64_t i = at + k * stride;
       const double g = gy[i];
       gx.value[i] = one(g, out.value[i]);
       // Where the output is one of two values, either: g - exp(y) s is
@@ -450,6 +455,19 @@ Bounded bf16_log_softmax_backward_lastdim(const Layout& layout, const Bounded& o
     }
   }
   return gx;
+}
+
+}  // namespace
+
+Bounded bf16_log_softmax_backward_lastdim(const Layout& layout, const Bounded& out, const Vec<double>& gy) {
+  return log_softmax_backward_in_float(layout, out, gy);  // inner is 1: the row's classes lie together
+}
+
+Bounded bf16_log_softmax_backward_nonlastdim(const Layout& layout, const Bounded& out, const Vec<double>& gy) {
+  // The same float arithmetic as the last dim's, in the vector lanes and in
+  // the inner % 16 positions past the last full vector alike (found against
+  // torch: no bfloat16 exp, no separate rounding of e s, no lane shift).
+  return log_softmax_backward_in_float(layout, out, gy);
 }
 
 }  // namespace losscalc::core

@@ -81,5 +81,11 @@ double bf16_total_weight(const Layout& layout, std::int64_t input_dims, const In
 // fused multiply-add rounded to float. `out`: log_softmax's output (bounded: either end gives a
 // bound); `gy`: its upstream gradient, one nonzero a row (nll_loss's).
 Bounded bf16_log_softmax_backward_lastdim(const Layout& layout, const Bounded& out, const Vec<double>& gy);
+// Over a class dim that is not the last (input (N, C, d1, ...), classes
+// `layout.inner` apart): torch 1.13 rounds at the same points, the same
+// float exp and fused multiply-add in every inner position, vector lanes and
+// scalar tail alike, so gx = bf16(fma(-exp(out), s, gy)) with s the
+// position's bf16 sum of gy (measured: bit-identical to torch's x.grad).
+Bounded bf16_log_softmax_backward_nonlastdim(const Layout& layout, const Bounded& out, const Vec<double>& gy);
 
 }  // namespace losscalc::core

@@ -74,8 +74,8 @@ void note_cuda(Result& r, const Prepared& p) {
                       "the value shown rounds the whole sum and the count to half once each (inf beyond 65504, as CUDA's half accumulators)");
 }
 
-void no_gradient(Result& r, const Settings& s, const std::string& where = "") {
-  r.notes.push_back(std::string("no gradient in ") + dtype_name(s.dtype) + where +
+void no_gradient(Result& r, const Settings& s) {
+  r.notes.push_back(std::string("no gradient in ") + dtype_name(s.dtype) +
                     ": torch's reduced-precision backward is not emulated (--dtype float32 gives float32's)");
 }
 
@@ -116,10 +116,10 @@ Result cross_entropy_reduced(const Data& data, const Settings& s) {
   if (s.loss_only) return r;
   if (p.h != core::Half::BFloat16) {
     no_gradient(r, s);
-  } else if (!p.last_dim) {
-    no_gradient(r, s, " over a class dim that is not the last");
   } else {
-    put_bounded(r, "grad", data.input.shape, core::bf16_log_softmax_backward_lastdim(p.c.layout, log_probs, nll_grad), kGradWhy);
+    const auto grad = p.last_dim ? core::bf16_log_softmax_backward_lastdim(p.c.layout, log_probs, nll_grad)
+                                 : core::bf16_log_softmax_backward_nonlastdim(p.c.layout, log_probs, nll_grad);
+    put_bounded(r, "grad", data.input.shape, grad, kGradWhy);
   }
   return r;
 }

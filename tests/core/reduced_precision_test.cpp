@@ -116,3 +116,22 @@ TEST_CASE("bfloat16 backward of log_softmax over the last dim: exp as torch's, g
   CHECK(gx.value[2] == 0.00023937225341796875);
   CHECK(gx.uncertain() == 0);
 }
+
+TEST_CASE("bfloat16 backward of log_softmax over a dim that is not the last: the same float exp and fused multiply-add (torch 1.13)") {
+  // x = [[[1, 2], [3, 4]]] (N 1, C 2, d 2), y = [[0, 1]], the mean: torch
+  // 1.13's F.cross_entropy(x.bfloat16(), y).backward() gives x.grad =
+  // [[[-0.439453125, 0.059814453125], [0.439453125, -0.0595703125]]]
+  // (its log_softmax [[[-2.125, -2.125], [-0.126953125, -0.126953125]]],
+  // nll's gradient -0.5 at each target). exp(out) rounded to bfloat16 first
+  // would give -0.060546875 last.
+  const Layout layout{1, 2, 2};
+  Vec<double> out(4), gy(4);
+  out << -2.125, -2.125, -0.126953125, -0.126953125;
+  gy << -0.5, 0.0, 0.0, -0.5;
+  const Bounded gx = bf16_log_softmax_backward_nonlastdim(layout, Bounded::exact(out), gy);
+  CHECK(gx.value[0] == -0.439453125);
+  CHECK(gx.value[1] == 0.059814453125);
+  CHECK(gx.value[2] == 0.439453125);
+  CHECK(gx.value[3] == -0.0595703125);
+  CHECK(gx.uncertain() == 0);
+}

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Reference values of --dtype bfloat16: torch 1.13's CPU bfloat16 kernels
 (cross_entropy with class indices, nll_loss, log_softmax, softmax), bit for
-bit, and the gradients of cross_entropy and nll_loss (of at most 1000
-values), for tests/reference_test.cpp ("bfloat16 reference cases").
+bit, and the gradients of cross_entropy (class dim last or not) and
+nll_loss (of at most 1000 values), for tests/reference_test.cpp ("bfloat16
+reference cases").
 
   /usr/bin/python3 tests/torch/gen_reference_bf16.py
       writes tests/torch/bf16_reference_cases.json (fixed seed) and, with
@@ -157,7 +158,7 @@ def make_case(rng, name):
     fn = F.cross_entropy if kind.startswith("ce") else F.nll_loss
     out = fn(xt, yt, weight=weight, ignore_index=ignore, reduction=red)
     expect["loss"] = jsonable(out.double().tolist())
-    if kind != "ce_kdim" and xt.numel() <= 1000:
+    if xt.numel() <= 1000:
         # The gradient, through torch's bfloat16 backward (reduction none:
         # of the losses' sum, an upstream gradient of ones).
         xg = xt.clone().requires_grad_()
@@ -222,6 +223,11 @@ def nonlast_case(rng, name):
     yt = torch.tensor(y, dtype=torch.long).reshape(pos_shape)
     expect = {"status": 0, "loss": jsonable(F.cross_entropy(xt, yt, reduction=red).double().tolist()),
               "log_softmax": jsonable(F.log_softmax(xt, 1).double().tolist())}
+    # The gradient, through torch's bfloat16 backward over the non-last dim
+    # (reduction none: of the losses' sum).
+    xg = xt.clone().requires_grad_()
+    F.cross_entropy(xg, yt, reduction=red).sum().backward()
+    expect["grad"] = jsonable(xg.grad.double().tolist())
     return {"name": "%s ce_kdim %s %s (inner %d)" % (name, shape, red, inner), "args": args, "expect": expect}
 
 
