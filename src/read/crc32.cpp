@@ -1,7 +1,8 @@
 // CRC-32 by folding: the message is a polynomial over GF(2), the CRC its
 // remainder modulo P (0x104C11DB7) after a multiplication by x^32, in
 // zip's bit-reflected order (a byte's low bit is its highest coefficient).
-// Four 128-bit lanes are each carried 512 bits forward per step with two
+// Four 128-bit lanes (eight, in 256-bit registers, where VPCLMULQDQ is)
+// are each carried 512 (1024) bits forward per step with two
 // carry-less multiplications by x^k mod P, which keeps the lane's value
 // modulo P; at the end the lanes are folded into one 16-byte block that is
 // congruent to everything read, and zlib finishes that block and the tail.
@@ -18,6 +19,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstring>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -94,14 +96,59 @@ __attribute__((target("pclmul,sse4.1"))) std::uint32_t folded_crc(std::uint32_t 
   return zlib_crc(head, p, n);
 }
 
+// The same folds two lanes to a 256-bit register (VPCLMULQDQ): eight
+// lanes, each carried 1024 bits forward per step, then folded to one
+// 16-byte block in order as the four above are.
+constexpr Carry kBy1024 = carry(1024);
+
+#define LOSSCALC_WIDE __attribute__((target("avx2,vpclmulqdq,pclmul,sse4.1")))
+LOSSCALC_WIDE inline __m256i load32(const unsigned char* at) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at)); }
+LOSSCALC_WIDE inline __m256i fold2(__m256i lane, __m256i by, __m256i next) {
+  return _mm256_xor_si256(_mm256_xor_si256(_mm256_clmulepi64_epi128(lane, by, 0x00), _mm256_clmulepi64_epi128(lane, by, 0x11)), next);
+}
+
+LOSSCALC_WIDE std::uint32_t folded_crc_wide(std::uint32_t crc, const unsigned char* p, std::size_t n) {
+  const __m256i by1024 = _mm256_set_epi64x(static_cast<long long>(kBy1024.low_half), static_cast<long long>(kBy1024.high_half),
+                                           static_cast<long long>(kBy1024.low_half), static_cast<long long>(kBy1024.high_half));
+  __m256i y0 = _mm256_xor_si256(load32(p), _mm256_zextsi128_si256(_mm_cvtsi32_si128(static_cast<int>(~crc))));
+  __m256i y1 = load32(p + 32), y2 = load32(p + 64), y3 = load32(p + 96);
+  p += 128;
+  n -= 128;
+  for (; n >= 128; p += 128, n -= 128) {
+    y0 = fold2(y0, by1024, load32(p));
+    y1 = fold2(y1, by1024, load32(p + 32));
+    y2 = fold2(y2, by1024, load32(p + 64));
+    y3 = fold2(y3, by1024, load32(p + 96));
+  }
+  const __m128i by128 = _mm_set_epi64x(static_cast<long long>(kBy128.low_half), static_cast<long long>(kBy128.high_half));
+  __m128i x = _mm256_castsi256_si128(y0);
+  for (__m128i next : {_mm256_extracti128_si256(y0, 1), _mm256_castsi256_si128(y1), _mm256_extracti128_si256(y1, 1),
+                       _mm256_castsi256_si128(y2), _mm256_extracti128_si256(y2, 1), _mm256_castsi256_si128(y3),
+                       _mm256_extracti128_si256(y3, 1)})
+    x = fold(x, by128, next);
+  for (; n >= 16; p += 16, n -= 16) x = fold(x, by128, _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  alignas(16) std::array<unsigned char, 16> block;
+  _mm_store_si128(reinterpret_cast<__m128i*>(block.data()), x);
+  const std::uint32_t head = zlib_crc(0xFFFFFFFFu, block.data(), block.size());
+  return zlib_crc(head, p, n);
+}
+
 bool cpu_folds() {
   static const bool yes = __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1");
+  return yes;
+}
+bool cpu_folds_wide() {
+  static const bool yes = cpu_folds() && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("vpclmulqdq");
   return yes;
 }
 
 #endif
 
+std::atomic<int> g_limit{256};
+
 }  // namespace
+
+int crc32_limit(int bits) { return g_limit.exchange(bits); }
 
 bool crc32_folds() {
 #ifdef LOSSCALC_CRC_FOLDS
@@ -114,7 +161,9 @@ bool crc32_folds() {
 std::uint32_t crc32_update(std::uint32_t crc, const void* bytes, std::size_t n) {
   const auto* p = static_cast<const unsigned char*>(bytes);
 #ifdef LOSSCALC_CRC_FOLDS
-  if (n >= 256 && cpu_folds()) return folded_crc(crc, p, n);
+  const int limit = g_limit.load(std::memory_order_relaxed);
+  if (n >= 256 && limit >= 256 && cpu_folds_wide()) return folded_crc_wide(crc, p, n);
+  if (n >= 256 && limit >= 128 && cpu_folds()) return folded_crc(crc, p, n);
 #endif
   return zlib_crc(crc, p, n);
 }

@@ -12,7 +12,11 @@ namespace losscalc::read {
 
 std::uint32_t crc32_update(std::uint32_t crc, const void* bytes, std::size_t n);
 
-// Whether crc32_update() uses carry-less multiplication on this machine.
+// Whether crc32_update() uses carry-less multiplication on this machine
+// (of 128-bit registers, or of 256-bit ones where AVX2 and VPCLMULQDQ are).
 bool crc32_folds();
+// The widest registers crc32_update() may fold in: 256 (the default), 128,
+// or 0 for zlib alone; for tests of each path. Returns the previous limit.
+int crc32_limit(int bits);
 
 }  // namespace losscalc::read

@@ -33,19 +33,24 @@ TEST_CASE("crc32_update: zip's known value") {
   CHECK(losscalc::read::crc32_update(0, zeros.data(), zeros.size()) == zlib_of(0, zeros.data(), zeros.size()));
 }
 
-TEST_CASE("crc32_update equals zlib's crc32 for every length, offset and starting value") {
+TEST_CASE("crc32_update equals zlib's crc32 for every length, offset and starting value, in each register width") {
   const auto bytes = random_bytes(1100 + 16, 7);
   std::size_t checked = 0;
-  for (std::size_t off = 0; off < 16; ++off)
-    for (std::size_t n = 0; n + off <= bytes.size() && n <= 1100; ++n)
-      for (std::uint32_t start : {0u, 0xFFFFFFFFu, 0x12345678u}) {
-        const unsigned char* p = bytes.data() + off;
-        if (losscalc::read::crc32_update(start, p, n) != zlib_of(start, p, n)) {
-          FAIL("mismatch at offset " << off << ", length " << n << ", start " << start);
+  for (int limit : {256, 128, 0}) {
+    for (std::size_t off = 0; off < 16; ++off)
+      for (std::size_t n = 0; n + off <= bytes.size() && n <= 1100; ++n)
+        for (std::uint32_t start : {0u, 0xFFFFFFFFu, 0x12345678u}) {
+          const unsigned char* p = bytes.data() + off;
+          const int before = losscalc::read::crc32_limit(limit);
+          const std::uint32_t got = losscalc::read::crc32_update(start, p, n);
+          losscalc::read::crc32_limit(before);
+          if (got != zlib_of(start, p, n)) {
+            FAIL("mismatch at offset " << off << ", length " << n << ", start " << start << ", registers of " << limit << " bits");
+          }
+          ++checked;
         }
-        ++checked;
-      }
-  CHECK(checked == 16 * 1101 * 3);
+  }
+  CHECK(checked == 3 * 16 * 1101 * 3);
 }
 
 TEST_CASE("crc32_update over pieces equals one pass over a megabyte") {
