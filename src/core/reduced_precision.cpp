@@ -459,14 +459,7 @@ Bounded log_softmax_backward_in_float(const Layout& layout, const Bounded& out, 
 
 }  // namespace
 
-Bounded bf16_log_softmax_backward_lastdim(const Layout& layout, const Bounded& out, const Vec<double>& gy) {
-  return log_softmax_backward_in_float(layout, out, gy);  // inner is 1: the row's classes lie together
-}
-
-Bounded bf16_log_softmax_backward_nonlastdim(const Layout& layout, const Bounded& out, const Vec<double>& gy) {
-  // The same float arithmetic as the last dim's, in the vector lanes and in
-  // the inner % 16 positions past the last full vector alike (found against
-  // torch: no bfloat16 exp, no separate rounding of e s, no lane shift).
+Bounded bf16_log_softmax_backward(const Layout& layout, const Bounded& out, const Vec<double>& gy) {
   return log_softmax_backward_in_float(layout, out, gy);
 }
 

@@ -74,18 +74,14 @@ Vec<double> bf16_nll_backward(const Layout& layout, std::int64_t input_dims, con
 // The total_weight of bfloat16 nll_loss's mean.
 double bf16_total_weight(const Layout& layout, std::int64_t input_dims, const Index& target, const Vec<double>& weight,
                          std::int64_t ignore_index);
-// log_softmax's bfloat16 backward over the last dim
-// (_vec_log_softmax_backward_lastdim through vec's bfloat16 map2, in float):
-// gx = bf16(gy - exp(out) * s), s = bf16(the row's float sum of gy), exp
-// in float as torch's (SLEEF's expf u10, bit for bit), gy - e s in one
-// fused multiply-add rounded to float. `out`: log_softmax's output (bounded: either end gives a
-// bound); `gy`: its upstream gradient, one nonzero a row (nll_loss's).
-Bounded bf16_log_softmax_backward_lastdim(const Layout& layout, const Bounded& out, const Vec<double>& gy);
-// Over a class dim that is not the last (input (N, C, d1, ...), classes
-// `layout.inner` apart): torch 1.13 rounds at the same points, the same
-// float exp and fused multiply-add in every inner position, vector lanes and
-// scalar tail alike, so gx = bf16(fma(-exp(out), s, gy)) with s the
-// position's bf16 sum of gy (measured: bit-identical to torch's x.grad).
-Bounded bf16_log_softmax_backward_nonlastdim(const Layout& layout, const Bounded& out, const Vec<double>& gy);
+// log_softmax's bfloat16 backward over any class dim (classes
+// `layout.inner` apart), as torch 1.13 forms it over the last dim
+// (_vec_log_softmax_backward_lastdim through vec's bfloat16 map2, in float)
+// and, measured against torch's x.grad, over another dim too (vector lanes
+// and scalar tail alike): gx = bf16(fma(-exp(out), s, gy)) in float, with
+// s = bf16(the position's float sum of gy) and exp torch's (SLEEF's expf
+// u10, bit for bit). `out`: log_softmax's output (bounded: either end gives
+// a bound); `gy`: its upstream gradient, one nonzero a position (nll_loss's).
+Bounded bf16_log_softmax_backward(const Layout& layout, const Bounded& out, const Vec<double>& gy);
 
 }  // namespace losscalc::core

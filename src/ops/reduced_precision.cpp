@@ -117,9 +117,7 @@ Result cross_entropy_reduced(const Data& data, const Settings& s) {
   if (p.h != core::Half::BFloat16) {
     no_gradient(r, s);
   } else {
-    const auto grad = p.last_dim ? core::bf16_log_softmax_backward_lastdim(p.c.layout, log_probs, nll_grad)
-                                 : core::bf16_log_softmax_backward_nonlastdim(p.c.layout, log_probs, nll_grad);
-    put_bounded(r, "grad", data.input.shape, grad, kGradWhy);
+    put_bounded(r, "grad", data.input.shape, core::bf16_log_softmax_backward(p.c.layout, log_probs, nll_grad), kGradWhy);
   }
   return r;
 }
