@@ -20,6 +20,7 @@ std::string read_head(read::ByteReader& r, std::size_t n) {
 std::optional<Opened> open_source(const Source& src, std::istream& in, bool check_crc) {
   Opened o;
   std::unique_ptr<read::ByteReader> raw;
+  bool plain_file = false;
   if (src.spec == "-") {
     raw = read::stream_bytes(in);
     o.origin = {src.name, "stdin"};
@@ -49,6 +50,7 @@ std::optional<Opened> open_source(const Source& src, std::istream& in, bool chec
     } else {
       raw = read::file_bytes(src.spec, src.name);
       o.origin = {src.name, "file " + in_quotes(src.spec)};
+      plain_file = std::filesystem::is_regular_file(src.spec, ec);
     }
   }
   o.origin.note = src.note;
@@ -59,6 +61,11 @@ std::optional<Opened> open_source(const Source& src, std::istream& in, bool chec
   o.format = read::sniff(o.head);
   if (o.format == read::RowFormat::Json && o.head.size() < (1 << 16) && read::one_records_line(o.head, o.origin))
     o.format = read::RowFormat::JsonLines;  // a DataFrame of one row
+  // A .npy file is read in place, from a mapping, past the head read already.
+  if (plain_file && o.format == read::RowFormat::Npy) {
+    auto mapped = read::mapped_file_bytes(src.spec, src.name);
+    if (mapped->skip(static_cast<std::int64_t>(o.head.size()))) raw = std::move(mapped);
+  }
   o.bytes = read::chain_bytes(o.head, std::move(raw));
   return o;
 }

@@ -205,7 +205,7 @@ std::optional<Totals> reduce_npy_in_two(const Request& rq, const FunctionSpec& f
     }
     std::error_code ec;
     if (!std::filesystem::is_regular_file(src.spec, ec)) return nullptr;
-    return read::file_bytes(src.spec, src.name);
+    return read::mapped_file_bytes(src.spec, src.name);
   };
   Shape x, y;
   try {

@@ -1,8 +1,11 @@
 // Byte sources: a string, a stream, a file; and text read whole.
+#include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -17,11 +20,92 @@ namespace losscalc::read {
 
 namespace {
 
+// The files mapped now, for the SIGBUS handler: a page of a mapping past
+// the end of its file (another program truncated it while losscalc read
+// it) faults with SIGBUS, which would end losscalc with "Bus error" and
+// no word of the file. The handler names the file and exits as a data
+// error does. A slot is free while `begin` is null; its text is written
+// before `begin` is published.
+struct MapSlot {
+  std::atomic<const char*> begin{nullptr};
+  std::atomic<std::size_t> size{0};
+  char what[400];
+};
+MapSlot g_maps[32];
+
+void write_all(const char* s, std::size_t n) {
+  while (n > 0) {
+    const ssize_t k = ::write(2, s, n);
+    if (k <= 0) return;
+    s += k;
+    n -= static_cast<std::size_t>(k);
+  }
+}
+
+extern "C" void on_sigbus(int, siginfo_t* info, void*) {
+  // Async-signal-safe: atomics, write and _exit only.
+  const char* at = static_cast<const char*>(info->si_addr);
+  const char* what = "a mapped file";
+  for (auto& m : g_maps) {
+    const char* b = m.begin.load();
+    if (b && at >= b && static_cast<std::size_t>(at - b) < m.size.load()) what = m.what;
+  }
+  static const char kHead[] = "losscalc: ", kTail[] = ": the file shrank while losscalc read it (another program truncated or rewrote it)\n";
+  write_all(kHead, sizeof kHead - 1);
+  write_all(what, std::strlen(what));
+  write_all(kTail, sizeof kTail - 1);
+  _exit(1);
+}
+
+// The slot of a new mapping (nullptr when all are taken: the handler then
+// says "a mapped file").
+MapSlot* register_mapping(const void* p, std::size_t size, const std::string& subject, const std::string& path) {
+  static const bool installed = [] {
+    struct sigaction sa {};
+    sa.sa_sigaction = on_sigbus;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    return sigaction(SIGBUS, &sa, nullptr) == 0;
+  }();
+  if (!installed || !p) return nullptr;
+  static std::mutex m;
+  std::lock_guard<std::mutex> lock(m);
+  for (auto& slot : g_maps) {
+    if (slot.begin.load() != nullptr) continue;
+    const std::string what = subject + ": file " + in_quotes(path, 300);
+    const std::size_t n = std::min(what.size(), sizeof slot.what - 1);
+    std::memcpy(slot.what, what.data(), n);
+    slot.what[n] = '\0';
+    slot.size.store(size);
+    slot.begin.store(static_cast<const char*>(p));
+    return &slot;
+  }
+  return nullptr;
+}
+
+
+// Pages [begin, end) of a mapped file, read already, out of the process's
+// page tables (whole pages only; nothing when the range lies in no
+// mapping). The file's pages stay in the page cache: a later read faults
+// them in again. So a file streamed through its mapping keeps its resident
+// memory bounded, and the unmapping at the end has little left to undo.
+void release_mapped_pages(const char* begin, const char* end) {
+  static const auto page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
+  for (auto& m : g_maps) {
+    const char* b = m.begin.load();
+    if (!b || begin < b || static_cast<std::size_t>(begin - b) >= m.size.load()) continue;
+    const auto lo = (reinterpret_cast<std::uintptr_t>(begin) + page - 1) / page * page;
+    const auto hi = reinterpret_cast<std::uintptr_t>(end) / page * page;
+    if (hi > lo) madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_DONTNEED);
+    return;
+  }
+}
 
 class StringBytes : public ByteReader {
  public:
   explicit StringBytes(std::string_view s, std::shared_ptr<const void> keep = {}) : s_(s), keep_(std::move(keep)) {}
   std::size_t read(char* buf, std::size_t n) override {
+    release();
     const std::size_t k = std::min(n, s_.size() - pos_);
     std::memcpy(buf, s_.data() + pos_, k);
     pos_ += k;
@@ -29,15 +113,30 @@ class StringBytes : public ByteReader {
   }
   bool skip(std::int64_t n) override {
     if (n < 0 || static_cast<std::uint64_t>(n) > s_.size() - pos_) return false;
+    release_mapped_pages(s_.data() + released_, s_.data() + pos_);
     pos_ += static_cast<std::size_t>(n);
+    released_ = pos_;  // skipped pages are not this reader's to release (another may read them)
     return true;
   }
   std::int64_t size() const override { return static_cast<std::int64_t>(s_.size()); }
+  bool viewable() const override { return true; }
+  std::string_view view(std::size_t n) override {
+    release();  // (the last view is no longer in use)
+    const std::size_t k = std::min(n, s_.size() - pos_);
+    pos_ += k;
+    return s_.substr(pos_ - k, k);
+  }
 
  private:
+  // Every 8 MB read of a view that lies in a mapped file: its pages go.
+  void release() {
+    if (pos_ - released_ < (std::size_t{1} << 23)) return;
+    release_mapped_pages(s_.data() + released_, s_.data() + pos_);
+    released_ = pos_;
+  }
   std::string_view s_;
   std::shared_ptr<const void> keep_;
-  std::size_t pos_ = 0;
+  std::size_t pos_ = 0, released_ = 0;
 };
 
 class ChainedBytes : public ByteReader {
@@ -67,6 +166,19 @@ class ChainedBytes : public ByteReader {
     return rest < 0 ? -1 : rest + extra_;
   }
   bool failed() const override { return rest_->failed(); }
+  bool viewable() const override { return rest_->viewable(); }
+  std::string_view view(std::size_t n) override {
+    if (pos_ < head_.size()) {
+      const std::size_t k = std::min(n, head_.size() - pos_);
+      pos_ += k;
+      return std::string_view(head_).substr(pos_ - k, k);  // the head goes at the next call
+    }
+    if (!head_.empty()) {
+      std::string().swap(head_);
+      pos_ = 0;
+    }
+    return rest_->view(n);
+  }
 
  private:
   std::string head_;
@@ -106,51 +218,7 @@ class FileBytes : public ByteReader {
   std::int64_t size_;
 };
 
-// Bytes [offset, offset + length) of a file, read with pread (an array in
-// a file of named arrays: read as a .npy file is, not through page faults).
-class RangeBytes : public ByteReader {
- public:
-  RangeBytes(int fd, std::uint64_t offset, std::uint64_t length) : fd_(fd), at_(offset), end_(offset + length), length_(length) {}
-  ~RangeBytes() override { ::close(fd_); }
-  RangeBytes(const RangeBytes&) = delete;
-  RangeBytes& operator=(const RangeBytes&) = delete;
-  std::size_t read(char* buf, std::size_t n) override {
-    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(n, end_ - at_));
-    std::size_t got = 0;
-    while (got < want) {
-      const ssize_t k = ::pread(fd_, buf + got, want - got, static_cast<off_t>(at_ + got));
-      if (k < 0 && errno == EINTR) continue;
-      if (k <= 0) {
-        failed_ = k < 0;
-        break;
-      }
-      got += static_cast<std::size_t>(k);
-    }
-    at_ += got;
-    return got;
-  }
-  bool skip(std::int64_t n) override {
-    if (n < 0 || static_cast<std::uint64_t>(n) > end_ - at_) return false;
-    at_ += static_cast<std::uint64_t>(n);
-    return true;
-  }
-  std::int64_t size() const override { return static_cast<std::int64_t>(length_); }
-  bool failed() const override { return failed_; }
-
- private:
-  int fd_;
-  std::uint64_t at_, end_, length_;
-  bool failed_ = false;
-};
-
 }  // namespace
-
-std::unique_ptr<ByteReader> file_range_bytes(const std::string& path, std::uint64_t offset, std::uint64_t length, const std::string& subject) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw data_error(subject, "", "cannot read " + in_quotes(path) + ": " + std::strerror(errno));
-  posix_fadvise(fd, static_cast<off_t>(offset), static_cast<off_t>(length), POSIX_FADV_SEQUENTIAL);
-  return std::make_unique<RangeBytes>(fd, offset, length);
-}
 
 bool ByteReader::skip(std::int64_t n) {
   char buf[1 << 16];
@@ -184,11 +252,18 @@ std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path, cons
   ::close(fd);
   if (p == MAP_FAILED) throw data_error(subject, "", "cannot map " + in_quotes(path) + ": " + std::strerror(err));
   if (p) madvise(p, size, MADV_SEQUENTIAL);
-  return std::shared_ptr<const MappedFile>(new MappedFile(p, size));
+  return std::shared_ptr<const MappedFile>(new MappedFile(p, size, register_mapping(p, size, subject, path)));
 }
 
 MappedFile::~MappedFile() {
+  if (slot_) static_cast<MapSlot*>(slot_)->begin.store(nullptr);
   if (data_) munmap(const_cast<void*>(data_), size_);
+}
+
+std::unique_ptr<ByteReader> mapped_file_bytes(const std::string& path, const std::string& subject) {
+  auto file = MappedFile::open(path, subject);
+  const std::string_view bytes = file->bytes();
+  return view_bytes(bytes, std::move(file));
 }
 std::unique_ptr<ByteReader> stream_bytes(std::istream& in) { return std::make_unique<StreamBytes>(in); }
 

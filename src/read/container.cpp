@@ -235,19 +235,19 @@ std::string npy_header(Elem elem, const Shape& shape) {
 
 // A zip member's bytes as they are read, its CRC checked as container_npy() says.
 std::unique_ptr<ByteReader> member_reader(const Zip& zip, const ZipMember& m, std::shared_ptr<const void> keep, bool verify,
-                                          std::shared_ptr<CrcLedger>* ledger, const RangeOpener& range) {
+                                          std::shared_ptr<CrcLedger>* ledger) {
   if (ledger && m.method == 0) {
     if (!*ledger) *ledger = std::make_shared<CrcLedger>(m.crc, m.size);
-    return zip.tracked_reader(m, *ledger, std::move(keep), range);
+    return zip.tracked_reader(m, *ledger, std::move(keep));
   }
   if (verify) zip.verify(m);
-  return zip.reader(m, std::move(keep), range);
+  return zip.reader(m, std::move(keep));
 }
 
 }  // namespace
 
 std::unique_ptr<ByteReader> container_npy(std::string_view bytes, std::size_t index, const Origin& o, std::shared_ptr<const void> keep,
-                                          bool* inflates, bool verify, std::shared_ptr<CrcLedger>* ledger, const RangeOpener& range) {
+                                          bool* inflates, bool verify, std::shared_ptr<CrcLedger>* ledger) {
   if (inflates) *inflates = false;
   if (is_safetensors(bytes)) {
     const auto entries = safetensors_entries(bytes, o);
@@ -255,8 +255,7 @@ std::unique_ptr<ByteReader> container_npy(std::string_view bytes, std::size_t in
     std::string head = npy_header(e.elem, e.shape);  // numpy has no bfloat16
     if (head.empty() || e.shape.size() > 2) return nullptr;
     const std::string_view data = safetensors_data(bytes).substr(e.begin, e.end - e.begin);
-    return chain_bytes(std::move(head), range ? range(static_cast<std::uint64_t>(data.data() - bytes.data()), data.size()) : view_bytes(data, std::move(keep)),
-                       false);
+    return chain_bytes(std::move(head), view_bytes(data, std::move(keep)), false);
   }
   auto zip = std::make_shared<const Zip>(bytes, o);
   if (const ZipMember* pkl = torch_pickle_member(*zip)) {
@@ -269,12 +268,12 @@ std::unique_ptr<ByteReader> container_npy(std::string_view bytes, std::size_t in
     std::string head = npy_header(a.elem, a.size);
     if (head.empty() || m.method != 0 || m.size != static_cast<std::uint64_t>(numel(a.size)) * static_cast<std::uint64_t>(elem_bytes(a.elem)))
       return nullptr;
-    return chain_bytes(std::move(head), member_reader(*zip, m, std::move(keep), verify, ledger, range), false);
+    return chain_bytes(std::move(head), member_reader(*zip, m, std::move(keep), verify, ledger), false);
   }
   for (auto& member : zip->members())
     if (!member.name.ends_with(".npy")) return nullptr;  // not a .npz
   const ZipMember& m = zip->members().at(index);
-  std::unique_ptr<ByteReader> in = member_reader(*zip, m, std::move(keep), verify, ledger, range);
+  std::unique_ptr<ByteReader> in = member_reader(*zip, m, std::move(keep), verify, ledger);
   if (inflates) *inflates = m.method != 0;
   // The member's header decides: read it, then hand it back before the rest.
   std::string head(std::min<std::uint64_t>(m.size, 1 << 16), '\0');

@@ -40,8 +40,7 @@ struct Container {
 // `verify` and no `*ledger`; with a `ledger`, the reader records the CRCs
 // of what it reads there (made anew, for the member, if *ledger is empty).
 std::unique_ptr<ByteReader> container_npy(std::string_view bytes, std::size_t index, const Origin& origin, std::shared_ptr<const void> keep,
-                                          bool* inflates = nullptr, bool verify = true, std::shared_ptr<CrcLedger>* ledger = nullptr,
-                                          const RangeOpener& range = {});
+                                          bool* inflates = nullptr, bool verify = true, std::shared_ptr<CrcLedger>* ledger = nullptr);
 
 // The container in `bytes` (is_container()). Throws a data error naming
 // `origin` if it is corrupt or holds something that is not an array.

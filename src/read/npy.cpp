@@ -179,18 +179,69 @@ class NpyReader : public RowReader {
     // rows * width * bytes stays below 2^63 (the header caps elements at 2^58).
     const auto count = static_cast<std::size_t>(want * width_);
     const std::size_t bytes = count * static_cast<std::size_t>(h_.bytes);
-    // float64 is read straight into the block, other dtypes through raw_ and
-    // converted. Memory grows only as bytes arrive (16 MB at a time), so a
-    // header that claims petabytes ends as a truncated file, not a huge
-    // allocation.
+    if (in_->viewable()) {
+      read_in_place(bytes, b.input);
+    } else {
+      read_copied(bytes, count, b.input);
+    }
+    b.rows = want;
+    done_ += want;
+    read_ += static_cast<std::int64_t>(bytes);
+    return true;
+  }
+  std::int64_t bytes_read() const override { return read_; }
+
+ private:
+  // The block's `bytes` decoded into `out` where the reader holds them (a
+  // mapped file, a string): no copy before the decode. A value split
+  // between two views (the header's bytes and the rest) is put together
+  // in carry_.
+  void read_in_place(std::size_t bytes, std::vector<double>& out) {
+    const auto eb = static_cast<std::size_t>(h_.bytes);
+    std::size_t have = 0, values = 0;
+    while (have < bytes) {
+      // Memory grows only as bytes arrive (16 MB at a time), so a header
+      // that claims petabytes ends as a truncated file, not a huge
+      // allocation. (Both ends are whole values: 2^24 is a multiple of 8.)
+      const std::size_t upto = have + std::min(bytes - have, std::size_t{1} << 24);
+      out.resize(upto / eb);
+      while (have < upto) {
+        const bool early = !pending_.empty();  // read with the header
+        // 64 KiB at a time: what a view's reader did to the bytes (a CRC)
+        // leaves them in the cache for the decode.
+        const std::size_t n = std::min<std::size_t>(upto - have, 1 << 16);
+        const std::string_view v = early ? std::string_view(pending_).substr(0, n) : in_->view(n);
+        if (v.empty()) throw truncated();
+        have += v.size();
+        std::size_t at = 0;
+        if (!carry_.empty()) {
+          at = std::min(eb - carry_.size(), v.size());
+          carry_.append(v.data(), at);
+          if (carry_.size() == eb) {
+            npy_values(carry_.data(), 1, h_, &out[values++]);
+            carry_.clear();
+          }
+        }
+        const std::size_t whole = (v.size() - at) / eb;
+        npy_values(v.data() + at, whole, h_, out.data() + values);
+        values += whole;
+        carry_.append(v.data() + at + whole * eb, v.size() - at - whole * eb);
+        if (early) pending_.erase(0, v.size());
+      }
+    }
+  }
+
+  // The same through read(): float64 straight into the block, other dtypes
+  // through raw_ and converted. Memory grows as in read_in_place().
+  void read_copied(std::size_t bytes, std::size_t count, std::vector<double>& input) {
     const bool direct = h_.kind == 'f' && h_.bytes == 8;
     std::size_t have = 0;
     while (have < bytes) {
       const std::size_t upto = have + std::min(bytes - have, std::size_t{1} << 24);
       char* to;
       if (direct) {
-        b.input.resize(upto / 8 + (upto % 8 != 0));
-        to = reinterpret_cast<char*>(b.input.data());
+        input.resize(upto / 8 + (upto % 8 != 0));
+        to = reinterpret_cast<char*>(input.data());
       } else {
         raw_.resize(upto);
         to = raw_.data();
@@ -205,16 +256,10 @@ class NpyReader : public RowReader {
         have += n;
       }
     }
-    b.input.resize(count);  // (direct: a vector with room held more)
-    if (!direct) npy_values(raw_.data(), count, h_, b.input.data());
-    b.rows = want;
-    done_ += want;
-    read_ += static_cast<std::int64_t>(bytes);
-    return true;
+    input.resize(count);  // (direct: a vector with room held more)
+    if (!direct) npy_values(raw_.data(), count, h_, input.data());
   }
-  std::int64_t bytes_read() const override { return read_; }
 
- private:
   std::unique_ptr<ByteReader> in_;
   Origin origin_;
   NpyHeader h_;
@@ -223,7 +268,7 @@ class NpyReader : public RowReader {
                       ".npy is truncated: expected " + std::to_string(rows_ * width_) + " values of " + std::to_string(h_.bytes) + " bytes");
   }
 
-  std::string pending_, raw_;
+  std::string pending_, raw_, carry_;
   std::int64_t rows_ = 0, width_ = 1, done_ = 0, end_ = 0, read_ = 0;
 };
 

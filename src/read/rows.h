@@ -26,16 +26,28 @@ class ByteReader {
   virtual bool failed() const { return false; }              // a read error (not the end)
   // Skips n bytes (reads them, unless it can seek); false if fewer were left.
   virtual bool skip(std::int64_t n);
+  // Whether view() serves the bytes in place (a string, a mapped file).
+  virtual bool viewable() const { return false; }
+  // The next bytes, at most n, in place: valid until the next call on the
+  // reader, empty at the end. Only where viewable(); a copy is never made.
+  virtual std::string_view view(std::size_t) { return {}; }
 };
 
 std::unique_ptr<ByteReader> string_bytes(std::string_view text);
 std::unique_ptr<ByteReader> stream_bytes(std::istream& in);
 // Opens a file; throws a data error naming `subject` if it cannot.
 std::unique_ptr<ByteReader> file_bytes(const std::string& path, const std::string& subject);
+// A regular file's bytes through a mapping (MappedFile): viewable, so that a
+// reader decodes them where the page cache holds them, without the copy that
+// read() makes. Throws a data error naming `subject` if it cannot.
+std::unique_ptr<ByteReader> mapped_file_bytes(const std::string& path, const std::string& subject);
 
 // A file's bytes mapped into memory (read-only), for the readers of files
 // of named arrays, which need the central directory or the header at one
-// end and the data anywhere. Throws a data error naming `subject`.
+// end and the data anywhere, and for arrays read in place. Throws a data
+// error naming `subject`. A mapped file that another program truncates
+// while it is read ends losscalc with a data error naming it (SIGBUS is
+// caught), not with the signal.
 class MappedFile {
  public:
   static std::shared_ptr<const MappedFile> open(const std::string& path, const std::string& subject);
@@ -45,19 +57,14 @@ class MappedFile {
   std::string_view bytes() const { return {static_cast<const char*>(data_), size_}; }
 
  private:
-  MappedFile(const void* data, std::size_t size) : data_(data), size_(size) {}
+  MappedFile(const void* data, std::size_t size, void* slot) : data_(data), size_(size), slot_(slot) {}
   const void* data_;
   std::size_t size_;
+  void* slot_;  // its entry in the SIGBUS handler's table, if any
 };
 
 // Bytes of a view (that `keep` keeps alive), with a skip that seeks.
 std::unique_ptr<ByteReader> view_bytes(std::string_view bytes, std::shared_ptr<const void> keep = {});
-// Bytes [offset, offset + length) of a file (checked against its length by
-// the caller), read with pread; throws a data error naming `subject` if it
-// cannot be opened.
-std::unique_ptr<ByteReader> file_range_bytes(const std::string& path, std::uint64_t offset, std::uint64_t length, const std::string& subject);
-// A range's reader: `range(offset, length)` of the file a view was mapped from.
-using RangeOpener = std::function<std::unique_ptr<ByteReader>(std::uint64_t offset, std::uint64_t length)>;
 
 // `head`, then the rest of `rest`: bytes already read from it (to sniff a
 // format: its size() is then rest's), or bytes put before it (a header).

@@ -231,13 +231,9 @@ std::optional<ContainerStream> open_array(const Source& source, std::string_view
     }
     if (!index) return out;
     out.ledger = std::move(ledger);
-    // The array's bytes are read from the file as a .npy is (pread), not
-    // through the mapping's page faults; the mapping serves the directory.
-    const RangeOpener range = [path, name = source.name](std::uint64_t offset, std::uint64_t length) {
-      return file_range_bytes(path, offset, length, name);
-    };
+    // The array's bytes are read in place, from the mapping (as a .npy's are).
     out.bytes = container_npy(bytes, *index, origin, file, &out.inflates, check == CrcCheck::First,
-                              check == CrcCheck::Track ? &out.ledger : nullptr, range);
+                              check == CrcCheck::Track ? &out.ledger : nullptr);
     out.label = origin.label + ", array " + in_quotes(c.keys[*index], 80);
     out.object = object;
     return out;

@@ -188,6 +188,13 @@ class TrackedBytes : public ByteReader {
   }
   std::int64_t size() const override { return in_->size(); }
   bool failed() const override { return in_->failed(); }
+  bool viewable() const override { return in_->viewable(); }
+  std::string_view view(std::size_t n) override {
+    const std::string_view v = in_->view(n);
+    crc_ = crc_of(v, crc_);
+    pos_ += v.size();
+    return v;
+  }
 
  private:
   void close_run() {
@@ -224,9 +231,8 @@ std::optional<bool> CrcLedger::matches() const {
   return crc == expected_;
 }
 
-std::unique_ptr<ByteReader> Zip::tracked_reader(const ZipMember& m, std::shared_ptr<CrcLedger> ledger, std::shared_ptr<const void> keep,
-                                                const RangeOpener& range) const {
-  auto in = reader(m, std::move(keep), range);
+std::unique_ptr<ByteReader> Zip::tracked_reader(const ZipMember& m, std::shared_ptr<CrcLedger> ledger, std::shared_ptr<const void> keep) const {
+  auto in = reader(m, std::move(keep));
   if (m.method != 0) return in;  // a deflated member checks its own CRC
   return std::make_unique<TrackedBytes>(std::move(in), std::move(ledger));
 }
@@ -249,9 +255,8 @@ std::string_view Zip::raw(const ZipMember& m) const {
   return bytes_.substr(start, m.compressed);
 }
 
-std::unique_ptr<ByteReader> Zip::reader(const ZipMember& m, std::shared_ptr<const void> keep, const RangeOpener& range) const {
+std::unique_ptr<ByteReader> Zip::reader(const ZipMember& m, std::shared_ptr<const void> keep) const {
   const std::string_view r = raw(m);
-  if (m.method == 0 && range) return range(static_cast<std::uint64_t>(r.data() - bytes_.data()), r.size());
   if (m.method == 0) return view_bytes(r, std::move(keep));
   return std::make_unique<InflateBytes>(r, m, origin_, std::move(keep));
 }

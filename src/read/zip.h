@@ -64,14 +64,12 @@ class Zip {
   // A member's bytes as they are read: a view when stored, else inflated a
   // chunk at a time; `keep` keeps the archive's bytes alive. The end of a
   // deflated member checks its size and CRC (a data error if wrong).
-  // `range`: reads a stored member from the file instead of the view.
-  std::unique_ptr<ByteReader> reader(const ZipMember& m, std::shared_ptr<const void> keep = {}, const RangeOpener& range = {}) const;
+  std::unique_ptr<ByteReader> reader(const ZipMember& m, std::shared_ptr<const void> keep = {}) const;
   // Checks a stored member's CRC (a deflated one's is checked as it inflates).
   void verify(const ZipMember& m) const;
   // A stored member's bytes as a reader that records the CRC of each run it
   // reads in `ledger` (when it skips, and when it is destroyed).
-  std::unique_ptr<ByteReader> tracked_reader(const ZipMember& m, std::shared_ptr<CrcLedger> ledger, std::shared_ptr<const void> keep,
-                                             const RangeOpener& range = {}) const;
+  std::unique_ptr<ByteReader> tracked_reader(const ZipMember& m, std::shared_ptr<CrcLedger> ledger, std::shared_ptr<const void> keep) const;
 
  private:
   // The member's compressed bytes, after its local header (checked).

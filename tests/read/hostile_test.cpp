@@ -5,6 +5,12 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstring>
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmath>
 #include <sstream>
 #include <streambuf>
@@ -323,4 +329,50 @@ TEST_CASE("a NaN with a payload such as -nan(1) is refused in a CSV data row, as
   CHECK(error_of("0,0\n0,-NaN()") == "losscalc: input: line 2, column 3: expected a number, found '-NaN()'");
   // Plain signed NaN stays a number everywhere.
   CHECK(std::isnan(parse_text("0,0\n0,-nan", {"input", ""}).array.data[3]));
+}
+
+TEST_CASE("a float32 value split between two views (the header's bytes and the rest) decodes whole") {
+  // Four float32 values; the first view ends 3 bytes into the second one.
+  std::string data;
+  for (float v : {1.5f, -2.25f, 3.0f, 1e-3f}) data.append(reinterpret_cast<const char*>(&v), 4);
+  const std::string bytes = npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }", data);
+  const std::size_t cut = bytes.size() - data.size() + 7;
+  auto rows = npy_rows(chain_bytes(bytes.substr(0, cut), string_bytes(std::string_view(bytes).substr(cut))), {"input", "stdin"});
+  RowBlock b;
+  REQUIRE(rows->next(b, 16));
+  CHECK(b.input == std::vector<double>{1.5, -2.25, 3.0, static_cast<double>(1e-3f)});
+  CHECK_FALSE(rows->next(b, 16));
+}
+
+TEST_CASE("a mapped file truncated while it is read ends with a data error naming it, not with SIGBUS") {
+  char path[] = "/tmp/losscalc_sigbus_XXXXXX";
+  const int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  const std::string page(1 << 16, 'x');
+  REQUIRE(write(fd, page.data(), page.size()) == static_cast<ssize_t>(page.size()));
+  int err[2];
+  REQUIRE(pipe(err) == 0);
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    dup2(err[1], 2);
+    auto bytes = mapped_file_bytes(path, "input");
+    if (ftruncate(fd, 0) != 0) _exit(3);
+    const std::string_view v = bytes->view(page.size());
+    volatile char sum = 0;
+    for (char c : v) sum = static_cast<char>(sum + c);  // past the end of the file now: SIGBUS
+    _exit(4);
+  }
+  close(err[1]);
+  std::string message;
+  char buf[512];
+  for (ssize_t k; (k = ::read(err[0], buf, sizeof buf)) > 0;) message.append(buf, static_cast<std::size_t>(k));
+  close(err[0]);
+  int status = 0;
+  waitpid(child, &status, 0);
+  close(fd);
+  unlink(path);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 1);
+  CHECK(message == std::string("losscalc: input: file '") + path + "': the file shrank while losscalc read it (another program truncated or rewrote it)\n");
 }
