@@ -83,7 +83,6 @@ MapSlot* register_mapping(const void* p, std::size_t size, const std::string& su
   return nullptr;
 }
 
-
 // Pages [begin, end) of a mapped file, read already, out of the process's
 // page tables (whole pages only; nothing when the range lies in no
 // mapping). The file's pages stay in the page cache: a later read faults

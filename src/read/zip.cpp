@@ -174,8 +174,7 @@ class TrackedBytes : public ByteReader {
   TrackedBytes& operator=(const TrackedBytes&) = delete;
   std::size_t read(char* buf, std::size_t n) override {
     const std::size_t k = in_->read(buf, n);
-    crc_ = crc_of(std::string_view(buf, k), crc_);
-    pos_ += k;
+    track(std::string_view(buf, k));
     return k;
   }
   bool skip(std::int64_t n) override {
@@ -191,12 +190,16 @@ class TrackedBytes : public ByteReader {
   bool viewable() const override { return in_->viewable(); }
   std::string_view view(std::size_t n) override {
     const std::string_view v = in_->view(n);
-    crc_ = crc_of(v, crc_);
-    pos_ += v.size();
+    track(v);
     return v;
   }
 
  private:
+  // Bytes read, read() or view(): into the run's CRC.
+  void track(std::string_view v) {
+    crc_ = crc_of(v, crc_);
+    pos_ += v.size();
+  }
   void close_run() {
     if (pos_ > start_) ledger_->add({start_, pos_ - start_, static_cast<std::uint32_t>(crc_)});
     start_ = pos_;
