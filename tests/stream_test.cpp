@@ -16,6 +16,7 @@
 #include "helpers.h"
 #include "print/number.h"
 #include "read/container.h"
+#include "read/zip.h"
 
 using losscalc::testing::run_cli;
 
@@ -904,6 +905,34 @@ std::string safetensors_of(const std::vector<std::tuple<std::string, std::string
 
 }  // namespace
 
+TEST_CASE("a stored member's tracked readers: the runs they read, each view's CRC taken on the reader's next call or at its end, cover the member and match") {
+  std::string data(300000, '\0');
+  std::mt19937 gen(3);
+  for (auto& ch : data) ch = static_cast<char>(gen());
+  for (bool damaged : {false, true}) {
+    CAPTURE(damaged);
+    std::string z = zip_of({{"a.npy", data}}, false);
+    if (damaged) z[30 + 5 + data.size() - 1] ^= 1;  // the member's last byte: in the last view read
+    const losscalc::read::Zip zip(z, {"input", "file 'z.npz'"});
+    const auto& m = zip.members().at(0);
+    auto ledger = std::make_shared<losscalc::read::CrcLedger>(m.crc, m.size);
+    {
+      // Two readers, as two threads read: the first 100000 bytes, then the rest.
+      auto first = zip.tracked_reader(m, ledger, {});
+      auto second = zip.tracked_reader(m, ledger, {});
+      REQUIRE(first->viewable());
+      std::size_t got = 0;
+      while (got < 100000) got += first->view(std::min<std::size_t>(65536, 100000 - got)).size();
+      REQUIRE(second->skip(100000));
+      while (!second->view(65536).empty()) {
+      }
+      CHECK(!ledger->matches().has_value());  // the last views' CRCs are not taken yet: not covered
+    }
+    REQUIRE(ledger->matches().has_value());
+    CHECK(*ledger->matches() == !damaged);
+  }
+}
+
 TEST_CASE(".npz (stored, deflated) and safetensors arrays of 4 MB or more stream as the .npy pair does: the same bits; damage deep in them is an error") {
   const std::int64_t n = 90000, c = 8;  // 5.76 MB of float64
   const auto [f8, labels] = raw_batch(n, c, 19, 5);
@@ -930,8 +959,9 @@ TEST_CASE(".npz (stored, deflated) and safetensors arrays of 4 MB or more stream
     CHECK(b.two.status == 1);
     CHECK(b.two.err == "losscalc: input: file '" + temp_path("c_bad.npz") + "': zip member 'logits.npy': checksum mismatch (a corrupt archive)\n");
     // A byte of the data itself changed, in each half (the two threads'
-    // parts of the CRC, combined, and one stream's whole).
-    for (double where : {0.3, 0.8}) {
+    // parts of the CRC, combined, and one stream's whole), and in the
+    // last view a reader gave (its CRC is taken when the reader ends).
+    for (double where : {0.3, 0.8, 0.9999}) {
       CAPTURE(where);
       std::string flipped = zip_of({{"logits.npy", xn}, {"labels.npy", yn}}, deflate);
       if (deflate) break;  // (deflated data would not inflate: another message, tested in tests/cli)

@@ -164,7 +164,11 @@ class InflateBytes : public ByteReader {
 };
 
 // A stored member's bytes (a reader of them), with the CRC of each
-// contiguous run read.
+// contiguous run read. A view's CRC is taken when the reader is next
+// called, after its caller decoded it: the decode's pass brings the bytes
+// from memory (overlapping the loads with its work, as with a .npy) and
+// the CRC then reads them from the cache. CRC first made the CRC the pass
+// that waits for memory (13 ms of CPU for 100 MB against 4.5 ms after).
 class TrackedBytes : public ByteReader {
  public:
   TrackedBytes(std::unique_ptr<ByteReader> in, std::shared_ptr<CrcLedger> ledger)
@@ -173,6 +177,7 @@ class TrackedBytes : public ByteReader {
   TrackedBytes(const TrackedBytes&) = delete;
   TrackedBytes& operator=(const TrackedBytes&) = delete;
   std::size_t read(char* buf, std::size_t n) override {
+    flush();
     const std::size_t k = in_->read(buf, n);
     track(std::string_view(buf, k));
     return k;
@@ -189,18 +194,24 @@ class TrackedBytes : public ByteReader {
   bool failed() const override { return in_->failed(); }
   bool viewable() const override { return in_->viewable(); }
   std::string_view view(std::size_t n) override {
+    flush();
     const std::string_view v = in_->view(n);
-    track(v);
+    unchecked_ = v;
     return v;
   }
 
  private:
   // Bytes read, read() or view(): into the run's CRC.
+  void flush() {
+    if (!unchecked_.empty()) track(unchecked_);
+    unchecked_ = {};
+  }
   void track(std::string_view v) {
     crc_ = crc_of(v, crc_);
     pos_ += v.size();
   }
   void close_run() {
+    flush();
     if (pos_ > start_) ledger_->add({start_, pos_ - start_, static_cast<std::uint32_t>(crc_)});
     start_ = pos_;
     crc_ = crc32(0, nullptr, 0);
@@ -209,6 +220,7 @@ class TrackedBytes : public ByteReader {
   std::shared_ptr<CrcLedger> ledger_;
   uLong crc_;
   std::uint64_t pos_ = 0, start_ = 0;
+  std::string_view unchecked_;  // the last view, its CRC not yet taken
 };
 
 }  // namespace
