@@ -13,7 +13,9 @@ form, then runs side by side in one run:
   - cat of each file to /dev/null (the floor: reading its bytes);
   - the Python route: numpy.load (or torch.load) and torch's cross_entropy.
 It prints the wall-clock medians, MB/s and the ratios to the .npy run and to
-cat; the machine is shared, so compare ratios within one run.
+cat. The commands run round-robin (each once a round, --repeat rounds), so
+that a shared machine's drift falls on all alike; compare ratios within one
+run.
 """
 import argparse
 import json
@@ -94,27 +96,43 @@ def main():
                 ("safetensors", [b, "cross_entropy", "-q", f["st"] + ":logits", f["st"] + ":labels"], [f["st"]], None)]
         if have_torch:
             runs.append((".pt", [b, "cross_entropy", "-q", f["pt"]], [f["pt"]], PY_PT))
-        print(f"float32 logits {n} x {c} ({x.nbytes / 1e6:.0f} MB) and int64 labels; medians of {args.repeat}")
-        base = read_base = None
+        # Every command once per round, round after round: drift on a shared
+        # machine falls on all of them alike, so the ratios hold.
+        timed = {}
         for name, cmd, files, py in runs:
-            try:
-                t, out = median_time(cmd, args.repeat)
-            except SystemExit as e:
-                print(f"{name:14s} losscalc failed: {str(e).splitlines()[1] if len(str(e).splitlines()) > 1 else e}")
+            timed[name, "ce"] = cmd
+            timed[name, "cat"] = ["sh", "-c", 'cat "$@" > /dev/null', "sh"] + files
+            timed[name, "read"] = [b, "nll_loss", "-q"] + cmd[3:]
+            if py and not args.no_python and have_torch:
+                timed[name, "py"] = [PY, "-c", py, files[0]]
+        times = {k: [] for k in timed}
+        outs, failed = {}, {}
+        for _ in range(args.repeat):
+            for k, cmd in timed.items():
+                if k[0] in failed:
+                    continue
+                try:
+                    t, outs[k] = median_time(cmd, 1)
+                    times[k].append(t)
+                except SystemExit as e:
+                    lines = str(e).splitlines()
+                    failed[k[0]] = lines[1] if len(lines) > 1 else str(e)
+        med = {k: statistics.median(v) for k, v in times.items() if v}
+        print(f"float32 logits {n} x {c} ({x.nbytes / 1e6:.0f} MB) and int64 labels; medians of {args.repeat} rounds (each command once a round)")
+        base, read_base = med.get((runs[0][0], "ce")), med.get((runs[0][0], "read"))
+        for name, cmd, files, py in runs:
+            if name in failed:
+                print(f"{name:14s} losscalc failed: {failed[name]}")
                 continue
-            tc, _ = median_time(["sh", "-c", 'cat "$@" > /dev/null', "sh"] + files, args.repeat)
-            tr, _ = median_time([b, "nll_loss", "-q"] + cmd[3:], args.repeat)
+            t, tc, tr = med[name, "ce"], med[name, "cat"], med[name, "read"]
             size = sum(os.path.getsize(p) for p in files)
-            base = base or t
-            read_base = read_base or tr
             line = (f"{name:14s} losscalc {t * 1000:7.0f} ms ({size / 1e6 / t:6.0f} MB/s), {t / base:4.2f}x the .npy run, "
                     f"{t / tc:5.2f}x cat ({tc * 1000:.0f} ms); read (nll_loss -q) {tr * 1000:.0f} ms, {tr / read_base:4.2f}x the .npy read, "
-                    f"{tr / tc:4.2f}x cat; loss {out}")
-            if py and not args.no_python and have_torch:
-                tp, outp = median_time([PY, "-c", py, files[0]], args.repeat)
-                line += f"; Python {tp * 1000:.0f} ms ({tp / t:.1f}x losscalc), loss {outp}"
+                    f"{tr / tc:4.2f}x cat; loss {outs[name, 'ce']}")
+            if (name, "py") in med:
+                tp = med[name, "py"]
+                line += f"; Python {tp * 1000:.0f} ms ({tp / t:.1f}x losscalc), loss {outs[name, 'py']}"
             print(line)
-
 
 if __name__ == "__main__":
     main()
