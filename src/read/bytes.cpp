@@ -170,20 +170,27 @@ class ChainedBytes : public ByteReader {
     if (pos_ < head_.size()) {
       const std::size_t k = std::min(n, head_.size() - pos_);
       pos_ += k;
+      from_rest_ = false;
       return std::string_view(head_).substr(pos_ - k, k);  // the head goes at the next call
     }
     if (!head_.empty()) {
       std::string().swap(head_);
       pos_ = 0;
     }
+    from_rest_ = true;
     return rest_->view(n);
+  }
+  std::optional<std::uint32_t> crc_before_view() const override { return from_rest_ ? rest_->crc_before_view() : std::nullopt; }
+  void took_crc(std::uint32_t crc) override {
+    if (from_rest_) rest_->took_crc(crc);
   }
 
  private:
   std::string head_;
   std::size_t pos_ = 0;
   std::unique_ptr<ByteReader> rest_;
-  std::int64_t extra_;  // bytes the head adds to rest's size
+  std::int64_t extra_;     // bytes the head adds to rest's size
+  bool from_rest_ = false;  // the last view was rest's
 };
 
 class StreamBytes : public ByteReader {

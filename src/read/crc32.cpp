@@ -22,6 +22,8 @@
 #include <atomic>
 #include <cstring>
 
+#include "read/elements.h"
+
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 #define LOSSCALC_CRC_FOLDS 1
@@ -107,18 +109,27 @@ LOSSCALC_WIDE inline __m256i fold2(__m256i lane, __m256i by, __m256i next) {
   return _mm256_xor_si256(_mm256_xor_si256(_mm256_clmulepi64_epi128(lane, by, 0x00), _mm256_clmulepi64_epi128(lane, by, 0x11)), next);
 }
 
-LOSSCALC_WIDE std::uint32_t folded_crc_wide(std::uint32_t crc, const unsigned char* p, std::size_t n) {
+// The fold of the bytes in whole 128-byte blocks (all of them but the last
+// n % 128), each block given to `visit` (its four 32-byte registers and
+// its address) as it is folded, then the 16-byte folds and zlib for the
+// tail. n >= 256.
+template <class Visit>
+LOSSCALC_WIDE std::uint32_t folded_crc_wide(std::uint32_t crc, const unsigned char* p, std::size_t n, Visit&& visit) {
   const __m256i by1024 = _mm256_set_epi64x(static_cast<long long>(kBy1024.low_half), static_cast<long long>(kBy1024.high_half),
                                            static_cast<long long>(kBy1024.low_half), static_cast<long long>(kBy1024.high_half));
-  __m256i y0 = _mm256_xor_si256(load32(p), _mm256_zextsi128_si256(_mm_cvtsi32_si128(static_cast<int>(~crc))));
-  __m256i y1 = load32(p + 32), y2 = load32(p + 64), y3 = load32(p + 96);
+  __m256i b0 = load32(p), b1 = load32(p + 32), b2 = load32(p + 64), b3 = load32(p + 96);
+  visit(b0, b1, b2, b3, p);
+  __m256i y0 = _mm256_xor_si256(b0, _mm256_zextsi128_si256(_mm_cvtsi32_si128(static_cast<int>(~crc))));
+  __m256i y1 = b1, y2 = b2, y3 = b3;
   p += 128;
   n -= 128;
   for (; n >= 128; p += 128, n -= 128) {
-    y0 = fold2(y0, by1024, load32(p));
-    y1 = fold2(y1, by1024, load32(p + 32));
-    y2 = fold2(y2, by1024, load32(p + 64));
-    y3 = fold2(y3, by1024, load32(p + 96));
+    b0 = load32(p), b1 = load32(p + 32), b2 = load32(p + 64), b3 = load32(p + 96);
+    visit(b0, b1, b2, b3, p);
+    y0 = fold2(y0, by1024, b0);
+    y1 = fold2(y1, by1024, b1);
+    y2 = fold2(y2, by1024, b2);
+    y3 = fold2(y3, by1024, b3);
   }
   const __m128i by128 = _mm_set_epi64x(static_cast<long long>(kBy128.low_half), static_cast<long long>(kBy128.high_half));
   __m128i x = _mm256_castsi256_si128(y0);
@@ -142,6 +153,58 @@ bool cpu_folds_wide() {
   return yes;
 }
 
+// What a fold does with each block besides: nothing, or its decode.
+struct NoVisit {
+  LOSSCALC_WIDE void operator()(__m256i, __m256i, __m256i, __m256i, const unsigned char*) const {}
+};
+struct DecodeF32 {
+  double* out;
+  LOSSCALC_WIDE void operator()(__m256i b0, __m256i b1, __m256i b2, __m256i b3, const unsigned char*) {
+    for (const __m256i b : {b0, b1, b2, b3}) {
+      const __m256 f = _mm256_castsi256_ps(b);
+      _mm256_storeu_pd(out, _mm256_cvtps_pd(_mm256_castps256_ps128(f)));
+      _mm256_storeu_pd(out + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(f, 1)));
+      out += 8;
+    }
+  }
+};
+struct DecodeF64 {
+  double* out;
+  LOSSCALC_WIDE void operator()(__m256i b0, __m256i b1, __m256i b2, __m256i b3, const unsigned char*) {
+    for (const __m256i b : {b0, b1, b2, b3}) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), b);
+      out += 4;
+    }
+  }
+};
+struct DecodeI64 {  // no vector conversion in AVX2: from the cache, a value at a time
+  double* out;
+  LOSSCALC_WIDE void operator()(__m256i, __m256i, __m256i, __m256i, const unsigned char* at) {
+    for (int k = 0; k < 16; ++k) {
+      std::int64_t v;
+      std::memcpy(&v, at + 8 * k, 8);
+      out[k] = static_cast<double>(v);
+    }
+    out += 16;
+  }
+};
+
+LOSSCALC_WIDE std::uint32_t folded_crc_wide(std::uint32_t crc, const unsigned char* p, std::size_t n) {
+  return folded_crc_wide(crc, p, n, NoVisit{});
+}
+
+// The fold with the decode of each 128-byte block while it is in
+// registers: one pass over memory for both (a CRC pass after the decode's
+// costs as much again as the decode where memory is the bound). Returns
+// the CRC; the last n % 128 bytes are decoded by the caller.
+LOSSCALC_WIDE std::uint32_t folded_crc_decoding(std::uint32_t crc, const unsigned char* p, std::size_t n, Elem e, double* out) {
+  switch (e) {
+    case Elem::F32: return folded_crc_wide(crc, p, n, DecodeF32{out});
+    case Elem::F64: return folded_crc_wide(crc, p, n, DecodeF64{out});
+    default: return folded_crc_wide(crc, p, n, DecodeI64{out});
+  }
+}
+
 #endif
 
 std::atomic<int> g_limit{256};
@@ -156,6 +219,21 @@ bool crc32_folds() {
 #else
   return false;
 #endif
+}
+
+std::uint32_t crc32_decode(std::uint32_t crc, const char* p, std::size_t n, Elem e, double* out) {
+  const std::size_t bytes = n * static_cast<std::size_t>(elem_bytes(e));
+#ifdef LOSSCALC_CRC_FOLDS
+  if (bytes >= 256 && (e == Elem::F32 || e == Elem::F64 || e == Elem::I64) && g_limit.load(std::memory_order_relaxed) >= 256 &&
+      cpu_folds_wide()) {
+    const std::size_t whole = bytes / 128 * 128, done = whole / static_cast<std::size_t>(elem_bytes(e));
+    const std::uint32_t c = folded_crc_decoding(crc, reinterpret_cast<const unsigned char*>(p), bytes, e, out);
+    decode_elements(p + whole, n - done, e, out + done);
+    return c;
+  }
+#endif
+  decode_elements(p, n, e, out);
+  return crc32_update(crc, p, bytes);
 }
 
 std::uint32_t crc32_update(std::uint32_t crc, const void* bytes, std::size_t n) {

@@ -8,9 +8,18 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "read/elements.h"
+
 namespace losscalc::read {
 
 std::uint32_t crc32_update(std::uint32_t crc, const void* bytes, std::size_t n);
+
+// crc32_update() of the n elements of type e at p, while they are decoded
+// into out as decode_elements() does: float32, float64 and int64 in one
+// pass over the bytes where the CPU folds in 256-bit registers (the CRC
+// then costs next to nothing beside the decode, which waits for memory),
+// the others (and other CPUs) decoded, then folded.
+std::uint32_t crc32_decode(std::uint32_t crc, const char* p, std::size_t n, Elem e, double* out);
 
 // Whether crc32_update() uses carry-less multiplication on this machine
 // (of 128-bit registers, or of 256-bit ones where AVX2 and VPCLMULQDQ are).

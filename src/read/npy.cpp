@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "error.h"
+#include "read/crc32.h"
 #include "read/elements.h"
 #include "read/rows.h"
 
@@ -109,16 +110,16 @@ NpyHeader npy_header(std::string_view b, const Origin& o) {
 }
 
 // n values of the header's dtype at p as doubles.
-void npy_values(const char* p, std::size_t n, const NpyHeader& h, double* out) {
-  Elem e;
+Elem npy_elem(const NpyHeader& h) {
   switch (h.kind) {
-    case 'f': e = h.bytes == 8 ? Elem::F64 : h.bytes == 4 ? Elem::F32 : Elem::F16; break;
-    case 'i': e = h.bytes == 8 ? Elem::I64 : h.bytes == 4 ? Elem::I32 : h.bytes == 2 ? Elem::I16 : Elem::I8; break;
-    case 'b': e = Elem::Bool; break;
-    default: e = h.bytes == 8 ? Elem::U64 : h.bytes == 4 ? Elem::U32 : h.bytes == 2 ? Elem::U16 : Elem::U8; break;
+    case 'f': return h.bytes == 8 ? Elem::F64 : h.bytes == 4 ? Elem::F32 : Elem::F16;
+    case 'i': return h.bytes == 8 ? Elem::I64 : h.bytes == 4 ? Elem::I32 : h.bytes == 2 ? Elem::I16 : Elem::I8;
+    case 'b': return Elem::Bool;
+    default: return h.bytes == 8 ? Elem::U64 : h.bytes == 4 ? Elem::U32 : h.bytes == 2 ? Elem::U16 : Elem::U8;
   }
-  decode_elements(p, n, e, out);
 }
+
+void npy_values(const char* p, std::size_t n, const NpyHeader& h, double* out) { decode_elements(p, n, npy_elem(h), out); }
 
 class NpyReader : public RowReader {
  public:
@@ -207,25 +208,33 @@ class NpyReader : public RowReader {
       out.resize(upto / eb);
       while (have < upto) {
         const bool early = !pending_.empty();  // read with the header
-        // 64 KiB at a time: what a view's reader did to the bytes (a CRC)
-        // leaves them in the cache for the decode.
+        // 64 KiB at a time.
         const std::size_t n = std::min<std::size_t>(upto - have, 1 << 16);
         const std::string_view v = early ? std::string_view(pending_).substr(0, n) : in_->view(n);
         if (v.empty()) throw truncated();
+        // A stored zip member's CRC, taken here in the decode's pass.
+        const std::optional<std::uint32_t> before = early ? std::nullopt : in_->crc_before_view();
+        std::uint32_t crc = before.value_or(0);
         have += v.size();
         std::size_t at = 0;
         if (!carry_.empty()) {
           at = std::min(eb - carry_.size(), v.size());
           carry_.append(v.data(), at);
+          if (before) crc = crc32_update(crc, v.data(), at);
           if (carry_.size() == eb) {
             npy_values(carry_.data(), 1, h_, &out[values++]);
             carry_.clear();
           }
         }
-        const std::size_t whole = (v.size() - at) / eb;
-        npy_values(v.data() + at, whole, h_, out.data() + values);
+        const std::size_t whole = (v.size() - at) / eb, rest = v.size() - at - whole * eb;
+        if (before) {
+          crc = crc32_decode(crc, v.data() + at, whole, npy_elem(h_), out.data() + values);
+          in_->took_crc(crc32_update(crc, v.data() + at + whole * eb, rest));
+        } else {
+          npy_values(v.data() + at, whole, h_, out.data() + values);
+        }
         values += whole;
-        carry_.append(v.data() + at + whole * eb, v.size() - at - whole * eb);
+        carry_.append(v.data() + at + whole * eb, rest);
         if (early) pending_.erase(0, v.size());
       }
     }

@@ -9,6 +9,7 @@
 #include <functional>
 #include <istream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,14 @@ class ByteReader {
   // The next bytes, at most n, in place: valid until the next call on the
   // reader, empty at the end. Only where viewable(); a copy is never made.
   virtual std::string_view view(std::size_t) { return {}; }
+  // A reader that checks a CRC of the bytes it gives (a stored zip
+  // member's) takes the last view's at its next call. A caller that
+  // passes over the view anyway may take it instead, in the same pass
+  // (crc32_decode): crc_before_view() is the CRC of the bytes before the
+  // view (nullopt: no CRC to take), and took_crc() gets the CRC of the
+  // bytes up to the view's end.
+  virtual std::optional<std::uint32_t> crc_before_view() const { return std::nullopt; }
+  virtual void took_crc(std::uint32_t) {}
 };
 
 std::unique_ptr<ByteReader> string_bytes(std::string_view text);

@@ -5,11 +5,13 @@
 #include <zlib.h>
 
 #include <cstdint>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "read/crc32.h"
+#include "read/elements.h"
 
 namespace {
 
@@ -66,4 +68,31 @@ TEST_CASE("crc32_update over pieces equals one pass over a megabyte") {
   }
   CHECK(crc == whole);
   MESSAGE("carry-less multiplication in use: " << std::string(losscalc::read::crc32_folds() ? "yes" : "no"));
+}
+
+TEST_CASE("crc32_decode: the CRC of crc32_update and the doubles of decode_elements, bit for bit, for every dtype, count and offset") {
+  using losscalc::read::Elem;
+  // Random bytes: as floats they hold NaNs (signalling ones too), infinities
+  // and subnormals; as int64 values past 2^53.
+  const auto bytes = random_bytes(8 * 300 + 16, 23);
+  std::size_t checked = 0;
+  for (int limit : {256, 128, 0}) {
+    for (Elem e : {Elem::F32, Elem::F64, Elem::I64, Elem::I32, Elem::F16, Elem::U8, Elem::Bool}) {
+      const auto eb = static_cast<std::size_t>(losscalc::read::elem_bytes(e));
+      for (std::size_t off = 0; off < 16; off += 3)
+        for (std::size_t n = 0; n * eb + off <= bytes.size() && n <= 300; ++n) {
+          const char* p = reinterpret_cast<const char*>(bytes.data() + off);
+          std::vector<double> want(n + 1, -1.0), got(n + 1, -1.0);  // one more: nothing is written past n
+          losscalc::read::decode_elements(p, n, e, want.data());
+          const int before = losscalc::read::crc32_limit(limit);
+          const std::uint32_t crc = losscalc::read::crc32_decode(0x9abcdef0u, p, n, e, got.data());
+          losscalc::read::crc32_limit(before);
+          if (crc != zlib_of(0x9abcdef0u, bytes.data() + off, n * eb) || std::memcmp(want.data(), got.data(), (n + 1) * sizeof(double)) != 0) {
+            FAIL("mismatch: " << losscalc::read::elem_name(e) << ", offset " << off << ", " << n << " values, registers of " << limit << " bits");
+          }
+          ++checked;
+        }
+    }
+  }
+  CHECK(checked > 3 * 6 * 300 * 5);
 }
