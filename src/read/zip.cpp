@@ -210,11 +210,12 @@ class TrackedBytes : public ByteReader {
   }
 
  private:
-  // Bytes read, read() or view(): into the run's CRC.
+  // The last view's CRC, if its caller did not take it.
   void flush() {
     if (!unchecked_.empty()) track(unchecked_);
     unchecked_ = {};
   }
+  // Bytes read, read() or view(): into the run's CRC.
   void track(std::string_view v) {
     crc_ = crc_of(v, crc_);
     pos_ += v.size();
